@@ -1,0 +1,16 @@
+//! guarantee-sim: Monte Carlo estimates of whether pledges to a security
+//! guarantee cover what it needs, by when, and who makes or breaks it.
+//!
+//! Data flows one way:
+//! `load` (parse -> overrides -> validate) -> `compile` -> `simulate` (chunks,
+//! accumulators in `stats`) -> `summarise` -> `export` / `chart` / `report`.
+
+pub mod error;
+pub mod load;
+pub mod provenance;
+pub mod scenario;
+pub mod summary;
+
+/// The built-in default scenario (also shipped as a file).
+pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/coalition-aug-2025.toml");
+pub const DEFAULT_SCENARIO_ORIGIN: &str = "(built-in default: scenarios/coalition-aug-2025.toml)";

@@ -1,0 +1,160 @@
+//! The result of a run, as written to `summary.json` (MODEL.md 4).
+//!
+//! Field order follows MODEL.md; fields marked "extension" are additions that
+//! MODEL.md allows ("more is fine"). Keyed objects keep the scenario's file
+//! order (capabilities, members, phases) so charts and reports read naturally.
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+/// A JSON object that keeps insertion order (ids in scenario file order).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Keyed<T>(pub Vec<(String, T)>);
+
+impl<T> Keyed<T> {
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+impl<T: Serialize> Serialize for Keyed<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub scenario: ScenarioInfo,
+    pub trials: u64,
+    pub seed: u64,
+    /// Extension: the `--set KEY=VALUE` overrides applied, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
+    pub guarantee: Guarantee,
+    pub coverage: Coverage,
+    pub committed: Keyed<Committed>,
+    pub members: Keyed<MemberStats>,
+    pub phases: Keyed<PhaseStats>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub horizon_months: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Guarantee {
+    /// P(met at the horizon).
+    pub p_met: f64,
+    /// Extension: standard error of `p_met`, sqrt(p(1-p)/n).
+    pub p_met_se: f64,
+    /// Wilson 95% interval.
+    pub p_met_ci95: [f64; 2],
+    /// P(met at month t), t = 0..=horizon.
+    pub p_met_by_month: Vec<f64>,
+    pub time_to_met: TimeToMet,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimeToMet {
+    /// Median first time met (continuous months) over trials where it is met.
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    /// P(not met at any time within [0, horizon]).
+    pub p_never: f64,
+    /// Extension: P(first met at or before month t), t = 0..=horizon.
+    pub cdf_by_month: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coverage {
+    /// Overall (weighted) coverage at the horizon.
+    pub overall: Distribution,
+    pub overall_by_month: ByMonth,
+    /// Extension: histogram of overall coverage at the horizon.
+    pub overall_histogram: Histogram,
+    pub capability: Keyed<CapabilityCoverage>,
+}
+
+/// Moments and percentiles of one quantity over trials.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Distribution {
+    pub mean: f64,
+    pub sd: f64,
+    /// Standard error of the mean, sd / sqrt(n).
+    pub se: f64,
+    pub p05: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ByMonth {
+    pub mean: Vec<f64>,
+    pub p05: Vec<f64>,
+    /// Extension (the fan chart's 50% band).
+    pub p25: Vec<f64>,
+    pub p50: Vec<f64>,
+    /// Extension (the fan chart's 50% band).
+    pub p75: Vec<f64>,
+    pub p95: Vec<f64>,
+}
+
+/// Equal-width bins over [0, 1]; the last bin includes 1.0.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Histogram {
+    pub bin_width: f64,
+    pub counts: Vec<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CapabilityCoverage {
+    /// Mean coverage at the horizon.
+    pub mean: f64,
+    /// P(coverage >= threshold) at the horizon.
+    pub p_met: f64,
+    /// Extension: percentiles of coverage at the horizon.
+    pub p05: f64,
+    pub p50: f64,
+    pub p95: f64,
+    /// Extension: mean coverage at month t.
+    pub mean_by_month: Vec<f64>,
+}
+
+/// Committed amount at the horizon, uncapped, in capability units.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Committed {
+    pub mean: f64,
+    pub p05: f64,
+    pub p50: f64,
+    pub p95: f64,
+    /// Extension: standard error of the mean.
+    pub se: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberStats {
+    /// Per replica when count > 1.
+    pub p_joined: f64,
+    /// With count > 1: P(any replica pivotal).
+    pub p_pivotal: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhaseStats {
+    /// P(starts within the horizon).
+    pub p_started: f64,
+    /// Median start month over trials where it started.
+    pub start_p50: Option<f64>,
+}
