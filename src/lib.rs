@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod load;
+pub mod output;
 pub mod provenance;
 pub mod scenario;
 pub mod summary;
