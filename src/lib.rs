@@ -5,12 +5,25 @@
 //! `load` (parse -> overrides -> validate) -> `compile` -> `simulate` (chunks,
 //! accumulators in `stats`) -> `summarise` -> `export` / `chart` / `report`.
 
+pub mod artifacts;
+pub mod cli;
+pub mod compare;
+pub mod compile;
+pub mod console;
+pub mod dist;
 pub mod error;
+pub mod export;
 pub mod load;
 pub mod output;
 pub mod provenance;
+pub mod rng;
 pub mod scenario;
+pub mod sensitivity;
+pub mod simulate;
+pub mod stats;
+pub mod summarise;
 pub mod summary;
+pub mod sweep;
 
 /// The built-in default scenario (also shipped as a file).
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/coalition-aug-2025.toml");

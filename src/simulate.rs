@@ -1,0 +1,514 @@
+//! The trial loop (MODEL.md 3) and the chunked, parallel driver.
+//!
+//! Trials run in fixed-size chunks; each chunk owns its streams, scratch
+//! buffers and `Accumulator`, and never allocates per trial. Chunk results are
+//! merged in chunk order, so the result is identical for any thread count.
+
+use crate::compile::{Model, PhaseStartModel};
+use crate::rng::{EntityStream, key_for_seed};
+use crate::stats::{Moments, Sketch};
+use rayon::prelude::*;
+
+/// Trials per chunk. Part of the reproducibility contract: it fixes the order
+/// in which floating-point sums are merged.
+pub const CHUNK_TRIALS: u64 = 4096;
+
+/// Bins of the percentile sketches for unbounded quantities.
+const SKETCH_BINS: usize = 10_000;
+
+/// What a paired comparison needs from one trial.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrialOutcome {
+    pub met_at_horizon: bool,
+    pub overall_at_horizon: f64,
+}
+
+/// Everything summarised from a set of trials; mergeable.
+#[derive(Debug, Clone)]
+pub struct Accumulator {
+    pub trials: u64,
+    pub met_by_month: Vec<u64>,
+    /// Trials first met at a time in (t-1, t] (index t; index 0 holds t = 0).
+    pub first_met_by_month: Vec<u64>,
+    pub time_to_met: Sketch,
+    pub overall_at_horizon: Moments,
+    pub overall_sum_by_month: Vec<f64>,
+    /// Coverage sketches, month-major.
+    pub overall_by_month: Vec<Sketch>,
+    /// `[capability][month]` sums of coverage.
+    pub capability_sum_by_month: Vec<Vec<f64>>,
+    pub capability_at_horizon: Vec<Sketch>,
+    pub capability_met: Vec<u64>,
+    pub committed: Vec<Moments>,
+    pub committed_sketch: Vec<Sketch>,
+    /// Replica-joins per scenario member.
+    pub member_joined: Vec<u64>,
+    pub member_pivotal: Vec<u64>,
+    /// Per model phase slot.
+    pub phase_started: Vec<u64>,
+    pub phase_start: Vec<Sketch>,
+}
+
+impl Accumulator {
+    pub fn new(model: &Model) -> Self {
+        let months = model.months();
+        let horizon = f64::from(model.horizon);
+        let caps = model.capabilities.len();
+        Accumulator {
+            trials: 0,
+            met_by_month: vec![0; months],
+            first_met_by_month: vec![0; months],
+            time_to_met: Sketch::new(0.0, horizon, SKETCH_BINS),
+            overall_at_horizon: Moments::default(),
+            overall_sum_by_month: vec![0.0; months],
+            overall_by_month: vec![Sketch::unit(); months],
+            capability_sum_by_month: vec![vec![0.0; months]; caps],
+            capability_at_horizon: vec![Sketch::unit(); caps],
+            capability_met: vec![0; caps],
+            committed: vec![Moments::default(); caps],
+            committed_sketch: (0..caps)
+                .map(|c| Sketch::new(0.0, committed_range(model, c), SKETCH_BINS))
+                .collect(),
+            member_joined: vec![0; model.member_count],
+            member_pivotal: vec![0; model.member_count],
+            phase_started: vec![0; model.phases.len()],
+            phase_start: vec![Sketch::new(0.0, horizon.max(1.0), SKETCH_BINS); model.phases.len()],
+        }
+    }
+
+    pub fn merge(&mut self, o: &Accumulator) {
+        fn add(a: &mut [u64], b: &[u64]) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+        fn addf(a: &mut [f64], b: &[f64]) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+        fn sketches(a: &mut [Sketch], b: &[Sketch]) {
+            a.iter_mut().zip(b).for_each(|(x, y)| x.merge(y));
+        }
+        self.trials += o.trials;
+        add(&mut self.met_by_month, &o.met_by_month);
+        add(&mut self.first_met_by_month, &o.first_met_by_month);
+        self.time_to_met.merge(&o.time_to_met);
+        self.overall_at_horizon.merge(&o.overall_at_horizon);
+        addf(&mut self.overall_sum_by_month, &o.overall_sum_by_month);
+        sketches(&mut self.overall_by_month, &o.overall_by_month);
+        for (a, b) in self.capability_sum_by_month.iter_mut().zip(&o.capability_sum_by_month) {
+            addf(a, b);
+        }
+        sketches(&mut self.capability_at_horizon, &o.capability_at_horizon);
+        add(&mut self.capability_met, &o.capability_met);
+        for (a, b) in self.committed.iter_mut().zip(&o.committed) {
+            a.merge(b);
+        }
+        sketches(&mut self.committed_sketch, &o.committed_sketch);
+        add(&mut self.member_joined, &o.member_joined);
+        add(&mut self.member_pivotal, &o.member_pivotal);
+        add(&mut self.phase_started, &o.phase_started);
+        sketches(&mut self.phase_start, &o.phase_start);
+    }
+}
+
+/// Working range for the committed-amount sketch of a capability: from 0 to
+/// (nearly) the most all its pledges could add up to, and at least the need.
+fn committed_range(model: &Model, c: usize) -> f64 {
+    let top: f64 = model
+        .pledges
+        .iter()
+        .filter(|p| p.capability == c)
+        .map(|p| p.amount.sample(1.0 - 1e-9).max(0.0))
+        .sum();
+    let hi = top.max(model.capabilities[c].need);
+    if hi.is_finite() && hi > 0.0 { hi * (1.0 + 1e-9) } else { 1.0 }
+}
+
+/// Per-chunk random streams and scratch space, reused for every trial.
+struct Trial<'m> {
+    model: &'m Model,
+    group_streams: Vec<EntityStream<1>>,
+    unit_streams: Vec<EntityStream<1>>,
+    pledge_streams: Vec<EntityStream<4>>,
+    phase_streams: Vec<EntityStream<1>>,
+    group_factor: Vec<f64>,
+    joined: Vec<bool>,
+    /// Delivered this trial (member joined and delivery drawn).
+    active: Vec<bool>,
+    amount: Vec<f64>,
+    delay: Vec<f64>,
+    duration: Vec<f64>,
+    /// Absolute deployment interval [start, end); +inf start = never.
+    start: Vec<f64>,
+    end: Vec<f64>,
+    phase_start: Vec<f64>,
+    /// `[capability * months + month]`
+    committed: Vec<f64>,
+    met: Vec<bool>,
+    candidates: Vec<f64>,
+    pivotal: Vec<bool>,
+    /// Pledges of each phase slot.
+    pledges_by_phase: Vec<Vec<usize>>,
+    /// Pledges of each critical capability (in `model.critical` order).
+    pledges_by_critical: Vec<Vec<usize>>,
+}
+
+impl<'m> Trial<'m> {
+    fn new(model: &'m Model, seed: u64, first_trial: u64) -> Self {
+        let key = key_for_seed(seed);
+        let caps = model.capabilities.len();
+        let n_pledges = model.pledges.len();
+        let mut pledges_by_phase = vec![Vec::new(); model.phases.len()];
+        for (i, p) in model.pledges.iter().enumerate() {
+            pledges_by_phase[p.phase].push(i);
+        }
+        let pledges_by_critical = model
+            .critical
+            .iter()
+            .map(|&c| (0..n_pledges).filter(|&p| model.pledges[p].capability == c).collect())
+            .collect();
+        Trial {
+            model,
+            group_streams: model.groups.iter().map(|g| EntityStream::new(&key, g.stream, first_trial)).collect(),
+            unit_streams: model.units.iter().map(|u| EntityStream::new(&key, u.stream, first_trial)).collect(),
+            pledge_streams: model.pledges.iter().map(|p| EntityStream::new(&key, p.stream, first_trial)).collect(),
+            phase_streams: model.phases.iter().map(|p| EntityStream::new(&key, p.stream, first_trial)).collect(),
+            group_factor: vec![0.0; model.groups.len()],
+            joined: vec![false; model.units.len()],
+            active: vec![false; n_pledges],
+            amount: vec![0.0; n_pledges],
+            delay: vec![0.0; n_pledges],
+            duration: vec![0.0; n_pledges],
+            start: vec![f64::INFINITY; n_pledges],
+            end: vec![f64::INFINITY; n_pledges],
+            phase_start: vec![f64::INFINITY; model.phases.len()],
+            committed: vec![0.0; caps * model.months()],
+            met: vec![false; model.months()],
+            candidates: Vec::with_capacity(n_pledges),
+            pivotal: vec![false; model.member_count],
+            pledges_by_phase,
+            pledges_by_critical,
+        }
+    }
+
+    /// Runs one trial and records it.
+    fn run(&mut self, acc: &mut Accumulator) -> TrialOutcome {
+        self.draw_joins();
+        self.draw_pledges();
+        self.schedule_phases();
+        self.fill_month_grid();
+        self.record(acc)
+    }
+
+    /// MODEL.md 3.1: group factors, then members (required members first).
+    fn draw_joins(&mut self) {
+        let model = self.model;
+        for (g, s) in self.group_factor.iter_mut().zip(&mut self.group_streams) {
+            *g = crate::dist::inverse_normal_cdf(s.next_trial()[0]);
+        }
+        for (i, unit) in model.units.iter().enumerate() {
+            let [u] = self.unit_streams[i].next_trial();
+            let rule = match unit.requires {
+                Some(r) if !self.joined[r] => unit.join_without,
+                _ => unit.join,
+            };
+            self.joined[i] = match unit.group {
+                None => u < rule.p,
+                Some(g) => {
+                    let group = &model.groups[g];
+                    let z = group.sqrt_rho * self.group_factor[g]
+                        + group.sqrt_one_minus_rho * crate::dist::inverse_normal_cdf(u);
+                    z < rule.z
+                }
+            };
+        }
+    }
+
+    /// MODEL.md 3.2: delivery, amount, delay, duration of each pledge. Every
+    /// pledge consumes its four uniforms whether or not it is used.
+    fn draw_pledges(&mut self) {
+        for (i, p) in self.model.pledges.iter().enumerate() {
+            let [deliver, ua, ud, ur] = self.pledge_streams[i].next_trial();
+            let active = self.joined[p.unit] && deliver < p.probability;
+            self.active[i] = active;
+            if active {
+                self.amount[i] = p.amount.sample(ua).max(0.0);
+                self.delay[i] = p.delay.sample(ud).max(0.0);
+                self.duration[i] = p.duration.as_ref().map_or(f64::INFINITY, |d| d.sample(ur).max(0.0));
+            }
+        }
+    }
+
+    /// MODEL.md 3.3: phase starts in `after` order, with gates, and the
+    /// absolute deployment interval of every pledge.
+    fn schedule_phases(&mut self) {
+        let model = self.model;
+        let horizon = f64::from(model.horizon);
+        for k in 0..model.phases.len() {
+            let [u] = self.phase_streams[k].next_trial();
+            let start = match &model.phases[k].start {
+                PhaseStartModel::At(d) => d.sample(u),
+                PhaseStartModel::After { parent, lag, gate } => {
+                    let earliest = self.phase_start[*parent] + lag.sample(u).max(0.0);
+                    match gate {
+                        None => earliest,
+                        Some(g) => {
+                            let need = model.capabilities[g.capability].need;
+                            match self.first_reached(&g.pledges, need, g.coverage, horizon) {
+                                Some(t) => earliest.max(t),
+                                None => f64::INFINITY,
+                            }
+                        }
+                    }
+                }
+            };
+            self.phase_start[k] = start;
+            for &i in &self.pledges_by_phase[k] {
+                if self.active[i] && start.is_finite() {
+                    self.start[i] = start + self.delay[i];
+                    self.end[i] = self.start[i] + self.duration[i];
+                } else {
+                    self.start[i] = f64::INFINITY;
+                    self.end[i] = f64::INFINITY;
+                }
+            }
+        }
+    }
+
+    /// First time <= horizon at which the pledges in `list` (one capability)
+    /// reach `coverage` of `need`. Coverage only rises when a pledge deploys,
+    /// so the candidates are deployment times; each is checked by an exact
+    /// sum (lists are short: one capability of the earlier phases).
+    fn first_reached(&mut self, list: &[usize], need: f64, coverage: f64, horizon: f64) -> Option<f64> {
+        self.candidates.clear();
+        for &i in list {
+            if self.start[i] <= horizon && self.start[i] < self.end[i] {
+                self.candidates.push(self.start[i]);
+            }
+        }
+        self.candidates.sort_unstable_by(f64::total_cmp);
+        self.candidates.dedup();
+        let need_met = |sum: f64| (sum / need).min(1.0) >= coverage;
+        self.candidates.iter().copied().find(|&t| need_met(self.committed_at(list, t, usize::MAX)))
+    }
+
+    /// Exact committed amount at time `t` from the pledges in `list`, summed in
+    /// pledge order (the same order as the month grid), skipping `unit`'s.
+    fn committed_at(&self, list: &[usize], t: f64, skip_unit: usize) -> f64 {
+        let mut sum = 0.0;
+        for &i in list {
+            if self.start[i] <= t && t < self.end[i] && self.model.pledges[i].unit != skip_unit {
+                sum += self.amount[i];
+            }
+        }
+        sum
+    }
+
+    /// MODEL.md 3.4 at integer months: committed per capability, then met.
+    fn fill_month_grid(&mut self) {
+        let model = self.model;
+        let months = model.months();
+        let horizon = f64::from(model.horizon);
+        self.committed.fill(0.0);
+        for (i, p) in model.pledges.iter().enumerate() {
+            let (s, e) = (self.start[i], self.end[i]);
+            if !(s <= horizon) || s >= e {
+                continue;
+            }
+            let first = s.ceil().max(0.0) as usize;
+            let last = if e > horizon { months } else { (e.ceil().max(0.0) as usize).min(months) };
+            if first < last {
+                let row = &mut self.committed[p.capability * months..(p.capability + 1) * months];
+                let a = self.amount[i];
+                row[first..last].iter_mut().for_each(|x| *x += a);
+            }
+        }
+        for t in 0..months {
+            self.met[t] = model.critical.iter().all(|&c| {
+                let cap = &model.capabilities[c];
+                (self.committed[c * months + t] / cap.need).min(1.0) >= cap.threshold
+            });
+        }
+    }
+
+    /// First time in [0, horizon] the guarantee is met, exactly (continuous).
+    fn first_met(&mut self) -> Option<f64> {
+        let model = self.model;
+        let months = model.months();
+        if self.met[0] {
+            return Some(0.0);
+        }
+        // Without a withdrawal inside the horizon, met can only switch on:
+        // not met at the horizon means never met, and otherwise it switches
+        // on in the month before the first met month.
+        let horizon = f64::from(model.horizon);
+        let withdrawals = self
+            .pledges_by_critical
+            .iter()
+            .flatten()
+            .any(|&i| self.end[i] <= horizon && self.start[i] < self.end[i]);
+        let (lo, hi) = if withdrawals {
+            (0.0, horizon)
+        } else {
+            match self.met.iter().position(|&m| m) {
+                None => return None,
+                Some(t) => ((t - 1) as f64, t as f64),
+            }
+        };
+        self.candidates.clear();
+        for &i in self.pledges_by_critical.iter().flatten() {
+            let s = self.start[i];
+            if s > lo && s <= hi && s < self.end[i] {
+                self.candidates.push(s);
+            }
+        }
+        self.candidates.sort_unstable_by(f64::total_cmp);
+        self.candidates.dedup();
+        let candidates = std::mem::take(&mut self.candidates);
+        let found = candidates.iter().copied().find(|&t| {
+            model.critical.iter().zip(&self.pledges_by_critical).all(|(&c, list)| {
+                let cap = &model.capabilities[c];
+                (self.committed_at(list, t, usize::MAX) / cap.need).min(1.0) >= cap.threshold
+            })
+        });
+        self.candidates = candidates;
+        debug_assert!(withdrawals || found.is_some() || months == 0);
+        found
+    }
+
+    /// MODEL.md 3.4: a joined member is pivotal when the guarantee is met at
+    /// the horizon and would not be without that replica's pledges.
+    fn mark_pivotal(&mut self) {
+        let model = self.model;
+        let horizon = f64::from(model.horizon);
+        self.pivotal.fill(false);
+        for (u, unit) in model.units.iter().enumerate() {
+            if !self.joined[u] || self.pivotal[unit.member] {
+                continue;
+            }
+            let pivotal = model.critical.iter().zip(&self.pledges_by_critical).any(|(&c, list)| {
+                let contributes = (unit.pledge_start..unit.pledge_end).any(|i| {
+                    model.pledges[i].capability == c && self.start[i] <= horizon && horizon < self.end[i]
+                });
+                let cap = &model.capabilities[c];
+                contributes && (self.committed_at(list, horizon, u) / cap.need).min(1.0) < cap.threshold
+            });
+            self.pivotal[unit.member] = pivotal;
+        }
+    }
+
+    fn record(&mut self, acc: &mut Accumulator) -> TrialOutcome {
+        let model = self.model;
+        let months = model.months();
+        let h = months - 1;
+        acc.trials += 1;
+        let mut overall_h = 0.0;
+        for t in 0..months {
+            let mut overall = 0.0;
+            for (c, cap) in model.capabilities.iter().enumerate() {
+                let cov = (self.committed[c * months + t] / cap.need).min(1.0);
+                overall += cap.weight * cov;
+                acc.capability_sum_by_month[c][t] += cov;
+                if t == h {
+                    acc.capability_at_horizon[c].push(cov);
+                    acc.capability_met[c] += u64::from(cov >= cap.threshold);
+                    let committed = self.committed[c * months + t];
+                    acc.committed[c].push(committed);
+                    acc.committed_sketch[c].push(committed);
+                }
+            }
+            overall /= model.weight_sum;
+            acc.overall_sum_by_month[t] += overall;
+            acc.overall_by_month[t].push(overall);
+            acc.met_by_month[t] += u64::from(self.met[t]);
+            overall_h = overall;
+        }
+        acc.overall_at_horizon.push(overall_h);
+
+        if let Some(t) = self.first_met() {
+            acc.time_to_met.push(t);
+            acc.first_met_by_month[(t.ceil() as usize).min(h)] += 1;
+        }
+        for (u, unit) in model.units.iter().enumerate() {
+            acc.member_joined[unit.member] += u64::from(self.joined[u]);
+        }
+        if self.met[h] {
+            self.mark_pivotal();
+            for (m, &p) in self.pivotal.iter().enumerate() {
+                acc.member_pivotal[m] += u64::from(p);
+            }
+        }
+        let horizon = f64::from(model.horizon);
+        for (k, &s) in self.phase_start.iter().enumerate() {
+            if s <= horizon {
+                acc.phase_started[k] += 1;
+                acc.phase_start[k].push(s);
+            }
+        }
+        TrialOutcome {
+            met_at_horizon: self.met[h],
+            overall_at_horizon: overall_h,
+        }
+    }
+}
+
+/// Runs trials `first .. first + count` of `model`; with `outcomes`, also
+/// returns each trial's outcome (for paired comparisons).
+pub fn run_chunk(model: &Model, seed: u64, first: u64, count: u64, outcomes: bool) -> (Accumulator, Vec<TrialOutcome>) {
+    let mut acc = Accumulator::new(model);
+    let mut trial = Trial::new(model, seed, first);
+    let mut out = Vec::with_capacity(if outcomes { count as usize } else { 0 });
+    for _ in 0..count {
+        let o = trial.run(&mut acc);
+        if outcomes {
+            out.push(o);
+        }
+    }
+    (acc, out)
+}
+
+/// Calls `work` on every chunk of `trials` (in parallel on `threads`
+/// threads) and hands the results to `merge` strictly in chunk order.
+/// At most a few chunk results per thread are alive at once, so memory does
+/// not grow with the number of trials. `progress` gets the trials done.
+pub fn for_each_chunk<T: Send>(
+    trials: u64,
+    threads: usize,
+    work: impl Fn(u64, u64) -> T + Sync,
+    mut merge: impl FnMut(T),
+    progress: &dyn Fn(u64),
+) -> anyhow::Result<()> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build()?;
+    let chunks = trials.div_ceil(CHUNK_TRIALS);
+    let batch = (threads.max(1) * 4) as u64;
+    let mut done = 0;
+    let mut next = 0;
+    while next < chunks {
+        let end = (next + batch).min(chunks);
+        let results: Vec<T> = pool.install(|| {
+            (next..end)
+                .into_par_iter()
+                .map(|c| {
+                    let first = c * CHUNK_TRIALS;
+                    work(first, CHUNK_TRIALS.min(trials - first))
+                })
+                .collect()
+        });
+        results.into_iter().for_each(&mut merge);
+        done = (end * CHUNK_TRIALS).min(trials).max(done);
+        progress(done);
+        next = end;
+    }
+    Ok(())
+}
+
+/// Runs `trials` trials of `model` and merges them.
+pub fn simulate(model: &Model, seed: u64, trials: u64, threads: usize, progress: &dyn Fn(u64)) -> anyhow::Result<Accumulator> {
+    let mut total = Accumulator::new(model);
+    for_each_chunk(
+        trials,
+        threads,
+        |first, count| run_chunk(model, seed, first, count, false).0,
+        |acc| total.merge(&acc),
+        progress,
+    )?;
+    Ok(total)
+}

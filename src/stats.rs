@@ -1,0 +1,241 @@
+//! Mergeable accumulators in bounded memory. Each chunk of trials fills its
+//! own; chunks merge in chunk order, so results do not depend on threads.
+//! Counts, means and variances are exact for the trials run; percentiles come
+//! from histograms that keep each bin's extreme values, so a point mass (a
+//! constant pledge, a capped coverage of exactly 1) is reported exactly.
+
+/// Count, mean and sum of squared deviations (Welford; Chan et al. to merge).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Moments {
+    pub n: u64,
+    pub mean: f64,
+    pub m2: f64,
+}
+
+impl Moments {
+    #[inline]
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+    }
+
+    pub fn merge(&mut self, other: &Moments) {
+        if other.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = *other;
+            return;
+        }
+        let n = self.n + other.n;
+        let d = other.mean - self.mean;
+        self.mean += d * other.n as f64 / n as f64;
+        self.m2 += other.m2 + d * d * (self.n as f64 * other.n as f64 / n as f64);
+        self.n = n;
+    }
+
+    /// Sample standard deviation (n - 1 denominator).
+    pub fn sd(&self) -> f64 {
+        if self.n < 2 {
+            0.0
+        } else {
+            (self.m2.max(0.0) / (self.n - 1) as f64).sqrt()
+        }
+    }
+
+    /// Standard error of the mean.
+    pub fn se(&self) -> f64 {
+        if self.n == 0 { 0.0 } else { self.sd() / (self.n as f64).sqrt() }
+    }
+}
+
+/// Wilson 95% score interval for `k` successes in `n` trials.
+pub fn wilson95(k: u64, n: u64) -> [f64; 2] {
+    if n == 0 {
+        return [0.0, 1.0];
+    }
+    const Z: f64 = 1.959_963_984_540_054;
+    let n = n as f64;
+    let p = k as f64 / n;
+    let z2 = Z * Z;
+    let denom = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denom;
+    let half = Z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
+    [(centre - half).max(0.0), (centre + half).min(1.0)]
+}
+
+/// A histogram bin that remembers the smallest and largest value it holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Bin {
+    count: u64,
+    min: f64,
+    max: f64,
+}
+
+impl Default for Bin {
+    fn default() -> Self {
+        Bin {
+            count: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl Bin {
+    #[inline]
+    fn push(&mut self, x: f64) {
+        self.count += 1;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+    }
+    fn merge(&mut self, o: &Bin) {
+        self.count += o.count;
+        self.min = self.min.min(o.min);
+        self.max = self.max.max(o.max);
+    }
+}
+
+/// Percentiles of a quantity over a known working range `[lo, lo + width*bins)`,
+/// with fine bins inside and two catch-all bins outside; each bin keeps its
+/// extremes. Within a bin, quantiles interpolate between its extremes, so the
+/// error is at most one bin width, and zero for a bin holding one value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sketch {
+    lo: f64,
+    inv_width: f64,
+    /// `[below, bins..., above]`
+    bins: Vec<Bin>,
+}
+
+impl Sketch {
+    pub fn new(lo: f64, hi: f64, bins: usize) -> Self {
+        Sketch {
+            lo,
+            inv_width: bins as f64 / (hi - lo),
+            bins: vec![Bin::default(); bins + 2],
+        }
+    }
+
+    /// Fixed bins of 1/1000 on [0, 1] (coverage), plus exact 0 and 1.
+    pub fn unit() -> Self {
+        Sketch::new(0.0, 1.0, 1000)
+    }
+
+    #[inline]
+    pub fn push(&mut self, x: f64) {
+        let inner = self.bins.len() - 2;
+        let pos = (x - self.lo) * self.inv_width;
+        let i = if pos < 0.0 {
+            0
+        } else if pos >= inner as f64 {
+            inner + 1
+        } else {
+            pos as usize + 1
+        };
+        self.bins[i].push(x);
+    }
+
+    pub fn merge(&mut self, other: &Sketch) {
+        for (a, b) in self.bins.iter_mut().zip(&other.bins) {
+            a.merge(b);
+        }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.bins.iter().map(|b| b.count).sum()
+    }
+
+    /// The q-quantile (inverse CDF: smallest x with F(x) >= q), `None` when empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let n = self.count();
+        if n == 0 {
+            return None;
+        }
+        let rank = (q * n as f64).max(f64::MIN_POSITIVE);
+        let mut below = 0.0;
+        for b in &self.bins {
+            if b.count == 0 {
+                continue;
+            }
+            let c = b.count as f64;
+            if below + c >= rank {
+                if b.count == 1 {
+                    return Some(b.min);
+                }
+                let f = ((rank - below) / c).clamp(0.0, 1.0);
+                return Some(b.min + (b.max - b.min) * f);
+            }
+            below += c;
+        }
+        self.bins.iter().rev().find(|b| b.count > 0).map(|b| b.max)
+    }
+
+    /// Counts in `k` equal bins over the working range (for histograms).
+    pub fn coarse_counts(&self, k: usize) -> Vec<u64> {
+        let inner = self.bins.len() - 2;
+        let mut out = vec![0; k];
+        out[0] += self.bins[0].count;
+        for (i, b) in self.bins[1..=inner].iter().enumerate() {
+            out[(i * k / inner).min(k - 1)] += b.count;
+        }
+        out[k - 1] += self.bins[inner + 1].count;
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moments_merge_equals_single_pass() {
+        let xs: Vec<f64> = (0..1000).map(|i| ((i * 7919) % 1013) as f64 / 10.0).collect();
+        let mut all = Moments::default();
+        xs.iter().for_each(|&x| all.push(x));
+        let mut a = Moments::default();
+        let mut b = Moments::default();
+        xs[..333].iter().for_each(|&x| a.push(x));
+        xs[333..].iter().for_each(|&x| b.push(x));
+        a.merge(&b);
+        assert_eq!(a.n, all.n);
+        assert!((a.mean - all.mean).abs() < 1e-12);
+        assert!((a.sd() - all.sd()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn wilson_matches_hand_computation() {
+        // p = 0.5, n = 100: centre 0.5, half = 1.96*sqrt(0.0025 + 0.96^2/40000)/(1+0.0384)
+        let [lo, hi] = wilson95(50, 100);
+        assert!((lo - 0.403_831).abs() < 1e-5 && (hi - 0.596_169).abs() < 1e-5, "{lo} {hi}");
+        assert_eq!(wilson95(0, 10)[0], 0.0);
+    }
+
+    #[test]
+    fn sketch_is_exact_on_point_masses_and_close_elsewhere() {
+        let mut s = Sketch::unit();
+        for _ in 0..30 {
+            s.push(0.0);
+        }
+        for _ in 0..50 {
+            s.push(0.8);
+        }
+        for _ in 0..20 {
+            s.push(1.0);
+        }
+        assert_eq!(s.quantile(0.05), Some(0.0));
+        assert_eq!(s.quantile(0.5), Some(0.8));
+        assert_eq!(s.quantile(0.95), Some(1.0));
+        let mut u = Sketch::new(0.0, 100.0, 10_000);
+        for i in 0..100_000 {
+            u.push(i as f64 / 1000.0);
+        }
+        assert!((u.quantile(0.25).unwrap() - 25.0).abs() < 0.011);
+        u.push(-5.0);
+        u.push(1e9);
+        assert!(u.quantile(0.0).unwrap() == -5.0);
+        assert!(u.quantile(1.0).unwrap() == 1e9);
+    }
+}
