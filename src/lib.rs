@@ -5,12 +5,16 @@
 //! `load` (parse -> overrides -> validate) -> `compile` -> `simulate` (chunks,
 //! accumulators in `stats`) -> `summarise` -> `export` / `chart` / `report`.
 
+pub mod diagnostic;
 pub mod error;
 pub mod load;
 pub mod output;
+pub mod overrides;
+pub mod parse;
 pub mod provenance;
 pub mod scenario;
 pub mod summary;
+pub mod validate;
 
 /// The built-in default scenario (also shipped as a file).
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/coalition-aug-2025.toml");
