@@ -213,46 +213,51 @@ fn render_one(sources: &[Source], d: &Diagnostic) -> String {
     Renderer::plain().render(&report).to_string()
 }
 
-/// Levenshtein distance, for "did you mean" hints.
+/// Edit distance counting a swap of two neighbours as one edit (so `jion`
+/// is one typo away from `join`), for "did you mean" hints.
 fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
-            prev = cur;
+    // Three rows of the classic table: two back, previous, current.
+    let mut prev2: Vec<usize> = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur: Vec<usize> = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cur[j] = cur[j].min(prev2[j - 2] + 1);
+            }
         }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
     }
-    row[b.len()]
+    prev[b.len()]
 }
 
-/// The candidate closest to `word`, if it is close enough to be a likely typo.
+/// The candidate closest to `word`, if it is close enough to be a likely
+/// typo, or if `word` is the start of it (`delay` for `delay_months`).
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     // Long words are never typos of our short keys and ids; skipping them
     // bounds the cost on hostile input.
     if word.len() > 64 {
         return None;
     }
-    let limit = (word.chars().count() / 3).max(1);
+    let limit = ((word.chars().count() + 2) / 3).max(1);
     candidates
         .into_iter()
         .filter(|c| c.len() <= 64)
-        .map(|c| {
+        .filter_map(|c| {
             let d = if c.eq_ignore_ascii_case(word) {
                 0
             } else {
                 distance(word, c)
             };
-            (d, c)
+            let prefix = word.len() >= 3 && c.starts_with(word);
+            (d <= limit || prefix).then_some((d.min(limit), c))
         })
-        .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -282,7 +287,7 @@ mod tests {
 
     #[test]
     fn distances() {
-        assert_eq!(distance("join", "jion"), 2);
+        assert_eq!(distance("join", "jion"), 1);
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("kitten", "sitting"), 3);
     }
@@ -298,6 +303,15 @@ mod tests {
             Some("threshold")
         );
         assert_eq!(suggest("xyz", ["threshold", "need"]), None);
+        assert_eq!(suggest("xx", ["uk", "us"]), None);
+        assert_eq!(
+            suggest("delay", ["phase", "delay_months"]),
+            Some("delay_months")
+        );
+        assert_eq!(
+            suggest("triangle", ["uniform", "triangular"]),
+            Some("triangular")
+        );
     }
 
     #[test]
