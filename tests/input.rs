@@ -229,9 +229,7 @@ fn status_error_lists_known_statuses() {
 
 #[test]
 fn missing_file_is_named() {
-    let e = load_file(Path::new("/no/such/dir/scen.toml"), &[])
-        .err()
-        .expect("error");
+    let e = load_file(Path::new("/no/such/dir/scen.toml"), &[]).expect_err("error");
     assert!(e.0.contains("/no/such/dir/scen.toml"), "{e}");
 }
 
@@ -258,7 +256,7 @@ fn non_utf8_file_is_an_input_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("bad.toml");
     std::fs::write(&path, b"name = \"\xff\"\n").expect("write");
-    let e = load_file(&path, &[]).err().expect("error");
+    let e = load_file(&path, &[]).expect_err("error");
     assert!(e.0.contains("UTF-8") && e.0.contains("bad.toml"), "{e}");
 }
 
