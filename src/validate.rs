@@ -1113,3 +1113,111 @@ fn check_size(nodes: &[&Node], links: &[Links], d: &mut Diags) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::load::load_str;
+    use crate::scenario::{Dist, PhaseStart, Scenario};
+
+    const HEAD: &str = "[scenario]\nname = \"t\"\nhorizon_months = 12\n[[capability]]\nid = \"c\"\nneed = 10\n[[phase]]\nid = \"p\"\n";
+
+    fn load(text: &str) -> Scenario {
+        match load_str("t.toml", text, &[]) {
+            Ok(l) => l.scenario,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The amount of the only pledge, written as `amount = {text}`.
+    fn amount(text: &str) -> Dist {
+        let s = load(&format!(
+            "{HEAD}[[member]]\nid = \"m\"\njoin = 1\n[[member.pledge]]\ncapability = \"c\"\nphase = \"p\"\namount = {text}\n"
+        ));
+        s.members[0].pledges[0].amount.clone()
+    }
+
+    #[test]
+    fn every_distribution_form() {
+        assert_eq!(amount("3"), Dist::Constant(3.0));
+        assert_eq!(amount("-2.5"), Dist::Constant(-2.5));
+        assert_eq!(amount("{ uniform = [1, 2.5] }"), Dist::Uniform { a: 1.0, b: 2.5 });
+        assert_eq!(amount("{ uniform = [2, 2] }"), Dist::Uniform { a: 2.0, b: 2.0 });
+        assert_eq!(
+            amount("{ triangular = [1, 1, 3] }"),
+            Dist::Triangular { min: 1.0, mode: 1.0, max: 3.0 }
+        );
+        assert_eq!(
+            amount("{ pert = [0, 2, 3.5] }"),
+            Dist::Pert { min: 0.0, mode: 2.0, max: 3.5 }
+        );
+        assert_eq!(amount("{ normal = [5, 0] }"), Dist::Normal { mean: 5.0, sd: 0.0 });
+        assert_eq!(amount("{ range90 = [1, 10] }"), Dist::Range90 { lo: 1.0, hi: 10.0 });
+        assert_eq!(
+            amount("{ choice = [[1, 0], [2, 3.5]] }"),
+            Dist::Choice(vec![(1.0, 0.0), (2.0, 3.5)])
+        );
+        // Dotted-key form of the same table.
+        let s = load(&format!(
+            "{HEAD}[[member]]\nid = \"m\"\njoin = 1\n[[member.pledge]]\ncapability = \"c\"\nphase = \"p\"\namount.uniform = [1, 2]\n"
+        ));
+        assert_eq!(s.members[0].pledges[0].amount, Dist::Uniform { a: 1.0, b: 2.0 });
+    }
+
+    #[test]
+    fn every_default() {
+        let s = load(&format!(
+            "{HEAD}[[phase]]\nid = \"q\"\nafter = \"p\"\n[[group]]\nid = \"g\"\n[[member]]\nid = \"m\"\njoin = 1\n[[member.pledge]]\ncapability = \"c\"\nphase = \"q\"\namount = 1\n[[member]]\nid = \"n\"\njoin = 0\n"
+        ));
+        assert_eq!(s.description, None);
+        assert!(s.sources.is_empty() && s.odds.is_empty());
+        assert_eq!((s.trials, s.seed), (None, None));
+        let c = &s.capabilities[0];
+        assert_eq!((c.name.as_str(), c.unit.as_deref()), ("c", None));
+        assert_eq!((c.threshold, c.critical, c.weight), (1.0, true, 1.0));
+        assert_eq!(s.groups[0].correlation, 0.0);
+        assert_eq!(s.phases[0].name, "p");
+        assert_eq!(s.phases[0].start, PhaseStart::At(Dist::Constant(0.0)));
+        assert_eq!(
+            s.phases[1].start,
+            PhaseStart::After {
+                phase: 0,
+                lag: Dist::Constant(0.0),
+                gate: None
+            }
+        );
+        let m = &s.members[0];
+        assert_eq!((m.name.as_str(), m.status.as_deref()), ("m", None));
+        assert_eq!((m.group, m.requires, m.join_without, m.count), (None, None, 0.0, 1));
+        let p = &m.pledges[0];
+        assert_eq!((p.capability, p.phase), (0, 1));
+        assert_eq!((&p.delay, &p.duration, p.probability), (&Dist::Constant(0.0), &None, 1.0));
+        assert!(s.members[1].pledges.is_empty());
+    }
+
+    #[test]
+    fn join_from_odds_and_explicit_join_wins() {
+        let s = load(&format!(
+            "{HEAD}[odds]\nconfirmed = 0.8\n[[member]]\nid = \"a\"\nstatus = \"confirmed\"\n[[member]]\nid = \"b\"\nstatus = \"confirmed\"\njoin = 0.1\n[[member]]\nid = \"c\"\nstatus = \"unknown-word\"\njoin = 0.2\n"
+        ));
+        let joins: Vec<f64> = s.members.iter().map(|m| m.join).collect();
+        assert_eq!(joins, vec![0.8, 0.1, 0.2]);
+    }
+
+    #[test]
+    fn limits_at_their_edges_are_valid() {
+        let s = load(
+            "[scenario]\nname = \"t\"\nhorizon_months = 600\ntrials = 1_000_000_000\nseed = 0\n[[capability]]\nid = \"a-b_0\"\nneed = 0.001\nthreshold = 1\nweight = 0\n[[capability]]\nid = \"z\"\nneed = 1\n[[group]]\nid = \"g\"\ncorrelation = 0.999\n[[member]]\nid = \"m\"\njoin = 0\ncount = 10000\ngroup = \"g\"\n",
+        );
+        assert_eq!((s.horizon_months, s.trials, s.seed), (600, Some(1_000_000_000), Some(0)));
+        assert_eq!(s.members[0].count, 10_000);
+    }
+
+    #[test]
+    fn requires_chain_without_cycle_is_valid() {
+        let s = load(&format!(
+            "{HEAD}[[member]]\nid = \"a\"\njoin = 1\nrequires = \"b\"\n[[member]]\nid = \"b\"\njoin = 1\nrequires = \"c\"\n[[member]]\nid = \"c\"\njoin = 1\n"
+        ));
+        let req: Vec<Option<usize>> = s.members.iter().map(|m| m.requires).collect();
+        assert_eq!(req, vec![Some(1), Some(2), None]);
+    }
+}
