@@ -10,11 +10,14 @@ pub mod cli;
 pub mod compare;
 pub mod compile;
 pub mod console;
+pub mod diagnostic;
 pub mod dist;
 pub mod error;
 pub mod export;
 pub mod load;
 pub mod output;
+pub mod overrides;
+pub mod parse;
 pub mod provenance;
 pub mod rng;
 pub mod scenario;
@@ -24,6 +27,7 @@ pub mod stats;
 pub mod summarise;
 pub mod summary;
 pub mod sweep;
+pub mod validate;
 
 /// The built-in default scenario (also shipped as a file).
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/coalition-aug-2025.toml");

@@ -2,8 +2,11 @@
 //! -> `--set` overrides (`overrides`) -> validated `Scenario` (`validate`).
 //! Errors come back rendered by `diagnostic`, naming file, line and column.
 
+use crate::diagnostic::{Diags, FILE_SRC, Source};
 use crate::error::InputError;
 use crate::scenario::Scenario;
+use crate::{overrides, parse, validate};
+use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// A scenario loaded from a file (or the built-in default) with what the
@@ -23,12 +26,53 @@ pub struct Loaded {
 
 /// Reads and validates a scenario file, applying `--set KEY=VALUE` overrides.
 pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, InputError> {
-    let _ = (path, overrides);
-    Err(InputError("loading is not implemented yet".into()))
+    let origin = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| InputError(format!("error: cannot read scenario file `{origin}`: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        InputError(format!(
+            "error: scenario file `{origin}` is not valid UTF-8 (at byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    // The hash is of the bytes, which are exactly the text's bytes.
+    load_str(&origin, &text, overrides)
 }
 
 /// Validates scenario text; `origin` names it in messages.
 pub fn load_str(origin: &str, text: &str, overrides: &[String]) -> Result<Loaded, InputError> {
-    let _ = (origin, text, overrides);
-    Err(InputError("loading is not implemented yet".into()))
+    let mut sources = vec![Source {
+        origin: origin.to_string(),
+        text: text.to_string(),
+        flag: None,
+    }];
+    sources.extend(overrides.iter().map(|f| overrides::flag_source(f)));
+    let mut diags = Diags::default();
+    let scenario = parse::parse_document(FILE_SRC, text, &mut diags)
+        .filter(|_| diags.is_empty())
+        .and_then(|mut root| {
+            // Validating after a failed override would report the file as it
+            // was, not as asked; stop at the flag's error instead.
+            overrides::apply(&mut root, overrides, FILE_SRC + 1, &mut diags)
+                .then(|| validate::validate(&root, &mut diags))
+                .flatten()
+        });
+    match scenario {
+        Some(scenario) if diags.is_empty() => Ok(Loaded {
+            scenario,
+            origin: origin.to_string(),
+            source: text.to_string(),
+            sha256: sha256_hex(text.as_bytes()),
+            overrides: overrides.to_vec(),
+        }),
+        _ => Err(InputError(diags.render(&sources))),
+    }
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -11,12 +11,29 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dist {
     Constant(f64),
-    Uniform { a: f64, b: f64 },
-    Triangular { min: f64, mode: f64, max: f64 },
-    Pert { min: f64, mode: f64, max: f64 },
-    Normal { mean: f64, sd: f64 },
+    Uniform {
+        a: f64,
+        b: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Pert {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
     /// Lognormal whose 5th and 95th percentiles are `lo` and `hi`.
-    Range90 { lo: f64, hi: f64 },
+    Range90 {
+        lo: f64,
+        hi: f64,
+    },
     /// `(value, weight)` pairs; weights >= 0 with a positive sum.
     Choice(Vec<(f64, f64)>),
 }
