@@ -28,7 +28,8 @@ over trials; loops over groups, members, pledges, phases and months only):
 * coverage per capability and month, overall weighted coverage, met by month;
 * time to first met, exact in continuous time: met can only switch on at 0 or at
   a deployment start of a pledge to a critical capability, so those are the
-  only candidate times checked (in [0, horizon]);
+  only candidate times checked (in [0, horizon]); candidates are sorted per
+  trial and coverage at each is a running sum (see first_time_met);
 * pivotal members: the trial is re-evaluated at the horizon without the
   member's (replica's) pledges, all random draws unchanged. Where that member
   contributes to a gate, phase start times are recomputed too (interpretation:
@@ -158,7 +159,12 @@ class Dist:
             right = hi - np.sqrt((1.0 - u) * (hi - lo) * (hi - mode))
             return np.where(u < fc, left, right)
         if k == "pert":
-            return np.interp(u, self.grid, self.table)
+            # uniform grid: direct index + linear interpolation (faster than np.interp)
+            x = u * (PERT_TABLE_SIZE - 1)
+            i = np.minimum(x.astype(np.intp), PERT_TABLE_SIZE - 2)
+            f = x - i
+            t = self.table
+            return t[i] + f * (t[i + 1] - t[i])
         if k == "normal":
             m, sd = self.p
             return m + sd * ndtri(u)
@@ -354,6 +360,44 @@ def uniforms(seed, key, chunk, k, n):
     return u
 
 
+def first_time_met(starts, ends, amounts, caps_of, needs, thrs, H, t_min=0.0):
+    """First time t in [t_min, H] at which, for every capability c in `needs`,
+    min(1, sum of amounts of its pledges deployed at t / need_c) >= thr_c;
+    inf if never. Pledge k (an [n] array each) is deployed on
+    [starts[k], ends[k]) and belongs to capability caps_of[k].
+
+    Coverage only rises at a deployment start, so the candidates are
+    max(start, t_min) for each pledge. Candidates are sorted per trial; a cumulative
+    sum over the sorted starts gives what has started by each candidate, from
+    which the amounts already withdrawn are subtracted (finite ends only).
+    With tied candidates only the last of the tie sees the full sum, and it has
+    the same time, so the minimum over the tie is exact."""
+    n = starts[0].shape[0] if starts else 0
+    if not starts:
+        return np.full(n, np.inf)
+    S = np.stack(starts, axis=1)                     # [n, K]
+    A = np.stack(amounts, axis=1)
+    T = np.maximum(S, t_min)
+    order = np.argsort(T, axis=1, kind="stable")
+    Ts = np.take_along_axis(T, order, axis=1)
+    As = np.take_along_axis(A, order, axis=1)
+    caps_arr = np.asarray(caps_of)
+    Cs = caps_arr[order]                             # capability of each sorted pledge
+    ok = Ts <= H
+    for c, need in needs.items():
+        cum = np.cumsum(np.where(Cs == c, As, 0.0), axis=1)
+        for k in range(len(starts)):
+            e = ends[k]
+            if caps_of[k] == c and isinstance(e, np.ndarray):
+                fin = np.isfinite(e)
+                if fin.any():
+                    cum -= np.where(fin, amounts[k], 0.0)[:, None] * (e[:, None] <= Ts)
+        ok &= np.minimum(1.0, cum / need) >= thrs[c]
+    hit = ok.any(axis=1)
+    first = np.argmax(ok, axis=1)
+    return np.where(hit, Ts[np.arange(n), first], np.inf)
+
+
 def phase_starts(sc, n, phase_base, pledge_cap, pledge_phase, amounts, delays, ends_rel, H):
     """Start time of each phase ([n] arrays, inf = never), given the per-pledge
     amounts (0 for undelivered / excluded), delays and durations."""
@@ -367,19 +411,11 @@ def phase_starts(sc, n, phase_base, pledge_cap, pledge_phase, amounts, delays, e
         st = starts[ph["after"]] + phase_base[i]  # phase_base = clamped lag here
         if "gate" in ph:
             gcap, gcov = ph["gate"]
-            need = caps[gcap]["need"]
             js = [j for j in range(len(pledge_cap)) if pledge_cap[j] == gcap and pledge_phase[j] in ph["chain"]]
-            gate_t = np.full(n, np.inf)
-            if js:
-                s = np.stack([starts[pledge_phase[j]] + delays[j] for j in js], axis=1)  # [n, K]
-                e = np.stack([s[:, k] + ends_rel[j] for k, j in enumerate(js)], axis=1)
-                a = np.stack([amounts[j] for j in js], axis=1)
-                s = np.where(a > 0, s, np.inf)
-                for k in range(len(js)):  # candidate time: deployment start of pledge k
-                    t = s[:, k:k + 1]
-                    committed = np.sum(a * ((s <= t) & (t < e)), axis=1)
-                    ok = (committed / need >= gcov) & (t[:, 0] <= H)
-                    gate_t = np.where(ok, np.minimum(gate_t, t[:, 0]), gate_t)
+            ss = [np.where(amounts[j] > 0, starts[pledge_phase[j]] + delays[j], np.inf) for j in js]
+            es = [ss[k] + ends_rel[j] for k, j in enumerate(js)]
+            gate_t = first_time_met(ss, es, [amounts[j] for j in js], [gcap] * len(js),
+                                    {gcap: caps[gcap]["need"]}, {gcap: gcov}, H, t_min=-np.inf) if js else np.full(n, np.inf)
             st = np.where(np.isfinite(gate_t), np.maximum(st, gate_t), np.inf)
         starts[i] = st
     return starts
@@ -452,15 +488,17 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
     # cumulative sum runs across contiguous trial vectors: deployed at integer t
     # iff ceil(s) <= t < ceil(e)
     rows = np.arange(n)
-    diff = np.zeros((C, M + 1, n))
+    committed = np.zeros((C, M + 1, n))
+    flat = committed.reshape(C, -1)
     for j in range(P):
         lo = np.clip(np.ceil(S[j]), 0, M).astype(np.intp)
         hi = np.clip(np.ceil(E[j]), 0, M).astype(np.intp)
-        d = diff[P_cap[j]]
-        d[lo, rows] += amounts[j]
-        d[hi, rows] -= amounts[j]
-    committed = np.cumsum(diff[:, :M, :], axis=1)  # [C, M, n]
-    del diff
+        d = flat[P_cap[j]]
+        d[lo * n + rows] += amounts[j]
+        d[hi * n + rows] -= amounts[j]
+    for t in range(1, M):  # running sum over months, contiguous trial vectors
+        committed[:, t] += committed[:, t - 1]
+    committed = committed[:, :M]
     # the horizon column exactly (no cumulative rounding)
     committed_H = np.zeros((C, n))
     for j in range(P):
@@ -471,11 +509,18 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
     thr = np.array([c["threshold"] for c in caps])
     w = np.array([c["weight"] for c in caps])
     crit = [i for i, c in enumerate(caps) if c["critical"]]
-    cov = np.minimum(1.0, committed / need[:, None, None], out=committed)  # [C, M, n]
-    overall = np.tensordot(w / w.sum(), cov, axes=1)  # [M, n]
+    wn = w / w.sum()
+    overall = np.zeros((M, n))
     met = np.ones((M, n), dtype=bool)
-    for c in crit:
-        met &= cov[c] >= thr[c]
+    cov = committed  # [C, M, n], turned into coverage in place
+    for c in range(C):
+        cc = cov[c]
+        cc /= need[c]
+        np.minimum(cc, 1.0, out=cc)
+        if wn[c] != 0:
+            overall += wn[c] * cc
+        if caps[c]["critical"]:
+            met &= cc >= thr[c]
     met_H = met[H]
 
     out = dict(met_H=met_H, overall_H=overall[H], met_by_month=met.sum(axis=1),
@@ -483,11 +528,11 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
     if not want_full:
         return out
 
-    # time to first met (exact, continuous): met can only switch on at 0 or at
-    # the deployment start of a pledge to a critical capability, so those times
-    # (within [0, H]) are the only candidates. Trials where some critical
-    # capability cannot reach its threshold even with every pledge that starts
-    # by H counted are never met and skipped.
+    # time to first met (exact, continuous): met can only switch on at a
+    # deployment start of a pledge to a critical capability (or at 0 for
+    # pledges deployed before 0). Trials where some critical capability cannot
+    # reach its threshold even counting every pledge that starts by H are
+    # never met and skipped.
     crit_js = [j for j in range(P) if caps[P_cap[j]]["critical"]]
     possible = np.ones(n, dtype=bool)
     for c in crit:
@@ -498,19 +543,11 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
         possible &= np.minimum(1.0, ub / need[c]) >= thr[c]
     idx = np.nonzero(possible)[0]
     ttm = np.full(n, np.inf)
-    if idx.size:
-        Ss = [S[j][idx] for j in crit_js]
-        Es = [E[j][idx] for j in crit_js]
-        As = [amounts[j][idx] for j in crit_js]
-        T = np.stack([np.zeros(idx.size)] + Ss, axis=1)  # [n', K]
-        met_at = (T >= 0) & (T <= H)
-        for c in crit:
-            cc = np.zeros(T.shape)
-            for k, j in enumerate(crit_js):
-                if P_cap[j] == c:
-                    cc += As[k][:, None] * ((Ss[k][:, None] <= T) & (T < Es[k][:, None]))
-            met_at &= np.minimum(1.0, cc / need[c]) >= thr[c]
-        ttm[idx] = np.where(met_at, T, np.inf).min(axis=1)
+    if idx.size and crit_js:
+        ttm[idx] = first_time_met([S[j][idx] for j in crit_js],
+                                  [E[j][idx] if isinstance(E[j], np.ndarray) else E[j] for j in crit_js],
+                                  [amounts[j][idx] for j in crit_js], [P_cap[j] for j in crit_js],
+                                  {c: need[c] for c in crit}, {c: thr[c] for c in crit}, H)
     out["ttm"] = ttm
 
     # pivotal members (per member: any replica pivotal). Only trials where the
