@@ -450,21 +450,30 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
             else:
                 joined[(mi, r)] = u < p
 
-    # pledges: one entry per (replica, pledge)
+    # pledges: one entry per (replica, pledge); one random stream per field, so
+    # making a field constant in one scenario never shifts another field's draws
+    def draw(dist, key):  # amount, delay, duration: clamped at 0
+        if dist.is_constant():
+            return np.full(n, max(dist.p, 0.0))
+        return np.maximum(dist.sample(uniforms(seed, key, chunk, 1, n)[0]), 0.0)
+
     P_cap, P_phase, P_owner, amounts, delays, ends_rel = [], [], [], [], [], []
     for mi, m in enumerate(members):
         for r in range(m["count"]):
             base = f"pledge:{m['id']}" + (f"#{r}" if m["count"] > 1 else "")
             for pl in m["pledges"]:
-                u = uniforms(seed, f"{base}/{pl['key']}", chunk, 4, n)
-                delivered = joined[(mi, r)] & (u[0] < pl["prob"])
-                a = np.maximum(pl["amount"].sample(u[1]), 0.0)
-                amounts.append(np.where(delivered, a, 0.0))
-                delays.append(np.maximum(pl["delay"].sample(u[2]), 0.0))
+                pk = f"{base}/{pl['key']}"
+                jn = joined[(mi, r)]
+                if pl["prob"] >= 1.0:
+                    delivered = jn
+                else:
+                    delivered = jn & (uniforms(seed, pk + "/delivered", chunk, 1, n)[0] < pl["prob"])
+                amounts.append(np.where(delivered, draw(pl["amount"], pk + "/amount"), 0.0))
+                delays.append(draw(pl["delay"], pk + "/delay"))
                 if pl["duration"] is None:
                     ends_rel.append(np.inf)
                 else:
-                    ends_rel.append(np.maximum(pl["duration"].sample(u[3]), 0.0))
+                    ends_rel.append(draw(pl["duration"], pk + "/duration"))
                 P_cap.append(pl["cap"])
                 P_phase.append(pl["phase"])
                 P_owner.append((mi, r))
@@ -554,12 +563,19 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
     # replica joined and the guarantee is met at H can be pivotal; the horizon
     # is re-evaluated on those rows only.
     gate_caps = {(ph["gate"][0], tuple(ph["chain"])) for ph in phases if "gate" in ph}
+    # pledges that feed some gate, and pledges whose phase start depends on a gate
+    G_js = [j for j in range(P) if any(P_cap[j] == gc and P_phase[j] in chain for gc, chain in gate_caps)]
+    downstream = {i for i, ph in enumerate(phases) if any("gate" in phases[k] for k in [i] + ph["chain"])}
+    D_js = [j for j in range(P) if P_phase[j] in downstream]
     by_owner = {}
     for j in range(P):
         by_owner.setdefault(P_owner[j], []).append(j)
 
     def sub(x, idx):
         return x[idx] if isinstance(x, np.ndarray) else x
+
+    def contrib_H(j, idx):
+        return amounts[j][idx] * ((S[j][idx] <= H) & (H < sub(E[j], idx)))
 
     pivotal = []
     p_joined = []
@@ -576,21 +592,26 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
             idx = np.nonzero(jn & met_H)[0]
             if idx.size == 0:
                 continue
-            affects_gate = any(P_cap[j] == gc and P_phase[j] in chain for j in js for gc, chain in gate_caps)
-            if affects_gate:
-                am2 = [np.zeros(idx.size) if P_owner[j] == (mi, r) else amounts[j][idx] for j in range(P)]
-                st2 = phase_starts(sc, idx.size, [sub(b, idx) for b in phase_base], P_cap, P_phase, am2,
-                                   [d[idx] for d in delays], [sub(x, idx) for x in ends_rel], H)
-                cH = np.zeros((C, idx.size))
-                for j in range(P):
-                    if P_owner[j] == (mi, r):
+            own = set(js)
+            cH = committed_H[:, idx].copy()
+            for j in js:
+                cH[P_cap[j]] -= contrib_H(j, idx)
+            if own & set(G_js):
+                # the gate may now be reached later: recompute phase starts, then
+                # re-place the pledges of gate-dependent phases
+                am2, de2, en2 = [None] * P, [None] * P, [None] * P
+                for j in G_js:
+                    am2[j] = np.zeros(idx.size) if j in own else amounts[j][idx]
+                    de2[j] = delays[j][idx]
+                    en2[j] = sub(ends_rel[j], idx)
+                st2 = phase_starts(sc, idx.size, [b[idx] for b in phase_base], P_cap, P_phase,
+                                   am2, de2, en2, H)
+                for j in D_js:
+                    if j in own:
                         continue
-                    s2 = np.where(am2[j] > 0, st2[P_phase[j]] + delays[j][idx], np.inf)
-                    cH[P_cap[j]] += am2[j] * ((s2 <= H) & (H < s2 + sub(ends_rel[j], idx)))
-            else:
-                cH = committed_H[:, idx]
-                for j in js:
-                    cH[P_cap[j]] -= amounts[j][idx] * ((S[j][idx] <= H) & (H < E[j][idx]))
+                    a2 = amounts[j][idx]
+                    s2 = np.where(a2 > 0, st2[P_phase[j]] + delays[j][idx], np.inf)
+                    cH[P_cap[j]] += a2 * ((s2 <= H) & (H < s2 + sub(ends_rel[j], idx))) - contrib_H(j, idx)
             met2 = np.ones(idx.size, dtype=bool)
             for c in crit:
                 met2 &= np.minimum(1.0, cH[c] / need[c]) >= thr[c]
