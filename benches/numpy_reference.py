@@ -398,9 +398,10 @@ def first_time_met(starts, ends, amounts, caps_of, needs, thrs, H, t_min=0.0):
     return np.where(hit, Ts[np.arange(n), first], np.inf)
 
 
-def phase_starts(sc, n, phase_base, pledge_cap, pledge_phase, amounts, delays, ends_rel, H):
+def phase_starts(sc, n, phase_base, pledge_cap, pledge_phase, amounts, delays, ends_rel, H, gate_times=None):
     """Start time of each phase ([n] arrays, inf = never), given the per-pledge
-    amounts (0 for undelivered / excluded), delays and durations."""
+    amounts (0 for undelivered / excluded), delays and durations. If
+    `gate_times` is a dict, the first time each gate is reached is stored in it."""
     caps = sc["caps"]
     starts = [None] * len(sc["phases"])
     for i in sc["phase_order"]:
@@ -417,6 +418,8 @@ def phase_starts(sc, n, phase_base, pledge_cap, pledge_phase, amounts, delays, e
             gate_t = first_time_met(ss, es, [amounts[j] for j in js], [gcap] * len(js),
                                     {gcap: caps[gcap]["need"]}, {gcap: gcov}, H, t_min=-np.inf) if js else np.full(n, np.inf)
             st = np.where(np.isfinite(gate_t), np.maximum(st, gate_t), np.inf)
+            if gate_times is not None:
+                gate_times[i] = gate_t
         starts[i] = st
     return starts
 
@@ -487,7 +490,8 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
             phase_base.append(ph["start"].sample(u))
         else:
             phase_base.append(np.maximum(ph["lag"].sample(u), 0.0))
-    starts = phase_starts(sc, n, phase_base, P_cap, P_phase, amounts, delays, ends_rel, H)
+    gate_times = {}
+    starts = phase_starts(sc, n, phase_base, P_cap, P_phase, amounts, delays, ends_rel, H, gate_times)
 
     # deployment intervals [s, e)
     S = [np.where(amounts[j] > 0, starts[P_phase[j]] + delays[j], np.inf) for j in range(P)]
@@ -558,6 +562,8 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
                                   [amounts[j][idx] for j in crit_js], [P_cap[j] for j in crit_js],
                                   {c: need[c] for c in crit}, {c: thr[c] for c in crit}, H)
     out["ttm"] = ttm
+    if want_full == "debug":  # for tests: per-pledge deployments
+        out["debug"] = dict(S=S, E=E, A=amounts, cap=P_cap, starts=starts, joined=joined)
 
     # pivotal members (per member: any replica pivotal). Only trials where the
     # replica joined and the guarantee is met at H can be pivotal; the horizon
@@ -567,6 +573,8 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
     G_js = [j for j in range(P) if any(P_cap[j] == gc and P_phase[j] in chain for gc, chain in gate_caps)]
     downstream = {i for i, ph in enumerate(phases) if any("gate" in phases[k] for k in [i] + ph["chain"])}
     D_js = [j for j in range(P) if P_phase[j] in downstream]
+    gated = [i for i, ph in enumerate(phases) if "gate" in ph]
+    simple_gates = not any(k in downstream for i in gated for k in phases[i]["chain"])
     by_owner = {}
     for j in range(P):
         by_owner.setdefault(P_owner[j], []).append(j)
@@ -597,21 +605,43 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
             for j in js:
                 cH[P_cap[j]] -= contrib_H(j, idx)
             if own & set(G_js):
-                # the gate may now be reached later: recompute phase starts, then
-                # re-place the pledges of gate-dependent phases
-                am2, de2, en2 = [None] * P, [None] * P, [None] * P
-                for j in G_js:
-                    am2[j] = np.zeros(idx.size) if j in own else amounts[j][idx]
-                    de2[j] = delays[j][idx]
-                    en2[j] = sub(ends_rel[j], idx)
-                st2 = phase_starts(sc, idx.size, [b[idx] for b in phase_base], P_cap, P_phase,
-                                   am2, de2, en2, H)
-                for j in D_js:
-                    if j in own:
-                        continue
-                    a2 = amounts[j][idx]
-                    s2 = np.where(a2 > 0, st2[P_phase[j]] + delays[j][idx], np.inf)
-                    cH[P_cap[j]] += a2 * ((s2 <= H) & (H < s2 + sub(ends_rel[j], idx))) - contrib_H(j, idx)
+                # Removing the replica's pledges can only delay a gate, and does
+                # so exactly in the trials where, at the original gate time,
+                # coverage without the replica falls below the gate. With no
+                # gate upstream of another gate, only those rows need the phase
+                # starts recomputed.
+                if simple_gates:
+                    shift = np.zeros(idx.size, dtype=bool)
+                    for gp in gated:
+                        gc, gcov = phases[gp]["gate"]
+                        mine = [j for j in js if P_cap[j] == gc and P_phase[j] in phases[gp]["chain"]]
+                        if not mine:
+                            continue
+                        tg = gate_times[gp][idx]
+                        left = np.zeros(idx.size)
+                        for j in G_js:
+                            if j in own or P_cap[j] != gc or P_phase[j] not in phases[gp]["chain"]:
+                                continue
+                            left += amounts[j][idx] * ((S[j][idx] <= tg) & (tg < sub(E[j], idx)))
+                        shift |= np.isfinite(tg) & ~(left / caps[gc]["need"] >= gcov)
+                    rows = np.nonzero(shift)[0]
+                else:
+                    rows = np.arange(idx.size)
+                if rows.size:
+                    ridx = idx[rows]
+                    am2, de2, en2 = [None] * P, [None] * P, [None] * P
+                    for j in G_js:
+                        am2[j] = np.zeros(rows.size) if j in own else amounts[j][ridx]
+                        de2[j] = delays[j][ridx]
+                        en2[j] = sub(ends_rel[j], ridx)
+                    st2 = phase_starts(sc, rows.size, [b[ridx] for b in phase_base], P_cap, P_phase,
+                                       am2, de2, en2, H)
+                    for j in D_js:
+                        if j in own:
+                            continue
+                        a2 = amounts[j][ridx]
+                        s2 = np.where(a2 > 0, st2[P_phase[j]] + delays[j][ridx], np.inf)
+                        cH[P_cap[j], rows] += a2 * ((s2 <= H) & (H < s2 + sub(ends_rel[j], ridx))) - contrib_H(j, ridx)
             met2 = np.ones(idx.size, dtype=bool)
             for c in crit:
                 met2 &= np.minimum(1.0, cH[c] / need[c]) >= thr[c]
