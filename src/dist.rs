@@ -15,7 +15,7 @@ const Z95: f64 = 1.644_853_626_951_472_2;
 
 /// Intervals of the tabulated PERT quantile function. The interpolation error
 /// is far below Monte Carlo noise at any practical trial count.
-const PERT_TABLE_INTERVALS: usize = 8192;
+const PERT_TABLE_INTERVALS: usize = 2048;
 
 /// A distribution compiled for fast sampling.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@
 
 use crate::compile::{Model, PhaseStartModel};
 use crate::rng::{EntityStream, key_for_seed};
-use crate::stats::{Moments, Sketch};
+use crate::stats::{Moments, Sketch, SketchSet};
 use rayon::prelude::*;
 
 /// Trials per chunk. Part of the reproducibility contract: it fixes the order
@@ -14,7 +14,7 @@ use rayon::prelude::*;
 pub const CHUNK_TRIALS: u64 = 4096;
 
 /// Bins of the percentile sketches for unbounded quantities.
-const SKETCH_BINS: usize = 10_000;
+const SKETCH_BINS: usize = 4_000;
 
 /// What a paired comparison needs from one trial.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,14 +33,16 @@ pub struct Accumulator {
     pub time_to_met: Sketch,
     pub overall_at_horizon: Moments,
     pub overall_sum_by_month: Vec<f64>,
-    /// Coverage sketches, month-major.
-    pub overall_by_month: Vec<Sketch>,
-    /// `[capability][month]` sums of coverage.
-    pub capability_sum_by_month: Vec<Vec<f64>>,
-    pub capability_at_horizon: Vec<Sketch>,
+    /// One overall-coverage sketch per month.
+    pub overall_by_month: SketchSet,
+    /// `[capability * months + month]` sums of coverage.
+    pub capability_sum_by_month: Vec<f64>,
+    /// One coverage sketch per capability.
+    pub capability_at_horizon: SketchSet,
     pub capability_met: Vec<u64>,
     pub committed: Vec<Moments>,
-    pub committed_sketch: Vec<Sketch>,
+    /// One committed-amount sketch per capability.
+    pub committed_sketch: SketchSet,
     /// Replica-joins per scenario member.
     pub member_joined: Vec<u64>,
     pub member_pivotal: Vec<u64>,
@@ -61,14 +63,16 @@ impl Accumulator {
             time_to_met: Sketch::new(0.0, horizon, SKETCH_BINS),
             overall_at_horizon: Moments::default(),
             overall_sum_by_month: vec![0.0; months],
-            overall_by_month: vec![Sketch::unit(); months],
-            capability_sum_by_month: vec![vec![0.0; months]; caps],
-            capability_at_horizon: vec![Sketch::unit(); caps],
+            overall_by_month: SketchSet::new(vec![Sketch::unit(); months]),
+            capability_sum_by_month: vec![0.0; caps * months],
+            capability_at_horizon: SketchSet::new(vec![Sketch::unit(); caps]),
             capability_met: vec![0; caps],
             committed: vec![Moments::default(); caps],
-            committed_sketch: (0..caps)
-                .map(|c| Sketch::new(0.0, committed_range(model, c), SKETCH_BINS))
-                .collect(),
+            committed_sketch: SketchSet::new(
+                (0..caps)
+                    .map(|c| Sketch::new(0.0, committed_range(model, c), SKETCH_BINS))
+                    .collect(),
+            ),
             member_joined: vec![0; model.member_count],
             member_pivotal: vec![0; model.member_count],
             phase_started: vec![0; model.phases.len()],
@@ -76,6 +80,14 @@ impl Accumulator {
         }
     }
 
+    /// Bins every sketch's buffered values; a chunk calls it when done.
+    pub fn flush(&mut self) {
+        self.overall_by_month.flush();
+        self.capability_at_horizon.flush();
+        self.committed_sketch.flush();
+    }
+
+    /// Adds `o` (flushed) to this accumulator.
     pub fn merge(&mut self, o: &Accumulator) {
         fn add(a: &mut [u64], b: &[u64]) {
             a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
@@ -92,16 +104,14 @@ impl Accumulator {
         self.time_to_met.merge(&o.time_to_met);
         self.overall_at_horizon.merge(&o.overall_at_horizon);
         addf(&mut self.overall_sum_by_month, &o.overall_sum_by_month);
-        sketches(&mut self.overall_by_month, &o.overall_by_month);
-        for (a, b) in self.capability_sum_by_month.iter_mut().zip(&o.capability_sum_by_month) {
-            addf(a, b);
-        }
-        sketches(&mut self.capability_at_horizon, &o.capability_at_horizon);
+        self.overall_by_month.merge(&o.overall_by_month);
+        addf(&mut self.capability_sum_by_month, &o.capability_sum_by_month);
+        self.capability_at_horizon.merge(&o.capability_at_horizon);
         add(&mut self.capability_met, &o.capability_met);
         for (a, b) in self.committed.iter_mut().zip(&o.committed) {
             a.merge(b);
         }
-        sketches(&mut self.committed_sketch, &o.committed_sketch);
+        self.committed_sketch.merge(&o.committed_sketch);
         add(&mut self.member_joined, &o.member_joined);
         add(&mut self.member_pivotal, &o.member_pivotal);
         add(&mut self.phase_started, &o.phase_started);
@@ -145,6 +155,12 @@ struct Trial<'m> {
     met: Vec<bool>,
     candidates: Vec<f64>,
     pivotal: Vec<bool>,
+    /// `[capability * months + month]`, this trial's coverage.
+    coverage: Vec<f64>,
+    /// Overall coverage by month.
+    overall: Vec<f64>,
+    /// One value per capability.
+    row: Vec<f64>,
     /// Pledges of each phase slot.
     pledges_by_phase: Vec<Vec<usize>>,
     /// Pledges of each critical capability (in `model.critical` order).
@@ -184,6 +200,9 @@ impl<'m> Trial<'m> {
             met: vec![false; model.months()],
             candidates: Vec::with_capacity(n_pledges),
             pivotal: vec![false; model.member_count],
+            coverage: vec![0.0; caps * model.months()],
+            overall: vec![0.0; model.months()],
+            row: vec![0.0; caps],
             pledges_by_phase,
             pledges_by_critical,
         }
@@ -400,27 +419,47 @@ impl<'m> Trial<'m> {
         let months = model.months();
         let h = months - 1;
         acc.trials += 1;
-        let mut overall_h = 0.0;
-        for t in 0..months {
-            let mut overall = 0.0;
-            for (c, cap) in model.capabilities.iter().enumerate() {
-                let cov = (self.committed[c * months + t] / cap.need).min(1.0);
-                overall += cap.weight * cov;
-                acc.capability_sum_by_month[c][t] += cov;
-                if t == h {
-                    acc.capability_at_horizon[c].push(cov);
-                    acc.capability_met[c] += u64::from(cov >= cap.threshold);
-                    let committed = self.committed[c * months + t];
-                    acc.committed[c].push(committed);
-                    acc.committed_sketch[c].push(committed);
-                }
+        // Coverage rows, then their weighted sum: plain loops over months
+        // that the compiler vectorises.
+        self.overall.fill(0.0);
+        for (c, cap) in model.capabilities.iter().enumerate() {
+            let committed = &self.committed[c * months..(c + 1) * months];
+            let coverage = &mut self.coverage[c * months..(c + 1) * months];
+            for (cov, &x) in coverage.iter_mut().zip(committed) {
+                *cov = (x / cap.need).min(1.0);
             }
-            overall /= model.weight_sum;
-            acc.overall_sum_by_month[t] += overall;
-            acc.overall_by_month[t].push(overall);
-            acc.met_by_month[t] += u64::from(self.met[t]);
-            overall_h = overall;
+            for (o, &cov) in self.overall.iter_mut().zip(coverage.iter()) {
+                *o += cap.weight * cov;
+            }
+            let sums = &mut acc.capability_sum_by_month[c * months..(c + 1) * months];
+            for (s, &cov) in sums.iter_mut().zip(coverage.iter()) {
+                *s += cov;
+            }
+            let at_h = coverage[h];
+            self.row[c] = at_h;
+            acc.capability_met[c] += u64::from(at_h >= cap.threshold);
+            acc.committed[c].push(committed[h]);
         }
+        acc.capability_at_horizon.push_row(&self.row);
+        for (c, r) in self.row.iter_mut().enumerate() {
+            *r = self.committed[c * months + h];
+        }
+        acc.committed_sketch.push_row(&self.row);
+        let inv_weight = 1.0 / model.weight_sum;
+        for o in self.overall.iter_mut() {
+            *o *= inv_weight;
+        }
+        for ((s, &o), (k, &met)) in acc
+            .overall_sum_by_month
+            .iter_mut()
+            .zip(&self.overall)
+            .zip(acc.met_by_month.iter_mut().zip(&self.met))
+        {
+            *s += o;
+            *k += u64::from(met);
+        }
+        acc.overall_by_month.push_row(&self.overall);
+        let overall_h = self.overall[h];
         acc.overall_at_horizon.push(overall_h);
 
         if let Some(t) = self.first_met() {
@@ -462,6 +501,7 @@ pub fn run_chunk(model: &Model, seed: u64, first: u64, count: u64, outcomes: boo
             out.push(o);
         }
     }
+    acc.flush();
     (acc, out)
 }
 

@@ -186,6 +186,53 @@ impl Sketch {
     }
 }
 
+/// Several sketches filled together, one value each per trial (say one per
+/// month). Values are buffered row by row and binned a sketch at a time, so
+/// each sketch's bins stay in cache while it is filled instead of a trial
+/// touching every sketch's bins once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SketchSet {
+    pub sketches: Vec<Sketch>,
+    pending: Vec<f64>,
+}
+
+impl SketchSet {
+    pub fn new(sketches: Vec<Sketch>) -> Self {
+        SketchSet {
+            sketches,
+            pending: Vec::new(),
+        }
+    }
+
+    /// One value per sketch.
+    #[inline]
+    pub fn push_row(&mut self, row: &[f64]) {
+        debug_assert_eq!(row.len(), self.sketches.len());
+        self.pending.extend_from_slice(row);
+    }
+
+    /// Bins the buffered rows; call before merging or reading.
+    pub fn flush(&mut self) {
+        let width = self.sketches.len();
+        if width > 0 {
+            for (k, sketch) in self.sketches.iter_mut().enumerate() {
+                for row in self.pending.chunks_exact(width) {
+                    sketch.push(row[k]);
+                }
+            }
+        }
+        self.pending.clear();
+    }
+
+    /// Merges `other`; both must be flushed.
+    pub fn merge(&mut self, other: &SketchSet) {
+        debug_assert!(self.pending.is_empty() && other.pending.is_empty());
+        for (a, b) in self.sketches.iter_mut().zip(&other.sketches) {
+            a.merge(b);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,8 +25,8 @@ pub fn summarise(scenario: &Scenario, model: &Model, acc: &Accumulator, seed: u6
         ever += k;
         cdf.push(prob(ever));
     }
-    let by_month = |q: f64| acc.overall_by_month.iter().map(|s| quantile(s, q)).collect();
-    let overall_h = &acc.overall_by_month[h];
+    let by_month = |q: f64| acc.overall_by_month.sketches.iter().map(|s| quantile(s, q)).collect();
+    let overall_h = &acc.overall_by_month.sketches[h];
 
     Summary {
         scenario: ScenarioInfo {
@@ -77,8 +77,8 @@ pub fn summarise(scenario: &Scenario, model: &Model, acc: &Accumulator, seed: u6
                     .iter()
                     .enumerate()
                     .map(|(c, cap)| {
-                        let sums = &acc.capability_sum_by_month[c];
-                        let s = &acc.capability_at_horizon[c];
+                        let sums = &acc.capability_sum_by_month[c * months..(c + 1) * months];
+                        let s = &acc.capability_at_horizon.sketches[c];
                         (
                             cap.id.clone(),
                             CapabilityCoverage {
@@ -100,7 +100,7 @@ pub fn summarise(scenario: &Scenario, model: &Model, acc: &Accumulator, seed: u6
                 .iter()
                 .enumerate()
                 .map(|(c, cap)| {
-                    let s = &acc.committed_sketch[c];
+                    let s = &acc.committed_sketch.sketches[c];
                     let m = &acc.committed[c];
                     (
                         cap.id.clone(),
