@@ -5,7 +5,9 @@
 //! `load` (parse -> overrides -> validate) -> `compile` -> `simulate` (chunks,
 //! accumulators in `stats`) -> `summarise` -> `export` / `chart` / `report`.
 
+pub mod chart;
 pub mod error;
+pub mod font;
 pub mod load;
 pub mod output;
 pub mod provenance;
