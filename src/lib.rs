@@ -11,6 +11,7 @@ pub mod font;
 pub mod load;
 pub mod output;
 pub mod provenance;
+pub mod report;
 pub mod scenario;
 pub mod summary;
 
