@@ -199,7 +199,7 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
             "Mean coverage",
             "Coverage, 90% of trials",
             "P(≥ threshold)",
-            "Committed, median (90% of trials)",
+            "Committed: median (90% of trials)",
         ],
         rows,
         &[1, 2, 4, 5, 6, 7],
@@ -261,10 +261,7 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
     ));
 
     doc.push(Block::Heading(2, "Charts".into()));
-    for (i, f) in figures.iter().enumerate() {
-        doc.push(Block::Heading(3, f.title.clone()));
-        doc.push(Block::Figure(i));
-    }
+    doc.extend((0..figures.len()).map(Block::Figure));
 
     doc.extend(assumptions(sc));
 
@@ -572,7 +569,7 @@ fn markdown(doc: &[Block], figures: &[Figure]) -> String {
             Block::Figure(i) => {
                 let f = &figures[*i];
                 out.push_str(&format!(
-                    "![{}]({})\n\n*{}*\n\n",
+                    "### {0}\n\n![{0}]({1})\n\n*{2}*\n\n",
                     md_escape(&f.title),
                     f.path(ChartFormat::Png),
                     md_escape(&f.caption)
@@ -626,7 +623,7 @@ p.meta { color: var(--muted); margin-top: 0; }
 table { border-collapse: collapse; margin: .6em 0 1.4em; font-size: .92em; width: 100%; }
 th, td { border-bottom: 1px solid var(--rule); padding: .35em .6em; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; border-bottom: 2px solid #bbb; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: .6em 0 1.8em; }
 figure svg { display: block; width: 100%; height: auto; border: 1px solid var(--rule); }
 figcaption { color: var(--muted); font-size: .9em; margin-top: .4em; }

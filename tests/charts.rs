@@ -10,17 +10,17 @@ use std::collections::HashSet;
 const BOTH: [ChartFormat; 2] = [ChartFormat::Png, ChartFormat::Svg];
 
 fn run_files() -> Vec<OutputFile> {
-    let files = chart::run_charts(
+    chart::run_charts(
         &common::scenario(),
         &common::summary(),
         &common::provenance(),
         &BOTH,
     )
-    .unwrap();
-    save(&files);
-    files
+    .unwrap()
 }
 
+/// Writes to GUARANTEE_SIM_CHARTS_DIR if set (each path from one test only:
+/// tests run in parallel).
 fn save(files: &[OutputFile]) {
     if let Ok(dir) = std::env::var("GUARANTEE_SIM_CHARTS_DIR") {
         guarantee_sim::output::write_all(std::path::Path::new(&dir), files).unwrap();
@@ -78,6 +78,7 @@ const NAMES: [&str; 7] = [
 #[test]
 fn run_charts_writes_every_chart_in_both_formats() {
     let files = run_files();
+    save(&files);
     for name in NAMES {
         for ext in ["png", "svg"] {
             file(&files, &format!("charts/{name}.{ext}"));
