@@ -632,7 +632,7 @@ code { font-family: "DejaVu Sans Mono", monospace; }
   @page { size: auto; margin: 14mm 12mm; }
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
   h2 { break-before: auto; }
-  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  h2, h3, p:has(+ table) { break-after: avoid; page-break-after: avoid; }
   figure, table, .callout, tr { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
   figure svg { border: none; max-height: 235mm; }

@@ -311,3 +311,25 @@ fn figures_name_their_files() {
         assert!(!f.caption.is_empty(), "{} has no caption", f.name);
     }
 }
+
+/// Prints the time to render every chart (PNG + SVG) and the report; run
+/// with `cargo test --release --test charts render_time -- --nocapture`.
+#[test]
+fn render_time() {
+    let (sc, s, prov) = (common::scenario(), common::summary(), common::provenance());
+    let _ = chart::run_charts(&sc, &s, &prov, &[ChartFormat::Svg]).unwrap(); // warm-up (font)
+    let start = std::time::Instant::now();
+    let charts = chart::run_charts(&sc, &s, &prov, &BOTH).unwrap();
+    let mid = start.elapsed();
+    let report = guarantee_sim::report::run_report(&sc, &s, &prov).unwrap();
+    let total = start.elapsed();
+    eprintln!(
+        "render_time: {} chart files in {:?}, report in {:?}, total {:?}",
+        charts.len(),
+        mid,
+        total - mid,
+        total
+    );
+    assert_eq!(report.len(), 2);
+    assert!(total.as_secs() < 60);
+}

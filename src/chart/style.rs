@@ -41,7 +41,7 @@ pub const AXIS: u32 = 24;
 pub const TICK: u32 = 21;
 pub const LEGEND: u32 = 22;
 pub const ROW_LABEL: u32 = 22;
-pub const ROW_SUB: u32 = 19;
+pub const ROW_SUB: u32 = 20;
 pub const VALUE: u32 = 20;
 pub const FOOTER: u32 = 18;
 
