@@ -1,10 +1,22 @@
 //! The charts and report files of a `run`, as chosen by the output flags.
 
-use crate::cli::OutputOptions;
+use crate::chart::{ChartFormat, run_charts};
+use crate::cli::{ChartsFlag, OutputOptions};
 use crate::output::OutputFile;
 use crate::provenance::Provenance;
+use crate::report::run_report;
 use crate::scenario::Scenario;
 use crate::summary::Summary;
+
+/// The chart formats a `--charts` flag asks for.
+pub fn chart_formats(flag: ChartsFlag) -> &'static [ChartFormat] {
+    match flag {
+        ChartsFlag::Png => &[ChartFormat::Png],
+        ChartsFlag::Svg => &[ChartFormat::Svg],
+        ChartsFlag::Both => &[ChartFormat::Png, ChartFormat::Svg],
+        ChartsFlag::None => &[],
+    }
+}
 
 pub fn run_artifacts(
     scenario: &Scenario,
@@ -12,7 +24,9 @@ pub fn run_artifacts(
     prov: &Provenance,
     output: &OutputOptions,
 ) -> anyhow::Result<Vec<OutputFile>> {
-    // Charts and reports arrive with the charts module (issue 3).
-    let _ = (scenario, summary, prov, output);
-    Ok(Vec::new())
+    let mut files = run_charts(scenario, summary, prov, chart_formats(output.charts))?;
+    if !output.no_report {
+        files.extend(run_report(scenario, summary, prov)?);
+    }
+    Ok(files)
 }

@@ -77,7 +77,7 @@ pub enum Command {
 }
 
 /// What to simulate and how.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct RunOptions {
     /// Number of trials [default: the scenario's `trials`, else 100000].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
@@ -155,7 +155,11 @@ fn dispatch(cli: Cli) -> Result<(), Error> {
         None => run(None, &RunOptions::default(), &OutputOptions::default()),
         Some(Command::Run { file, opts, output }) => run(file.as_deref(), &opts, &output),
         Some(Command::Validate { files }) => validate(&files),
-        Some(Command::Compare { files, opts, output }) => crate::compare::command(&files, &opts, &output),
+        Some(Command::Compare {
+            files,
+            opts,
+            output,
+        }) => crate::compare::command(&files, &opts, &output),
         Some(Command::Sweep {
             file,
             param,
@@ -163,18 +167,8 @@ fn dispatch(cli: Cli) -> Result<(), Error> {
             opts,
             output,
         }) => crate::sweep::command(&file, &param, &values, &opts, &output),
-        Some(Command::Sensitivity { file, opts, output }) => crate::sensitivity::command(&file, &opts, &output),
-    }
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions {
-            trials: None,
-            seed: None,
-            threads: None,
-            set: Vec::new(),
-            quiet: false,
+        Some(Command::Sensitivity { file, opts, output }) => {
+            crate::sensitivity::command(&file, &opts, &output)
         }
     }
 }
@@ -193,7 +187,11 @@ impl Default for OutputOptions {
 pub fn load(file: Option<&Path>, overrides: &[String]) -> Result<Loaded, InputError> {
     match file {
         Some(path) => load_file(path, overrides),
-        None => load_str(crate::DEFAULT_SCENARIO_ORIGIN, crate::DEFAULT_SCENARIO, overrides),
+        None => load_str(
+            crate::DEFAULT_SCENARIO_ORIGIN,
+            crate::DEFAULT_SCENARIO,
+            overrides,
+        ),
     }
 }
 
@@ -208,7 +206,10 @@ pub struct Resolved {
 pub fn resolve(opts: &RunOptions, loaded: &Loaded) -> Resolved {
     Resolved {
         seed: opts.seed.or(loaded.scenario.seed).unwrap_or(DEFAULT_SEED),
-        trials: opts.trials.or(loaded.scenario.trials).unwrap_or(DEFAULT_TRIALS),
+        trials: opts
+            .trials
+            .or(loaded.scenario.trials)
+            .unwrap_or(DEFAULT_TRIALS),
         threads: opts
             .threads
             .map(usize::from)
@@ -275,7 +276,11 @@ pub fn slug(name: &str) -> String {
     }
     let s = s.trim_end_matches('-');
     let s: String = s.chars().take(60).collect();
-    if s.is_empty() { "scenario".to_string() } else { s }
+    if s.is_empty() {
+        "scenario".to_string()
+    } else {
+        s
+    }
 }
 
 pub fn out_dir(output: &OutputOptions, default_name: &str) -> PathBuf {
@@ -286,7 +291,11 @@ pub fn out_dir(output: &OutputOptions, default_name: &str) -> PathBuf {
 }
 
 /// Simulates a loaded scenario and summarises it.
-pub fn estimate(loaded: &Loaded, r: &Resolved, quiet: bool) -> anyhow::Result<crate::summary::Summary> {
+pub fn estimate(
+    loaded: &Loaded,
+    r: &Resolved,
+    quiet: bool,
+) -> anyhow::Result<crate::summary::Summary> {
     let model = crate::compile::Model::compile(&loaded.scenario);
     let progress = Progress::new(r.trials, quiet, "simulating");
     let acc = crate::simulate::simulate(&model, r.seed, r.trials, r.threads, &|d| progress.set(d))?;
@@ -306,8 +315,16 @@ fn run(file: Option<&Path>, opts: &RunOptions, output: &OutputOptions) -> Result
     let dir = out_dir(output, &loaded.scenario.name);
     let summary = estimate(&loaded, &r, opts.quiet)?;
     let prov = provenance(&loaded, &r);
-    let mut files = vec![OutputFile::new("summary.json", crate::export::json_bytes(&summary)?)];
-    files.extend(crate::artifacts::run_artifacts(&loaded.scenario, &summary, &prov, output)?);
+    let mut files = vec![OutputFile::new(
+        "summary.json",
+        crate::export::json_bytes(&summary)?,
+    )];
+    files.extend(crate::artifacts::run_artifacts(
+        &loaded.scenario,
+        &summary,
+        &prov,
+        output,
+    )?);
     write_all(&dir, &files)?;
     print!("{}", crate::console::run_table(&loaded.scenario, &summary));
     println!("\nWrote {} files to {}", files.len(), dir.display());

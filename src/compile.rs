@@ -122,16 +122,18 @@ pub fn unit_key(member_id: &str, replica: u32) -> String {
 
 impl Model {
     pub fn compile(scenario: &Scenario) -> Model {
-        let phase_order = topological_order(scenario.phases.len(), |i| match scenario.phases[i].start {
-            PhaseStart::After { phase, .. } => Some(phase),
-            PhaseStart::At(_) => None,
-        });
+        let phase_order =
+            topological_order(scenario.phases.len(), |i| match scenario.phases[i].start {
+                PhaseStart::After { phase, .. } => Some(phase),
+                PhaseStart::At(_) => None,
+            });
         let mut phase_slot = vec![0; scenario.phases.len()];
         for (slot, &i) in phase_order.iter().enumerate() {
             phase_slot[i] = slot;
         }
 
-        let member_order = topological_order(scenario.members.len(), |i| scenario.members[i].requires);
+        let member_order =
+            topological_order(scenario.members.len(), |i| scenario.members[i].requires);
         let mut units = Vec::new();
         let mut pledges = Vec::new();
         // First unit of each member, for `requires` (which never names a replicated member).
@@ -149,7 +151,8 @@ impl Model {
                     seen.push(pair);
                     let pledge_key = format!(
                         "pledge/{key}/{}/{}/{position}",
-                        scenario.capabilities[pledge.capability].id, scenario.phases[pledge.phase].id
+                        scenario.capabilities[pledge.capability].id,
+                        scenario.phases[pledge.phase].id
                     );
                     pledges.push(PledgeModel {
                         unit: units.len(),
@@ -181,7 +184,11 @@ impl Model {
                 let phase = &scenario.phases[i];
                 let start = match &phase.start {
                     PhaseStart::At(d) => PhaseStartModel::At(Sampler::new(d)),
-                    PhaseStart::After { phase: parent, lag, gate } => {
+                    PhaseStart::After {
+                        phase: parent,
+                        lag,
+                        gate,
+                    } => {
                         let ancestors = ancestors(scenario, i);
                         PhaseStartModel::After {
                             parent: phase_slot[*parent],
@@ -192,7 +199,9 @@ impl Model {
                                 pledges: (0..pledges.len())
                                     .filter(|&p| {
                                         pledges[p].capability == g.capability
-                                            && ancestors.iter().any(|&a| phase_slot[a] == pledges[p].phase)
+                                            && ancestors
+                                                .iter()
+                                                .any(|&a| phase_slot[a] == pledges[p].phase)
                                     })
                                     .collect(),
                             }),
@@ -219,7 +228,9 @@ impl Model {
         Model {
             horizon: scenario.horizon_months,
             weight_sum: capabilities.iter().map(|c| c.weight).sum(),
-            critical: (0..capabilities.len()).filter(|&c| capabilities[c].critical).collect(),
+            critical: (0..capabilities.len())
+                .filter(|&c| capabilities[c].critical)
+                .collect(),
             capabilities,
             groups: scenario
                 .groups

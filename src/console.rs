@@ -71,7 +71,11 @@ pub fn run_table(scenario: &Scenario, summary: &Summary) -> String {
     let mut pivotal: Vec<_> = summary.members.iter().collect();
     pivotal.sort_by(|a, b| b.1.p_pivotal.total_cmp(&a.1.p_pivotal));
     let _ = writeln!(s);
-    let _ = writeln!(s, "  {:<28} {:>9} {:>10}", "member (top pivotal)", "P(join)", "P(pivotal)");
+    let _ = writeln!(
+        s,
+        "  {:<28} {:>9} {:>10}",
+        "member (top pivotal)", "P(join)", "P(pivotal)"
+    );
     for (id, m) in pivotal.into_iter().take(TOP_PIVOTAL) {
         let _ = writeln!(
             s,

@@ -21,14 +21,32 @@ const PERT_TABLE_INTERVALS: usize = 4096;
 #[derive(Debug, Clone)]
 pub enum Sampler {
     Constant(f64),
-    Uniform { a: f64, width: f64 },
-    Triangular { min: f64, max: f64, split: f64, left: f64, right: f64 },
-    Normal { mean: f64, sd: f64 },
-    LogNormal { mu: f64, sigma: f64 },
+    Uniform {
+        a: f64,
+        width: f64,
+    },
+    Triangular {
+        min: f64,
+        max: f64,
+        split: f64,
+        left: f64,
+        right: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
     /// Quantile function tabulated at `i / (len - 1)`, linearly interpolated.
     Table(Arc<[f64]>),
     /// Cumulative probabilities (last forced to 1) and their values.
-    Choice { cumulative: Box<[f64]>, values: Box<[f64]> },
+    Choice {
+        cumulative: Box<[f64]>,
+        values: Box<[f64]>,
+    },
 }
 
 impl Sampler {
@@ -138,6 +156,8 @@ fn pert_table(min: f64, mode: f64, max: f64) -> Arc<[f64]> {
 
 /// Inverse of the standard normal CDF (Wichura 1988, algorithm AS 241,
 /// PPND16: relative accuracy about 1e-16). Returns -inf at 0 and +inf at 1.
+// The coefficients are quoted as published.
+#[allow(clippy::inconsistent_digit_grouping, clippy::excessive_precision)]
 pub fn inverse_normal_cdf(p: f64) -> f64 {
     if p <= 0.0 {
         return f64::NEG_INFINITY;
@@ -240,7 +260,17 @@ mod tests {
     #[test]
     fn inverse_normal_matches_statrs() {
         let n = Normal::new(0.0, 1.0).unwrap();
-        for &p in &[1e-12, 0.001, 0.025, 0.3, 0.5, 0.7, 0.975, 0.999, 1.0 - 1e-12] {
+        for &p in &[
+            1e-12,
+            0.001,
+            0.025,
+            0.3,
+            0.5,
+            0.7,
+            0.975,
+            0.999,
+            1.0 - 1e-12,
+        ] {
             let z = inverse_normal_cdf(p);
             assert!((n.cdf(z) - p).abs() <= 1e-9 * p.min(1.0 - p), "p={p} z={z}");
         }
@@ -250,7 +280,11 @@ mod tests {
 
     #[test]
     fn quantiles_of_closed_forms() {
-        let tri = Sampler::new(&Dist::Triangular { min: 0.0, mode: 1.0, max: 4.0 });
+        let tri = Sampler::new(&Dist::Triangular {
+            min: 0.0,
+            mode: 1.0,
+            max: 4.0,
+        });
         // F(mode) = 1/4: the quantile at 1/4 is the mode.
         assert!((tri.sample(0.25) - 1.0).abs() < 1e-12);
         assert!((tri.sample(0.5) - (4.0 - (0.5f64 * 4.0 * 3.0).sqrt())).abs() < 1e-12);
@@ -261,7 +295,11 @@ mod tests {
         assert_eq!(ch.sample(0.2), 1.0);
         assert_eq!(ch.sample(0.25), 3.0);
         assert_eq!(ch.sample(0.9999), 3.0);
-        let pert = Sampler::new(&Dist::Pert { min: 0.0, mode: 3.0, max: 10.0 });
+        let pert = Sampler::new(&Dist::Pert {
+            min: 0.0,
+            mode: 3.0,
+            max: 10.0,
+        });
         let beta = Beta::new(1.0 + 4.0 * 0.3, 1.0 + 4.0 * 0.7).unwrap();
         for &u in &[0.01, 0.3, 0.5, 0.77, 0.99] {
             assert!((pert.sample(u) - 10.0 * beta.inverse_cdf(u)).abs() < 1e-4);
@@ -270,9 +308,19 @@ mod tests {
 
     #[test]
     fn pert_mean_is_classic_formula() {
-        let pert = Sampler::new(&Dist::Pert { min: 2.0, mode: 3.0, max: 10.0 });
+        let pert = Sampler::new(&Dist::Pert {
+            min: 2.0,
+            mode: 3.0,
+            max: 10.0,
+        });
         let n = 200_000;
-        let mean: f64 = (0..n).map(|i| pert.sample((i as f64 + 0.5) / n as f64)).sum::<f64>() / n as f64;
-        assert!((mean - (2.0 + 4.0 * 3.0 + 10.0) / 6.0).abs() < 1e-4, "{mean}");
+        let mean: f64 = (0..n)
+            .map(|i| pert.sample((i as f64 + 0.5) / n as f64))
+            .sum::<f64>()
+            / n as f64;
+        assert!(
+            (mean - (2.0 + 4.0 * 3.0 + 10.0) / 6.0).abs() < 1e-4,
+            "{mean}"
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! accumulators in `stats`) -> `summarise` -> `export` / `chart` / `report`.
 
 pub mod artifacts;
+pub mod chart;
 pub mod cli;
 pub mod compare;
 pub mod compile;
@@ -14,11 +15,13 @@ pub mod diagnostic;
 pub mod dist;
 pub mod error;
 pub mod export;
+pub mod font;
 pub mod load;
 pub mod output;
 pub mod overrides;
 pub mod parse;
 pub mod provenance;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sensitivity;

@@ -92,9 +92,12 @@ mod tests {
 
     #[test]
     fn streams_differ_by_key_and_seed() {
-        let a = EntityStream::<1>::new(&key_for_seed(1), stream_for_key("member/uk#0"), 0).next_trial();
-        let b = EntityStream::<1>::new(&key_for_seed(1), stream_for_key("member/fr#0"), 0).next_trial();
-        let c = EntityStream::<1>::new(&key_for_seed(2), stream_for_key("member/uk#0"), 0).next_trial();
+        let a =
+            EntityStream::<1>::new(&key_for_seed(1), stream_for_key("member/uk#0"), 0).next_trial();
+        let b =
+            EntityStream::<1>::new(&key_for_seed(1), stream_for_key("member/fr#0"), 0).next_trial();
+        let c =
+            EntityStream::<1>::new(&key_for_seed(2), stream_for_key("member/uk#0"), 0).next_trial();
         assert_ne!(a, b);
         assert_ne!(a, c);
         assert!(a[0] > 0.0 && a[0] < 1.0);

@@ -105,7 +105,10 @@ impl Accumulator {
         self.overall_at_horizon.merge(&o.overall_at_horizon);
         addf(&mut self.overall_sum_by_month, &o.overall_sum_by_month);
         self.overall_by_month.merge(&o.overall_by_month);
-        addf(&mut self.capability_sum_by_month, &o.capability_sum_by_month);
+        addf(
+            &mut self.capability_sum_by_month,
+            &o.capability_sum_by_month,
+        );
         self.capability_at_horizon.merge(&o.capability_at_horizon);
         add(&mut self.capability_met, &o.capability_met);
         for (a, b) in self.committed.iter_mut().zip(&o.committed) {
@@ -129,7 +132,11 @@ fn committed_range(model: &Model, c: usize) -> f64 {
         .map(|p| p.amount.sample(1.0 - 1e-9).max(0.0))
         .sum();
     let hi = top.max(model.capabilities[c].need);
-    if hi.is_finite() && hi > 0.0 { hi * (1.0 + 1e-9) } else { 1.0 }
+    if hi.is_finite() && hi > 0.0 {
+        hi * (1.0 + 1e-9)
+    } else {
+        1.0
+    }
 }
 
 /// Per-chunk random streams and scratch space, reused for every trial.
@@ -179,14 +186,34 @@ impl<'m> Trial<'m> {
         let pledges_by_critical = model
             .critical
             .iter()
-            .map(|&c| (0..n_pledges).filter(|&p| model.pledges[p].capability == c).collect())
+            .map(|&c| {
+                (0..n_pledges)
+                    .filter(|&p| model.pledges[p].capability == c)
+                    .collect()
+            })
             .collect();
         Trial {
             model,
-            group_streams: model.groups.iter().map(|g| EntityStream::new(&key, g.stream, first_trial)).collect(),
-            unit_streams: model.units.iter().map(|u| EntityStream::new(&key, u.stream, first_trial)).collect(),
-            pledge_streams: model.pledges.iter().map(|p| EntityStream::new(&key, p.stream, first_trial)).collect(),
-            phase_streams: model.phases.iter().map(|p| EntityStream::new(&key, p.stream, first_trial)).collect(),
+            group_streams: model
+                .groups
+                .iter()
+                .map(|g| EntityStream::new(&key, g.stream, first_trial))
+                .collect(),
+            unit_streams: model
+                .units
+                .iter()
+                .map(|u| EntityStream::new(&key, u.stream, first_trial))
+                .collect(),
+            pledge_streams: model
+                .pledges
+                .iter()
+                .map(|p| EntityStream::new(&key, p.stream, first_trial))
+                .collect(),
+            phase_streams: model
+                .phases
+                .iter()
+                .map(|p| EntityStream::new(&key, p.stream, first_trial))
+                .collect(),
             group_factor: vec![0.0; model.groups.len()],
             joined: vec![false; model.units.len()],
             active: vec![false; n_pledges],
@@ -251,7 +278,10 @@ impl<'m> Trial<'m> {
             if active {
                 self.amount[i] = p.amount.sample(ua).max(0.0);
                 self.delay[i] = p.delay.sample(ud).max(0.0);
-                self.duration[i] = p.duration.as_ref().map_or(f64::INFINITY, |d| d.sample(ur).max(0.0));
+                self.duration[i] = p
+                    .duration
+                    .as_ref()
+                    .map_or(f64::INFINITY, |d| d.sample(ur).max(0.0));
             }
         }
     }
@@ -296,7 +326,13 @@ impl<'m> Trial<'m> {
     /// reach `coverage` of `need`. Coverage only rises when a pledge deploys,
     /// so the candidates are deployment times; each is checked by an exact
     /// sum (lists are short: one capability of the earlier phases).
-    fn first_reached(&mut self, list: &[usize], need: f64, coverage: f64, horizon: f64) -> Option<f64> {
+    fn first_reached(
+        &mut self,
+        list: &[usize],
+        need: f64,
+        coverage: f64,
+        horizon: f64,
+    ) -> Option<f64> {
         self.candidates.clear();
         for &i in list {
             if self.start[i] <= horizon && self.start[i] < self.end[i] {
@@ -306,7 +342,10 @@ impl<'m> Trial<'m> {
         self.candidates.sort_unstable_by(f64::total_cmp);
         self.candidates.dedup();
         let need_met = |sum: f64| (sum / need).min(1.0) >= coverage;
-        self.candidates.iter().copied().find(|&t| need_met(self.committed_at(list, t, usize::MAX)))
+        self.candidates
+            .iter()
+            .copied()
+            .find(|&t| need_met(self.committed_at(list, t, usize::MAX)))
     }
 
     /// Exact committed amount at time `t` from the pledges in `list`, summed in
@@ -329,11 +368,16 @@ impl<'m> Trial<'m> {
         self.committed.fill(0.0);
         for (i, p) in model.pledges.iter().enumerate() {
             let (s, e) = (self.start[i], self.end[i]);
-            if !(s <= horizon) || s >= e {
+            // `s` is +inf for a pledge that never deploys.
+            if s > horizon || s >= e {
                 continue;
             }
             let first = s.ceil().max(0.0) as usize;
-            let last = if e > horizon { months } else { (e.ceil().max(0.0) as usize).min(months) };
+            let last = if e > horizon {
+                months
+            } else {
+                (e.ceil().max(0.0) as usize).min(months)
+            };
             if first < last {
                 let row = &mut self.committed[p.capability * months..(p.capability + 1) * months];
                 let a = self.amount[i];
@@ -383,10 +427,14 @@ impl<'m> Trial<'m> {
         self.candidates.dedup();
         let candidates = std::mem::take(&mut self.candidates);
         let found = candidates.iter().copied().find(|&t| {
-            model.critical.iter().zip(&self.pledges_by_critical).all(|(&c, list)| {
-                let cap = &model.capabilities[c];
-                (self.committed_at(list, t, usize::MAX) / cap.need).min(1.0) >= cap.threshold
-            })
+            model
+                .critical
+                .iter()
+                .zip(&self.pledges_by_critical)
+                .all(|(&c, list)| {
+                    let cap = &model.capabilities[c];
+                    (self.committed_at(list, t, usize::MAX) / cap.need).min(1.0) >= cap.threshold
+                })
         });
         self.candidates = candidates;
         debug_assert!(withdrawals || found.is_some() || months == 0);
@@ -403,13 +451,20 @@ impl<'m> Trial<'m> {
             if !self.joined[u] || self.pivotal[unit.member] {
                 continue;
             }
-            let pivotal = model.critical.iter().zip(&self.pledges_by_critical).any(|(&c, list)| {
-                let contributes = (unit.pledge_start..unit.pledge_end).any(|i| {
-                    model.pledges[i].capability == c && self.start[i] <= horizon && horizon < self.end[i]
+            let pivotal = model
+                .critical
+                .iter()
+                .zip(&self.pledges_by_critical)
+                .any(|(&c, list)| {
+                    let contributes = (unit.pledge_start..unit.pledge_end).any(|i| {
+                        model.pledges[i].capability == c
+                            && self.start[i] <= horizon
+                            && horizon < self.end[i]
+                    });
+                    let cap = &model.capabilities[c];
+                    contributes
+                        && (self.committed_at(list, horizon, u) / cap.need).min(1.0) < cap.threshold
                 });
-                let cap = &model.capabilities[c];
-                contributes && (self.committed_at(list, horizon, u) / cap.need).min(1.0) < cap.threshold
-            });
             self.pivotal[unit.member] = pivotal;
         }
     }
@@ -491,7 +546,13 @@ impl<'m> Trial<'m> {
 
 /// Runs trials `first .. first + count` of `model`; with `outcomes`, also
 /// returns each trial's outcome (for paired comparisons).
-pub fn run_chunk(model: &Model, seed: u64, first: u64, count: u64, outcomes: bool) -> (Accumulator, Vec<TrialOutcome>) {
+pub fn run_chunk(
+    model: &Model,
+    seed: u64,
+    first: u64,
+    count: u64,
+    outcomes: bool,
+) -> (Accumulator, Vec<TrialOutcome>) {
     let mut acc = Accumulator::new(model);
     let mut trial = Trial::new(model, seed, first);
     let mut out = Vec::with_capacity(if outcomes { count as usize } else { 0 });
@@ -516,7 +577,9 @@ pub fn for_each_chunk<T: Send>(
     mut merge: impl FnMut(T),
     progress: &dyn Fn(u64),
 ) -> anyhow::Result<()> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()?;
     let chunks = trials.div_ceil(CHUNK_TRIALS);
     let batch = (threads.max(1) * 4) as u64;
     let mut done = 0;
@@ -541,7 +604,13 @@ pub fn for_each_chunk<T: Send>(
 }
 
 /// Runs `trials` trials of `model` and merges them.
-pub fn simulate(model: &Model, seed: u64, trials: u64, threads: usize, progress: &dyn Fn(u64)) -> anyhow::Result<Accumulator> {
+pub fn simulate(
+    model: &Model,
+    seed: u64,
+    trials: u64,
+    threads: usize,
+    progress: &dyn Fn(u64),
+) -> anyhow::Result<Accumulator> {
     let mut total = Accumulator::new(model);
     for_each_chunk(
         trials,

@@ -47,7 +47,11 @@ impl Moments {
 
     /// Standard error of the mean.
     pub fn se(&self) -> f64 {
-        if self.n == 0 { 0.0 } else { self.sd() / (self.n as f64).sqrt() }
+        if self.n == 0 {
+            0.0
+        } else {
+            self.sd() / (self.n as f64).sqrt()
+        }
     }
 }
 
@@ -239,7 +243,9 @@ mod tests {
 
     #[test]
     fn moments_merge_equals_single_pass() {
-        let xs: Vec<f64> = (0..1000).map(|i| ((i * 7919) % 1013) as f64 / 10.0).collect();
+        let xs: Vec<f64> = (0..1000)
+            .map(|i| ((i * 7919) % 1013) as f64 / 10.0)
+            .collect();
         let mut all = Moments::default();
         xs.iter().for_each(|&x| all.push(x));
         let mut a = Moments::default();
@@ -256,7 +262,10 @@ mod tests {
     fn wilson_matches_hand_computation() {
         // p = 0.5, n = 100: centre 0.5, half = 1.96*sqrt(0.0025 + 0.96^2/40000)/(1+0.0384)
         let [lo, hi] = wilson95(50, 100);
-        assert!((lo - 0.403_831).abs() < 1e-5 && (hi - 0.596_169).abs() < 1e-5, "{lo} {hi}");
+        assert!(
+            (lo - 0.403_831).abs() < 1e-5 && (hi - 0.596_169).abs() < 1e-5,
+            "{lo} {hi}"
+        );
         assert_eq!(wilson95(0, 10)[0], 0.0);
     }
 

@@ -10,7 +10,13 @@ use crate::summary::*;
 /// Bins of the overall-coverage histogram in `summary.json`.
 const HISTOGRAM_BINS: usize = 50;
 
-pub fn summarise(scenario: &Scenario, model: &Model, acc: &Accumulator, seed: u64, overrides: &[String]) -> Summary {
+pub fn summarise(
+    scenario: &Scenario,
+    model: &Model,
+    acc: &Accumulator,
+    seed: u64,
+    overrides: &[String],
+) -> Summary {
     let n = acc.trials.max(1) as f64;
     let prob = |k: u64| k as f64 / n;
     let months = model.months();
@@ -25,7 +31,13 @@ pub fn summarise(scenario: &Scenario, model: &Model, acc: &Accumulator, seed: u6
         ever += k;
         cdf.push(prob(ever));
     }
-    let by_month = |q: f64| acc.overall_by_month.sketches.iter().map(|s| quantile(s, q)).collect();
+    let by_month = |q: f64| {
+        acc.overall_by_month
+            .sketches
+            .iter()
+            .map(|s| quantile(s, q))
+            .collect()
+    };
     let overall_h = &acc.overall_by_month.sketches[h];
 
     Summary {

@@ -1140,18 +1140,38 @@ mod tests {
     fn every_distribution_form() {
         assert_eq!(amount("3"), Dist::Constant(3.0));
         assert_eq!(amount("-2.5"), Dist::Constant(-2.5));
-        assert_eq!(amount("{ uniform = [1, 2.5] }"), Dist::Uniform { a: 1.0, b: 2.5 });
-        assert_eq!(amount("{ uniform = [2, 2] }"), Dist::Uniform { a: 2.0, b: 2.0 });
+        assert_eq!(
+            amount("{ uniform = [1, 2.5] }"),
+            Dist::Uniform { a: 1.0, b: 2.5 }
+        );
+        assert_eq!(
+            amount("{ uniform = [2, 2] }"),
+            Dist::Uniform { a: 2.0, b: 2.0 }
+        );
         assert_eq!(
             amount("{ triangular = [1, 1, 3] }"),
-            Dist::Triangular { min: 1.0, mode: 1.0, max: 3.0 }
+            Dist::Triangular {
+                min: 1.0,
+                mode: 1.0,
+                max: 3.0
+            }
         );
         assert_eq!(
             amount("{ pert = [0, 2, 3.5] }"),
-            Dist::Pert { min: 0.0, mode: 2.0, max: 3.5 }
+            Dist::Pert {
+                min: 0.0,
+                mode: 2.0,
+                max: 3.5
+            }
         );
-        assert_eq!(amount("{ normal = [5, 0] }"), Dist::Normal { mean: 5.0, sd: 0.0 });
-        assert_eq!(amount("{ range90 = [1, 10] }"), Dist::Range90 { lo: 1.0, hi: 10.0 });
+        assert_eq!(
+            amount("{ normal = [5, 0] }"),
+            Dist::Normal { mean: 5.0, sd: 0.0 }
+        );
+        assert_eq!(
+            amount("{ range90 = [1, 10] }"),
+            Dist::Range90 { lo: 1.0, hi: 10.0 }
+        );
         assert_eq!(
             amount("{ choice = [[1, 0], [2, 3.5]] }"),
             Dist::Choice(vec![(1.0, 0.0), (2.0, 3.5)])
@@ -1160,7 +1180,10 @@ mod tests {
         let s = load(&format!(
             "{HEAD}[[member]]\nid = \"m\"\njoin = 1\n[[member.pledge]]\ncapability = \"c\"\nphase = \"p\"\namount.uniform = [1, 2]\n"
         ));
-        assert_eq!(s.members[0].pledges[0].amount, Dist::Uniform { a: 1.0, b: 2.0 });
+        assert_eq!(
+            s.members[0].pledges[0].amount,
+            Dist::Uniform { a: 1.0, b: 2.0 }
+        );
     }
 
     #[test]
@@ -1187,10 +1210,16 @@ mod tests {
         );
         let m = &s.members[0];
         assert_eq!((m.name.as_str(), m.status.as_deref()), ("m", None));
-        assert_eq!((m.group, m.requires, m.join_without, m.count), (None, None, 0.0, 1));
+        assert_eq!(
+            (m.group, m.requires, m.join_without, m.count),
+            (None, None, 0.0, 1)
+        );
         let p = &m.pledges[0];
         assert_eq!((p.capability, p.phase), (0, 1));
-        assert_eq!((&p.delay, &p.duration, p.probability), (&Dist::Constant(0.0), &None, 1.0));
+        assert_eq!(
+            (&p.delay, &p.duration, p.probability),
+            (&Dist::Constant(0.0), &None, 1.0)
+        );
         assert!(s.members[1].pledges.is_empty());
     }
 
@@ -1208,7 +1237,10 @@ mod tests {
         let s = load(
             "[scenario]\nname = \"t\"\nhorizon_months = 600\ntrials = 1_000_000_000\nseed = 0\n[[capability]]\nid = \"a-b_0\"\nneed = 0.001\nthreshold = 1\nweight = 0\n[[capability]]\nid = \"z\"\nneed = 1\n[[group]]\nid = \"g\"\ncorrelation = 0.999\n[[member]]\nid = \"m\"\njoin = 0\ncount = 10000\ngroup = \"g\"\n",
         );
-        assert_eq!((s.horizon_months, s.trials, s.seed), (600, Some(1_000_000_000), Some(0)));
+        assert_eq!(
+            (s.horizon_months, s.trials, s.seed),
+            (600, Some(1_000_000_000), Some(0))
+        );
         assert_eq!(s.members[0].count, 10_000);
     }
 

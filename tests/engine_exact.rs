@@ -104,7 +104,13 @@ fn independent_members_match_enumeration() {
     let amounts = [60.0, 50.0, 40.0, 10.0];
     let need = 100.0;
     let members = (0..4)
-        .map(|i| member(&format!("m{i}"), joins[i], vec![pledge(0, Dist::Constant(amounts[i]))]))
+        .map(|i| {
+            member(
+                &format!("m{i}"),
+                joins[i],
+                vec![pledge(0, Dist::Constant(amounts[i]))],
+            )
+        })
         .collect();
     let s = scenario(6, vec![capability("cap", need, 1.0)], members);
     let summary = run(&s, 42, 2);
@@ -113,7 +119,9 @@ fn independent_members_match_enumeration() {
     let mut pivotal = [0.0; 4];
     for mask in 0u32..16 {
         let joined = |i: usize| mask & (1 << i) != 0;
-        let p: f64 = (0..4).map(|i| if joined(i) { joins[i] } else { 1.0 - joins[i] }).product();
+        let p: f64 = (0..4)
+            .map(|i| if joined(i) { joins[i] } else { 1.0 - joins[i] })
+            .product();
         let total: f64 = (0..4).filter(|&i| joined(i)).map(|i| amounts[i]).sum();
         let cov = (total / need).min(1.0);
         mean_cov += p * cov;
@@ -143,8 +151,16 @@ fn independent_members_match_enumeration() {
         assert_prob("p_pivotal", m.p_pivotal, pivotal[i]);
     }
     let committed_mean: f64 = (0..4).map(|i| joins[i] * amounts[i]).sum();
-    let committed_sd = (0..4).map(|i| joins[i] * (1.0 - joins[i]) * amounts[i] * amounts[i]).sum::<f64>().sqrt();
-    assert_mean("committed", summary.committed.get("cap").unwrap().mean, committed_mean, committed_sd);
+    let committed_sd = (0..4)
+        .map(|i| joins[i] * (1.0 - joins[i]) * amounts[i] * amounts[i])
+        .sum::<f64>()
+        .sqrt();
+    assert_mean(
+        "committed",
+        summary.committed.get("cap").unwrap().mean,
+        committed_mean,
+        committed_sd,
+    );
     let [lo, hi] = g.p_met_ci95;
     assert!(lo < g.p_met && g.p_met < hi && hi - lo < 0.01);
 }
@@ -154,7 +170,11 @@ fn requires_and_join_without_change_only_the_conditional_probability() {
     let mut b = member("b", 0.9, vec![pledge(0, Dist::Constant(50.0))]);
     b.requires = Some(0);
     b.join_without = 0.2;
-    let s = scenario(3, vec![capability("cap", 100.0, 0.5)], vec![member("a", 0.4, vec![pledge(0, Dist::Constant(50.0))]), b]);
+    let s = scenario(
+        3,
+        vec![capability("cap", 100.0, 0.5)],
+        vec![member("a", 0.4, vec![pledge(0, Dist::Constant(50.0))]), b],
+    );
     let summary = run(&s, 7, 2);
     let pb = 0.4 * 0.9 + 0.6 * 0.2;
     assert_prob("b joins", summary.members.get("b").unwrap().p_joined, pb);
@@ -173,7 +193,10 @@ fn group_copula_matches_quadrature() {
     m1.group = Some(0);
     m2.group = Some(0);
     let mut s = scenario(2, vec![capability("cap", 100.0, 1.0)], vec![m1, m2]);
-    s.groups = vec![Group { id: "g".into(), correlation: rho }];
+    s.groups = vec![Group {
+        id: "g".into(),
+        correlation: rho,
+    }];
     let summary = run(&s, 11, 3);
 
     let n = Normal::new(0.0, 1.0).unwrap();
@@ -191,8 +214,16 @@ fn group_copula_matches_quadrature() {
         .sum();
     assert!(both > p1 * p2 + 0.05, "correlation must raise P(both)");
     assert_prob("both join", summary.guarantee.p_met, both);
-    assert_prob("m1 marginal", summary.members.get("m1").unwrap().p_joined, p1);
-    assert_prob("m2 marginal", summary.members.get("m2").unwrap().p_joined, p2);
+    assert_prob(
+        "m1 marginal",
+        summary.members.get("m1").unwrap().p_joined,
+        p1,
+    );
+    assert_prob(
+        "m2 marginal",
+        summary.members.get("m2").unwrap().p_joined,
+        p2,
+    );
 }
 
 /// A sure member whose pledge deploys after a uniform delay: met by month t
@@ -201,12 +232,24 @@ fn group_copula_matches_quadrature() {
 fn deployment_delay_gives_uniform_time_to_met() {
     let mut p = pledge(0, Dist::Constant(100.0));
     p.delay = Dist::Uniform { a: 0.0, b: 10.0 };
-    let s = scenario(12, vec![capability("cap", 100.0, 1.0)], vec![member("m", 1.0, vec![p])]);
+    let s = scenario(
+        12,
+        vec![capability("cap", 100.0, 1.0)],
+        vec![member("m", 1.0, vec![p])],
+    );
     let summary = run(&s, 3, 2);
     let g = &summary.guarantee;
     for t in 0..=12 {
-        assert_prob("p_met_by_month", g.p_met_by_month[t], (t as f64 / 10.0).min(1.0));
-        assert_prob("cdf_by_month", g.time_to_met.cdf_by_month[t], (t as f64 / 10.0).min(1.0));
+        assert_prob(
+            "p_met_by_month",
+            g.p_met_by_month[t],
+            (t as f64 / 10.0).min(1.0),
+        );
+        assert_prob(
+            "cdf_by_month",
+            g.time_to_met.cdf_by_month[t],
+            (t as f64 / 10.0).min(1.0),
+        );
     }
     // Median of U(0,10) is 5 with se 10 / (2 sqrt(n)) ~ 0.011.
     let p50 = g.time_to_met.p50.unwrap();
@@ -222,7 +265,11 @@ fn deployment_delay_gives_uniform_time_to_met() {
 fn withdrawal_after_duration() {
     let mut p = pledge(0, Dist::Constant(100.0));
     p.duration = Some(Dist::Uniform { a: 2.0, b: 8.0 });
-    let s = scenario(10, vec![capability("cap", 100.0, 1.0)], vec![member("m", 1.0, vec![p])]);
+    let s = scenario(
+        10,
+        vec![capability("cap", 100.0, 1.0)],
+        vec![member("m", 1.0, vec![p])],
+    );
     let summary = run(&s, 5, 2);
     for t in 0..=10 {
         let exact = ((8.0 - t as f64) / 6.0).clamp(0.0, 1.0);
@@ -240,7 +287,11 @@ fn met_between_months_is_found() {
     early.duration = Some(Dist::Constant(0.5));
     let mut late = pledge(0, Dist::Constant(100.0));
     late.delay = Dist::Constant(6.5);
-    let s = scenario(8, vec![capability("cap", 100.0, 1.0)], vec![member("m", 1.0, vec![early, late])]);
+    let s = scenario(
+        8,
+        vec![capability("cap", 100.0, 1.0)],
+        vec![member("m", 1.0, vec![early, late])],
+    );
     let summary = run(&s, 5, 1);
     assert_eq!(summary.guarantee.time_to_met.p50, Some(2.25));
     assert_eq!(summary.guarantee.p_met_by_month[3], 0.0);
@@ -252,7 +303,10 @@ fn met_between_months_is_found() {
 fn phases_after_lag_and_gate() {
     let mut s = scenario(
         24,
-        vec![capability("train", 100.0, 1.0), capability("air", 10.0, 1.0)],
+        vec![
+            capability("train", 100.0, 1.0),
+            capability("air", 10.0, 1.0),
+        ],
         vec![],
     );
     s.phases = vec![
@@ -263,7 +317,10 @@ fn phases_after_lag_and_gate() {
             start: PhaseStart::After {
                 phase: 0,
                 lag: Dist::Uniform { a: 2.0, b: 6.0 },
-                gate: Some(Gate { capability: 0, coverage: 0.5 }),
+                gate: Some(Gate {
+                    capability: 0,
+                    coverage: 0.5,
+                }),
             },
         },
     ];
@@ -281,7 +338,11 @@ fn phases_after_lag_and_gate() {
     // Start = max(lag, delay) with lag ~ U(2,6), delay ~ U(0,8) independent:
     // P(max <= x) = F_lag(x) F_delay(x) = ((x-2)/4) (x/8) = 1/2  =>  x^2 - 2x - 16 = 0.
     let median = 1.0 + 17f64.sqrt();
-    assert!((p2.start_p50.unwrap() - median).abs() < 0.05, "{:?} vs {median}", p2.start_p50);
+    assert!(
+        (p2.start_p50.unwrap() - median).abs() < 0.05,
+        "{:?} vs {median}",
+        p2.start_p50
+    );
     // Air defence met at month t iff Europe joined and max(lag, delay) <= t.
     for t in [0usize, 3, 5, 7, 9] {
         let x = t as f64;
@@ -289,7 +350,12 @@ fn phases_after_lag_and_gate() {
         let exact_air = 0.7 * f;
         assert_mean(
             "air coverage by month",
-            summary.coverage.capability.get("air").unwrap().mean_by_month[t],
+            summary
+                .coverage
+                .capability
+                .get("air")
+                .unwrap()
+                .mean_by_month[t],
             exact_air,
             (exact_air * (1.0 - exact_air)).sqrt(),
         );
@@ -308,17 +374,50 @@ fn distribution_means() {
     let (lo, hi): (f64, f64) = (2.0, 50.0);
     let (lmu, lsig) = ((lo.ln() + hi.ln()) / 2.0, (hi.ln() - lo.ln()) / (2.0 * z95));
     let cases: Vec<(Dist, f64, f64)> = vec![
-        (Dist::Uniform { a: 10.0, b: 30.0 }, 20.0, 20.0 / 12f64.sqrt()),
-        (Dist::Triangular { min: 0.0, mode: 10.0, max: 50.0 }, 20.0, 11.0),
-        (Dist::Pert { min: 0.0, mode: 10.0, max: 50.0 }, (0.0 + 4.0 * 10.0 + 50.0) / 6.0, 9.0),
+        (
+            Dist::Uniform { a: 10.0, b: 30.0 },
+            20.0,
+            20.0 / 12f64.sqrt(),
+        ),
+        (
+            Dist::Triangular {
+                min: 0.0,
+                mode: 10.0,
+                max: 50.0,
+            },
+            20.0,
+            11.0,
+        ),
+        (
+            Dist::Pert {
+                min: 0.0,
+                mode: 10.0,
+                max: 50.0,
+            },
+            (0.0 + 4.0 * 10.0 + 50.0) / 6.0,
+            9.0,
+        ),
         (Dist::Normal { mean: mu, sd }, clamped_normal_mean, sd),
-        (Dist::Range90 { lo, hi }, (lmu + lsig * lsig / 2.0).exp(), 16.0),
+        (
+            Dist::Range90 { lo, hi },
+            (lmu + lsig * lsig / 2.0).exp(),
+            16.0,
+        ),
         (Dist::Choice(vec![(5.0, 1.0), (20.0, 3.0)]), 16.25, 6.5),
     ];
     for (i, (dist, mean, sd)) in cases.into_iter().enumerate() {
-        let s = scenario(1, vec![capability("cap", 1000.0, 1.0)], vec![member("m", 1.0, vec![pledge(0, dist.clone())])]);
+        let s = scenario(
+            1,
+            vec![capability("cap", 1000.0, 1.0)],
+            vec![member("m", 1.0, vec![pledge(0, dist.clone())])],
+        );
         let summary = run(&s, 100 + i as u64, 2);
-        assert_mean(&format!("{dist:?}"), summary.committed.get("cap").unwrap().mean, mean, sd);
+        assert_mean(
+            &format!("{dist:?}"),
+            summary.committed.get("cap").unwrap().mean,
+            mean,
+            sd,
+        );
     }
 }
 
@@ -345,11 +444,20 @@ fn delivery_probability_and_weights() {
     let mut side = capability("side", 10.0, 1.0);
     side.critical = false;
     side.weight = 3.0;
-    let s = scenario(1, vec![capability("cap", 100.0, 1.0), side], vec![member("m", 0.8, vec![p])]);
+    let s = scenario(
+        1,
+        vec![capability("cap", 100.0, 1.0), side],
+        vec![member("m", 0.8, vec![p])],
+    );
     let summary = run(&s, 8, 2);
     assert_prob("p_met", summary.guarantee.p_met, 0.2);
     // Overall = (1 * cov_cap + 3 * 0) / 4.
     let e = 0.2 / 4.0;
-    assert_mean("overall", summary.coverage.overall.mean, e, (0.2f64 * 0.8).sqrt() / 4.0);
+    assert_mean(
+        "overall",
+        summary.coverage.overall.mean,
+        e,
+        (0.2f64 * 0.8).sqrt() / 4.0,
+    );
     assert_eq!(summary.coverage.capability.get("side").unwrap().p_met, 0.0);
 }
