@@ -55,6 +55,9 @@ pub struct UnitModel {
     /// `pledges[pledge_start..pledge_end]` are this unit's.
     pub pledge_start: usize,
     pub pledge_end: usize,
+    /// Some of its pledges count towards a phase gate, so removing them can
+    /// move a phase (the pivotal test must then reschedule).
+    pub feeds_gate: bool,
 }
 
 /// A join probability in the form the trial compares against: the uniform
@@ -174,11 +177,12 @@ impl Model {
                     join_without: JoinRule::new(member.join_without),
                     pledge_start,
                     pledge_end: pledges.len(),
+                    feeds_gate: false,
                 });
             }
         }
 
-        let phases = phase_order
+        let phases: Vec<PhaseModel> = phase_order
             .iter()
             .map(|&i| {
                 let phase = &scenario.phases[i];
@@ -214,6 +218,14 @@ impl Model {
                 }
             })
             .collect();
+
+        for phase in &phases {
+            if let PhaseStartModel::After { gate: Some(g), .. } = &phase.start {
+                for &p in &g.pledges {
+                    units[pledges[p].unit].feeds_gate = true;
+                }
+            }
+        }
 
         let capabilities: Vec<CapabilityModel> = scenario
             .capabilities

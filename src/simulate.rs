@@ -157,6 +157,10 @@ struct Trial<'m> {
     start: Vec<f64>,
     end: Vec<f64>,
     phase_start: Vec<f64>,
+    phase_u: Vec<f64>,
+    /// Copies of `start`, `end`, `phase_start` kept while a counterfactual runs.
+    saved: (Vec<f64>, Vec<f64>, Vec<f64>),
+    saved_active: Vec<bool>,
     /// `[capability * months + month]`
     committed: Vec<f64>,
     met: Vec<bool>,
@@ -223,6 +227,13 @@ impl<'m> Trial<'m> {
             start: vec![f64::INFINITY; n_pledges],
             end: vec![f64::INFINITY; n_pledges],
             phase_start: vec![f64::INFINITY; model.phases.len()],
+            phase_u: vec![0.0; model.phases.len()],
+            saved: (
+                vec![0.0; n_pledges],
+                vec![0.0; n_pledges],
+                vec![0.0; model.phases.len()],
+            ),
+            saved_active: Vec::new(),
             committed: vec![0.0; caps * model.months()],
             met: vec![false; model.months()],
             candidates: Vec::with_capacity(n_pledges),
@@ -239,6 +250,7 @@ impl<'m> Trial<'m> {
     fn run(&mut self, acc: &mut Accumulator) -> TrialOutcome {
         self.draw_joins();
         self.draw_pledges();
+        self.draw_phases();
         self.schedule_phases();
         self.fill_month_grid();
         self.record(acc)
@@ -286,13 +298,21 @@ impl<'m> Trial<'m> {
         }
     }
 
+    /// The uniform behind each phase's start or lag.
+    fn draw_phases(&mut self) {
+        for (u, stream) in self.phase_u.iter_mut().zip(&mut self.phase_streams) {
+            [*u] = stream.next_trial();
+        }
+    }
+
     /// MODEL.md 3.3: phase starts in `after` order, with gates, and the
-    /// absolute deployment interval of every pledge.
+    /// absolute deployment interval of every pledge. Deterministic given the
+    /// draws, so a counterfactual (a member's pledges removed) can rerun it.
     fn schedule_phases(&mut self) {
         let model = self.model;
         let horizon = f64::from(model.horizon);
         for k in 0..model.phases.len() {
-            let [u] = self.phase_streams[k].next_trial();
+            let u = self.phase_u[k];
             let start = match &model.phases[k].start {
                 PhaseStartModel::At(d) => d.sample(u),
                 PhaseStartModel::After { parent, lag, gate } => {
@@ -442,7 +462,10 @@ impl<'m> Trial<'m> {
     }
 
     /// MODEL.md 3.4: a joined member is pivotal when the guarantee is met at
-    /// the horizon and would not be without that replica's pledges.
+    /// the horizon and would not be without that replica's pledges, every
+    /// draw of the trial unchanged. A replica whose pledges count towards a
+    /// phase gate can also delay or cancel that phase, so for those the phase
+    /// schedule is rerun without its pledges.
     fn mark_pivotal(&mut self) {
         let model = self.model;
         let horizon = f64::from(model.horizon);
@@ -451,22 +474,56 @@ impl<'m> Trial<'m> {
             if !self.joined[u] || self.pivotal[unit.member] {
                 continue;
             }
-            let pivotal = model
-                .critical
-                .iter()
-                .zip(&self.pledges_by_critical)
-                .any(|(&c, list)| {
-                    let contributes = (unit.pledge_start..unit.pledge_end).any(|i| {
-                        model.pledges[i].capability == c
-                            && self.start[i] <= horizon
-                            && horizon < self.end[i]
-                    });
-                    let cap = &model.capabilities[c];
-                    contributes
-                        && (self.committed_at(list, horizon, u) / cap.need).min(1.0) < cap.threshold
-                });
-            self.pivotal[unit.member] = pivotal;
+            self.pivotal[unit.member] = if unit.feeds_gate {
+                !self.met_at_horizon_without(u)
+            } else {
+                model
+                    .critical
+                    .iter()
+                    .zip(&self.pledges_by_critical)
+                    .any(|(&c, list)| {
+                        let contributes = (unit.pledge_start..unit.pledge_end).any(|i| {
+                            model.pledges[i].capability == c
+                                && self.start[i] <= horizon
+                                && horizon < self.end[i]
+                        });
+                        let cap = &model.capabilities[c];
+                        contributes
+                            && (self.committed_at(list, horizon, u) / cap.need).min(1.0)
+                                < cap.threshold
+                    })
+            };
         }
+    }
+
+    /// Whether the guarantee is met at the horizon once unit `u`'s pledges
+    /// are withdrawn and the phase schedule is recomputed; restores the trial.
+    fn met_at_horizon_without(&mut self, u: usize) -> bool {
+        let model = self.model;
+        let unit = &model.units[u];
+        let horizon = f64::from(model.horizon);
+        self.saved.0.copy_from_slice(&self.start);
+        self.saved.1.copy_from_slice(&self.end);
+        self.saved.2.copy_from_slice(&self.phase_start);
+        let range = unit.pledge_start..unit.pledge_end;
+        self.saved_active.clear();
+        self.saved_active
+            .extend_from_slice(&self.active[range.clone()]);
+        self.active[range.clone()].fill(false);
+        self.schedule_phases();
+        let met = model
+            .critical
+            .iter()
+            .zip(&self.pledges_by_critical)
+            .all(|(&c, list)| {
+                let cap = &model.capabilities[c];
+                (self.committed_at(list, horizon, usize::MAX) / cap.need).min(1.0) >= cap.threshold
+            });
+        self.active[range].copy_from_slice(&self.saved_active);
+        self.start.copy_from_slice(&self.saved.0);
+        self.end.copy_from_slice(&self.saved.1);
+        self.phase_start.copy_from_slice(&self.saved.2);
+        met
     }
 
     fn record(&mut self, acc: &mut Accumulator) -> TrialOutcome {

@@ -461,3 +461,43 @@ fn delivery_probability_and_weights() {
     );
     assert_eq!(summary.coverage.capability.get("side").unwrap().p_met, 0.0);
 }
+
+/// A member whose pledges only open a gate is pivotal through it: without
+/// its pledges the gated phase never starts (the schedule is recomputed).
+#[test]
+fn pivotal_through_a_gate() {
+    let mut train = capability("train", 100.0, 1.0);
+    train.critical = false;
+    let mut s = scenario(12, vec![train, capability("air", 10.0, 1.0)], vec![]);
+    s.phases.push(Phase {
+        id: "p2".into(),
+        name: "p2".into(),
+        start: PhaseStart::After {
+            phase: 0,
+            lag: Dist::Constant(1.0),
+            gate: Some(Gate {
+                capability: 0,
+                coverage: 0.5,
+            }),
+        },
+    });
+    let mut us = pledge(1, Dist::Constant(10.0));
+    us.phase = 1;
+    s.members = vec![
+        member("eu", 0.7, vec![pledge(0, Dist::Constant(60.0))]),
+        member("us", 0.9, vec![us]),
+    ];
+    let summary = run(&s, 4, 2);
+    assert_prob("p_met", summary.guarantee.p_met, 0.63);
+    assert_prob(
+        "eu pivotal",
+        summary.members.get("eu").unwrap().p_pivotal,
+        0.63,
+    );
+    assert_prob(
+        "us pivotal",
+        summary.members.get("us").unwrap().p_pivotal,
+        0.63,
+    );
+    assert_eq!(summary.phases.get("p2").unwrap().start_p50, Some(1.0));
+}
