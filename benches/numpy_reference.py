@@ -44,9 +44,11 @@ over trials; loops over groups, members, pledges, phases and months only):
   contributes to a gate, phase start times are recomputed too (interpretation:
   "without that member's pledges" includes their effect on gates).
 
-Random numbers: each group, member replica, pledge and phase has its own numpy
-generator seeded from (seed, hash of its id key, chunk index), so scenarios that
-share ids share draws (common random numbers), as MODEL.md 3.5 asks. The
+Random numbers: each group, member replica, pledge field (delivered, amount,
+delay, duration) and phase has its own numpy generator seeded from (seed, hash
+of its id key, chunk index), so scenarios that share ids share draws (common
+random numbers), as MODEL.md 3.5 asks, and making one field constant never
+shifts another's draws. The
 streams differ from the Rust engine's: results agree statistically, not to the
 bit. Trials are processed in chunks (default 65536) to bound memory and stay
 cache-friendly; the random streams are per chunk, so results depend on --chunk.
