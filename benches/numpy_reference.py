@@ -4,13 +4,22 @@
 engine.
 
     python3 benches/numpy_reference.py FILE [--trials N] [--seed S] [--full]
+                                            [--headline-only] [--chunk K]
 
 prints one JSON line:
 
-    {"trials": N, "seconds": s, "trials_per_second": r, "p_met": p, "coverage_mean": m}
+    {"trials": N, "seconds": s, "trials_per_second": r, "p_met": p,
+     "coverage_mean": m, "cpu_seconds": c}
 
-With --full the line also carries p_met_by_month, time_to_met, capabilities,
-members (p_joined, p_pivotal) and phases (p_started, start_p50).
+`seconds` is wall time for the simulation and all statistics (scenario loading
+and imports excluded); `cpu_seconds` is this process's CPU time over the same
+span. By default everything the Rust `run` summarises is computed (coverage by
+month, time to first met, pivotal members, phase starts), so the timing is
+comparable; --headline-only skips time to met and pivotal members. With --full
+the line also carries p_met_by_month, overall_mean_by_month, time_to_met,
+capabilities, members (p_joined, p_pivotal) and phases (p_started, start_p50).
+
+Self-checks against brute-force per-trial loops: benches/check_numpy_reference.py.
 
 What it computes per trial (MODEL.md 3), vectorised over trials (no Python loop
 over trials; loops over groups, members, pledges, phases and months only):
@@ -35,13 +44,18 @@ over trials; loops over groups, members, pledges, phases and months only):
   contributes to a gate, phase start times are recomputed too (interpretation:
   "without that member's pledges" includes their effect on gates).
 
-Random numbers: each group, member replica, pledge and phase has its own numpy
-generator seeded from (seed, hash of its id key, chunk index), so scenarios that
-share ids share draws (common random numbers), as MODEL.md 3.5 asks. The
+Random numbers: each group, member replica, pledge field (delivered, amount,
+delay, duration) and phase has its own numpy generator seeded from (seed, hash
+of its id key, chunk index), so scenarios that share ids share draws (common
+random numbers), as MODEL.md 3.5 asks, and making one field constant never
+shifts another's draws. The
 streams differ from the Rust engine's: results agree statistically, not to the
-bit. Trials are processed in chunks (default 131072) only to bound memory.
+bit. Trials are processed in chunks (default 65536) to bound memory and stay
+cache-friendly; the random streams are per chunk, so results depend on --chunk.
 
-scipy is used only for ndtri / ndtr / beta.ppf (PERT table).
+Distributions are sampled by inverse CDF from one uniform per draw (as the
+engine does); the copula's normal factors are drawn directly as standard
+normals. scipy is used only for ndtri and beta.ppf (the PERT table).
 """
 
 import argparse
@@ -398,6 +412,11 @@ def first_time_met(starts, ends, amounts, caps_of, needs, thrs, H, t_min=0.0):
     return np.where(hit, Ts[np.arange(n), first], np.inf)
 
 
+def normals(seed, key, chunk, n):
+    """n standard normals for one entity and one chunk (copula factors)."""
+    return np.random.default_rng([seed & (2**64 - 1), key_hash(key), chunk]).standard_normal(n)
+
+
 def phase_starts(sc, n, phase_base, pledge_cap, pledge_phase, amounts, delays, ends_rel, H, gate_times=None):
     """Start time of each phase ([n] arrays, inf = never), given the per-pledge
     amounts (0 for undelivered / excluded), delays and durations. If
@@ -431,7 +450,7 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
     C = len(caps)
 
     # groups: common factor per group
-    F = [ndtri(uniforms(seed, f"group:{g['id']}", chunk, 1, n)[0]) for g in sc["groups"]]
+    F = [normals(seed, f"group:{g['id']}", chunk, n) for g in sc["groups"]]
 
     # joins (requires order); replicas keyed by member id and index
     joined = {}  # (member index, replica) -> bool [n]
@@ -439,19 +458,17 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
         m = members[mi]
         for r in range(m["count"]):
             key = f"member:{m['id']}" + (f"#{r}" if m["count"] > 1 else "")
-            u = uniforms(seed, key, chunk, 1, n)[0]
-            if m["requires"] is not None:
-                req = joined[(m["requires"], 0)]
-                p = np.where(req, m["join"], m["jw"])
-            else:
-                p = m["join"]
+            req = None if m["requires"] is None else joined[(m["requires"], 0)]
             if m["group"] is not None:
+                # U = Phi(Z) < p  <=>  Z < Phi^-1(p), Z = sqrt(rho) F + sqrt(1 - rho) E
                 rho = sc["groups"][m["group"]]["rho"]
-                z = math.sqrt(rho) * F[m["group"]] + math.sqrt(1 - rho) * ndtri(u)
+                z = math.sqrt(rho) * F[m["group"]] + math.sqrt(1 - rho) * normals(seed, key, chunk, n)
                 with np.errstate(divide="ignore"):
-                    joined[(mi, r)] = z < ndtri(p)
+                    zp, zw = ndtri(m["join"]), ndtri(m["jw"])
+                joined[(mi, r)] = z < (zp if req is None else np.where(req, zp, zw))
             else:
-                joined[(mi, r)] = u < p
+                u = uniforms(seed, key, chunk, 1, n)[0]
+                joined[(mi, r)] = u < (m["join"] if req is None else np.where(req, m["join"], m["jw"]))
 
     # pledges: one entry per (replica, pledge); one random stream per field, so
     # making a field constant in one scenario never shifts another field's draws
@@ -523,7 +540,8 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
     w = np.array([c["weight"] for c in caps])
     crit = [i for i, c in enumerate(caps) if c["critical"]]
     wn = w / w.sum()
-    overall = np.zeros((M, n))
+    overall_H = np.zeros(n)             # per trial at the horizon
+    overall_sum_by_month = np.zeros(M)  # summed over trials (the mean is linear)
     met = np.ones((M, n), dtype=bool)
     cov = committed  # [C, M, n], turned into coverage in place
     for c in range(C):
@@ -531,13 +549,14 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
         cc /= need[c]
         np.minimum(cc, 1.0, out=cc)
         if wn[c] != 0:
-            overall += wn[c] * cc
+            overall_H += wn[c] * cc[H]
+            overall_sum_by_month += wn[c] * cc.sum(axis=1)
         if caps[c]["critical"]:
             met &= cc >= thr[c]
     met_H = met[H]
 
-    out = dict(met_H=met_H, overall_H=overall[H], met_by_month=met.sum(axis=1),
-               overall_sum_by_month=overall.sum(axis=1))
+    out = dict(met_H=met_H, overall_H=overall_H, met_by_month=met.sum(axis=1),
+               overall_sum_by_month=overall_sum_by_month)
     if not want_full:
         return out
 
@@ -663,6 +682,7 @@ def simulate_chunk(sc, seed, chunk, n, want_full):
 def run(sc, trials, seed, chunk_size, full):
     H = sc["H"]
     t0 = time.perf_counter()
+    c0 = time.process_time()
     met_sum = 0
     cov_sum = 0.0
     met_by_month = np.zeros(H + 1)
@@ -716,6 +736,7 @@ def run(sc, trials, seed, chunk_size, full):
     secs = time.perf_counter() - t0
     res["seconds"] = round(secs, 4)
     res["trials_per_second"] = round(trials / secs, 1)
+    res["cpu_seconds"] = round(time.process_time() - c0, 4)  # this process only (less sensitive to a busy machine)
     return res
 
 
@@ -724,7 +745,7 @@ def main():
     ap.add_argument("file")
     ap.add_argument("--trials", type=int)
     ap.add_argument("--seed", type=int)
-    ap.add_argument("--chunk", type=int, default=131072, help="trials per vectorised block (memory bound)")
+    ap.add_argument("--chunk", type=int, default=65536, help="trials per vectorised block (memory bound)")
     ap.add_argument("--full", action="store_true",
                     help="also report by-month, time to met, members, phases (always computed "
                          "unless --headline-only)")
@@ -741,7 +762,7 @@ def main():
     compute_full = not args.headline_only
     res = run(sc, trials, seed, args.chunk, compute_full)
     if not args.full:
-        res = {k: res[k] for k in ("trials", "seconds", "trials_per_second", "p_met", "coverage_mean")}
+        res = {k: res[k] for k in ("trials", "seconds", "trials_per_second", "p_met", "coverage_mean", "cpu_seconds")}
     print(json.dumps(res))
 
 
