@@ -21,17 +21,26 @@ pub fn run_report(
     prov: &Provenance,
 ) -> Result<Vec<OutputFile>> {
     let figures = chart::run_figures(scenario, summary, prov);
+    let doc = document(scenario, summary, prov, &figures);
+    document_files("report", &summary.scenario.name, &doc, &figures)
+}
+
+/// `<stem>.md` and a self-contained `<stem>.html` for a document: the HTML
+/// inlines every figure as SVG, the Markdown links `charts/<name>.png`.
+/// Shared by the run report and the what-if reports (compare).
+pub fn document_files(
+    stem: &str,
+    title: &str,
+    doc: &[Block],
+    figures: &[Figure],
+) -> Result<Vec<OutputFile>> {
     let svgs = figures
         .iter()
         .map(|f| Ok(String::from_utf8(f.render(ChartFormat::Svg)?)?))
         .collect::<Result<Vec<_>>>()?;
-    let doc = document(scenario, summary, prov, &figures);
     Ok(vec![
-        OutputFile::new("report.md", markdown(&doc, &figures)),
-        OutputFile::new(
-            "report.html",
-            html(&doc, &figures, &svgs, &summary.scenario.name),
-        ),
+        OutputFile::new(format!("{stem}.md"), markdown(doc, figures)),
+        OutputFile::new(format!("{stem}.html"), html(doc, figures, &svgs, title)),
     ])
 }
 
@@ -59,15 +68,15 @@ pub enum Block {
     Figure(usize),
 }
 
-fn text(s: impl Into<String>) -> Span {
+pub fn text(s: impl Into<String>) -> Span {
     Span::Text(s.into())
 }
 
-fn para(s: impl Into<String>) -> Block {
+pub fn para(s: impl Into<String>) -> Block {
     Block::Para(vec![text(s)])
 }
 
-fn table(header: &[&str], rows: Vec<Vec<String>>, numeric: &[usize]) -> Block {
+pub fn table(header: &[&str], rows: Vec<Vec<String>>, numeric: &[usize]) -> Block {
     Block::Table {
         header: header.iter().map(|h| h.to_string()).collect(),
         rows,

@@ -1,8 +1,282 @@
-//! `sensitivity` (MODEL.md 4).
+//! `sensitivity FILE` (MODEL.md 4): what if this member stays out, or
+//! commits for sure? Every member's join probability is forced to 0 and to 1
+//! (its `join_without` too, so the answer does not depend on who it
+//! requires), and, as the analyst's next question, every capability's need
+//! is moved by -20% and +20%. All variants run on the same seed and trial
+//! indices (common random numbers), in one pass over the chunks.
 
-use crate::cli::{OutputOptions, RunOptions};
+use crate::chart::tornado_chart;
+use crate::cli::{OutputOptions, Progress, RunOptions, load, out_dir, provenance, resolve};
+use crate::compile::Model;
 use crate::error::Error;
+use crate::output::{OutputFile, write_all};
+use crate::scenario::Scenario;
+use crate::simulate::{for_each_chunk, run_chunk};
+use crate::stats::{Moments, wilson95};
+use serde::Serialize;
+use std::fmt::Write;
+use std::path::Path;
 
-pub fn command(_: &std::path::Path, _: &RunOptions, _: &OutputOptions) -> Result<(), Error> {
-    Err(anyhow::anyhow!("not yet").into())
+/// Relative change of each capability's need in the need sensitivity.
+pub const NEED_CHANGE: f64 = 0.2;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sensitivity {
+    pub trials: u64,
+    pub seed: u64,
+    pub baseline: Baseline,
+    /// Sorted by swing, largest first.
+    pub members: Vec<MemberSwing>,
+    /// Extension: each capability's need -20% / +20%, sorted by swing.
+    pub capabilities: Vec<NeedSwing>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Baseline {
+    pub p_met: f64,
+    /// Extension.
+    pub p_met_ci95: [f64; 2],
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberSwing {
+    pub id: String,
+    /// P(met at the horizon) with the member's join probability forced to 0.
+    pub p_met_out: f64,
+    /// ... forced to 1.
+    pub p_met_in: f64,
+    /// `p_met_in - p_met_out`.
+    pub swing: f64,
+    /// Extension: standard error of `swing` from paired trials.
+    pub swing_se: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NeedSwing {
+    pub id: String,
+    pub need: f64,
+    /// P(met) with the need 20% lower.
+    pub p_met_need_low: f64,
+    /// P(met) with the need 20% higher.
+    pub p_met_need_high: f64,
+    /// `p_met_need_low - p_met_need_high`.
+    pub swing: f64,
+}
+
+/// The baseline followed by (low, high) pairs: members out/in, then needs
+/// -20%/+20%.
+fn variants(base: &Scenario) -> Vec<Scenario> {
+    let mut out = vec![base.clone()];
+    for m in 0..base.members.len() {
+        for p in [0.0, 1.0] {
+            let mut s = base.clone();
+            s.members[m].join = p;
+            s.members[m].join_without = p;
+            out.push(s);
+        }
+    }
+    for c in 0..base.capabilities.len() {
+        for f in [1.0 - NEED_CHANGE, 1.0 + NEED_CHANGE] {
+            let mut s = base.clone();
+            s.capabilities[c].need *= f;
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// Per chunk: trials met at the horizon for every variant, and for each
+/// (low, high) pair the paired moments of high - low.
+struct Counts {
+    met: Vec<u64>,
+    pairs: Vec<Moments>,
+}
+
+pub fn sensitivity(
+    scenario: &Scenario,
+    seed: u64,
+    trials: u64,
+    threads: usize,
+    progress: &dyn Fn(u64),
+) -> anyhow::Result<Sensitivity> {
+    let models: Vec<Model> = variants(scenario).iter().map(Model::compile).collect();
+    let pairs = (models.len() - 1) / 2;
+    let mut total = Counts {
+        met: vec![0; models.len()],
+        pairs: vec![Moments::default(); pairs],
+    };
+    for_each_chunk(
+        trials,
+        threads,
+        |first, count| {
+            let outcomes: Vec<Vec<bool>> = models
+                .iter()
+                .map(|m| {
+                    let (_, o) = run_chunk(m, seed, first, count, true);
+                    o.iter().map(|t| t.met_at_horizon).collect()
+                })
+                .collect();
+            let met = outcomes
+                .iter()
+                .map(|o| o.iter().filter(|&&m| m).count() as u64)
+                .collect();
+            let pairs = (0..pairs)
+                .map(|k| {
+                    let mut d = Moments::default();
+                    for (lo, hi) in outcomes[1 + 2 * k].iter().zip(&outcomes[2 + 2 * k]) {
+                        d.push(f64::from(u8::from(*hi)) - f64::from(u8::from(*lo)));
+                    }
+                    d
+                })
+                .collect();
+            Counts { met, pairs }
+        },
+        |c| {
+            total.met.iter_mut().zip(&c.met).for_each(|(a, b)| *a += b);
+            total
+                .pairs
+                .iter_mut()
+                .zip(&c.pairs)
+                .for_each(|(a, b)| a.merge(b));
+        },
+        progress,
+    )?;
+
+    let p = |k: usize| total.met[k] as f64 / trials as f64;
+    let n_members = scenario.members.len();
+    let mut members: Vec<MemberSwing> = scenario
+        .members
+        .iter()
+        .enumerate()
+        .map(|(m, member)| {
+            let (out, inn) = (p(1 + 2 * m), p(2 + 2 * m));
+            MemberSwing {
+                id: member.id.clone(),
+                p_met_out: out,
+                p_met_in: inn,
+                swing: inn - out,
+                swing_se: total.pairs[m].se(),
+            }
+        })
+        .collect();
+    members.sort_by(|a, b| b.swing.total_cmp(&a.swing).then_with(|| a.id.cmp(&b.id)));
+    let mut capabilities: Vec<NeedSwing> = scenario
+        .capabilities
+        .iter()
+        .enumerate()
+        .map(|(c, cap)| {
+            let k = n_members + c;
+            let (low, high) = (p(1 + 2 * k), p(2 + 2 * k));
+            NeedSwing {
+                id: cap.id.clone(),
+                need: cap.need,
+                p_met_need_low: low,
+                p_met_need_high: high,
+                swing: low - high,
+            }
+        })
+        .collect();
+    capabilities.sort_by(|a, b| b.swing.total_cmp(&a.swing).then_with(|| a.id.cmp(&b.id)));
+    Ok(Sensitivity {
+        trials,
+        seed,
+        baseline: Baseline {
+            p_met: p(0),
+            p_met_ci95: wilson95(total.met[0], trials),
+        },
+        members,
+        capabilities,
+    })
+}
+
+pub fn command(file: &Path, opts: &RunOptions, output: &OutputOptions) -> Result<(), Error> {
+    let loaded = load(Some(file), &opts.set)?;
+    let r = resolve(opts, &loaded);
+    let scenario = &loaded.scenario;
+    let runs = 1 + 2 * (scenario.members.len() + scenario.capabilities.len()) as u64;
+    let progress = Progress::new(r.trials * runs, opts.quiet, "sensitivity");
+    let result = sensitivity(scenario, r.seed, r.trials, r.threads, &|d| {
+        progress.set(d * runs)
+    })?;
+    progress.finish();
+
+    let names = |id: &str| {
+        scenario
+            .members
+            .iter()
+            .find(|m| m.id == id)
+            .map_or(id.to_string(), |m| m.name.clone())
+    };
+    let bars: Vec<(String, f64, f64)> = result
+        .members
+        .iter()
+        .map(|m| (names(&m.id), m.p_met_out, m.p_met_in))
+        .collect();
+    let prov_line = provenance(&loaded, &r).line(&scenario.name);
+    let title = "Who makes or breaks the guarantee";
+    let dir = out_dir(output, &format!("{}-sensitivity", scenario.name));
+    let mut files = vec![OutputFile::new(
+        "sensitivity.json",
+        crate::export::json_bytes(&result)?,
+    )];
+    files.extend(tornado_chart(
+        title,
+        result.baseline.p_met,
+        &bars,
+        &prov_line,
+        crate::artifacts::chart_formats(output.charts),
+    )?);
+    write_all(&dir, &files)?;
+    print!("{}", table_text(&result, &scenario.name));
+    println!("\nWrote {} files to {}", files.len(), dir.display());
+    Ok(())
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+pub fn table_text(s: &Sensitivity, name: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Sensitivity of P(guarantee met): {name}");
+    let _ = writeln!(
+        out,
+        "  {} trials per variant, seed {}, common random numbers; baseline {}\n",
+        s.trials,
+        s.seed,
+        pct(s.baseline.p_met)
+    );
+    let _ = writeln!(
+        out,
+        "  {:<24} {:>10} {:>10} {:>10}",
+        "member", "stays out", "joins", "swing"
+    );
+    for m in &s.members {
+        let id: String = m.id.chars().take(24).collect();
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>10} {:>10} {:>+9.1}pp",
+            id,
+            pct(m.p_met_out),
+            pct(m.p_met_in),
+            100.0 * m.swing
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n  {:<24} {:>10} {:>10} {:>10}",
+        "capability need", "-20%", "+20%", "swing"
+    );
+    for c in &s.capabilities {
+        let id: String = c.id.chars().take(24).collect();
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>10} {:>10} {:>+9.1}pp",
+            id,
+            pct(c.p_met_need_low),
+            pct(c.p_met_need_high),
+            100.0 * c.swing
+        );
+    }
+    out
 }
