@@ -1436,12 +1436,12 @@ fn compare_paired_difference_matches_exact() {
     let a = fx("independent.toml");
     let dir = tempdir();
     analysis_ok(
-        &["compare", &a, &b, "--trials", "100000", "--charts", "none"],
+        &["compare", &a, &b, "--trials", "50000", "--charts", "none"],
         dir.path(),
     );
     let v = read_json(&dir.path().join("comparison.json"));
-    let n = 100_000.0;
-    assert_eq!(v["trials"].as_u64(), Some(100_000));
+    let n = 50_000.0;
+    assert_eq!(v["trials"].as_u64(), Some(50_000));
     assert_eq!(v["seed"].as_u64(), Some(7), "seed from the first file");
     let sc = array(&v["scenarios"], "scenarios");
     assert_eq!(sc.len(), 2, "one entry per scenario");
@@ -1603,15 +1603,15 @@ fn sensitivity_matches_exact_and_sorts_by_swing() {
             "sensitivity",
             &fx("independent.toml"),
             "--trials",
-            "100000",
+            "20000",
             "--charts",
             "both",
         ],
         dir.path(),
     );
     let v = read_json(&dir.path().join("sensitivity.json"));
-    let n = 100_000.0;
-    assert_eq!(v["trials"].as_u64(), Some(100_000));
+    let n = 20_000.0;
+    assert_eq!(v["trials"].as_u64(), Some(20_000));
     assert_eq!(v["seed"].as_u64(), Some(7));
     let exact = enumerate(&IND_JOINS, &IND_AMOUNTS, 100.0, 1.0);
     assert_prob(
@@ -1658,7 +1658,7 @@ fn sensitivity_matches_exact_and_sorts_by_swing() {
     // Forcing a member in is `--set member.<id>.join=1` on the same numbers.
     let run = summary(
         &fixture("independent.toml"),
-        &["--set", "member.m3.join=1", "--trials", "100000"],
+        &["--set", "member.m3.join=1", "--trials", "20000"],
     );
     let m3 = members
         .iter()
@@ -1722,7 +1722,7 @@ fn sweep_list_of_values_matches_exact() {
             "--values",
             "0,0.5,1",
             "--trials",
-            "100000",
+            "50000",
         ],
         dir.path(),
     );
@@ -1737,7 +1737,7 @@ fn sweep_list_of_values_matches_exact() {
         "join = 0 for a required member: P(met) = 0 exactly"
     );
     for (value, p) in &pts {
-        assert_prob(&format!("p_met at {value}"), *p, value * 0.5, 100_000.0);
+        assert_prob(&format!("p_met at {value}"), *p, value * 0.5, 50_000.0);
     }
     assert_png(&dir.path().join("charts/sweep.png"));
     assert_svg(&dir.path().join("charts/sweep.svg"));
