@@ -1872,3 +1872,47 @@ fn sweep_bad_param_or_values_exit_2_and_write_nothing() {
         );
     }
 }
+
+/// Sensitivity forces every replica of a `count = 3` member out or in
+/// (tests/fixtures/count.toml): all three in give 120 >= 100, so P(met) = 1
+/// exactly; all out leave at most 20, so 0 exactly. For "x": out needs all
+/// three replicas (1/8), in needs two of three (1/2).
+#[test]
+fn sensitivity_forces_all_replicas_of_a_counted_member() {
+    let dir = tempdir();
+    analysis_ok(
+        &[
+            "sensitivity",
+            &fx("count.toml"),
+            "--trials",
+            "20000",
+            "--charts",
+            "none",
+            "--no-report",
+        ],
+        dir.path(),
+    );
+    let v = read_json(&dir.path().join("sensitivity.json"));
+    let members = array(&v["members"], "members");
+    let get = |id: &str| {
+        members
+            .iter()
+            .find(|m| m["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing from {members:?}"))
+    };
+    let baltic = get("baltic");
+    assert_eq!(
+        baltic["p_met_out"].as_f64(),
+        Some(0.0),
+        "baltic out: {baltic}"
+    );
+    assert_eq!(
+        baltic["p_met_in"].as_f64(),
+        Some(1.0),
+        "baltic in: {baltic}"
+    );
+    let x = get("x");
+    assert_prob("x p_met_out", num(&x["p_met_out"], "out"), 0.125, 20_000.0);
+    assert_prob("x p_met_in", num(&x["p_met_in"], "in"), 0.5, 20_000.0);
+    assert_eq!(members[0]["id"], "baltic", "largest swing first");
+}
