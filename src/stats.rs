@@ -67,7 +67,19 @@ pub fn wilson95(k: u64, n: u64) -> [f64; 2] {
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = Z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
-    [(centre - half).max(0.0), (centre + half).min(1.0)]
+    // Exactly 0 / 1 at the ends (rounding would otherwise leave 2e-19 or
+    // 0.9999999999999998), and never excluding the estimate itself.
+    let lo = if k == 0 {
+        0.0
+    } else {
+        (centre - half).clamp(0.0, p)
+    };
+    let hi = if k as f64 == n {
+        1.0
+    } else {
+        (centre + half).clamp(p, 1.0)
+    };
+    [lo, hi]
 }
 
 /// A histogram bin that remembers the smallest and largest value it holds.
@@ -267,6 +279,10 @@ mod tests {
             "{lo} {hi}"
         );
         assert_eq!(wilson95(0, 10)[0], 0.0);
+        for n in [999u64, 1000, 1001, 7] {
+            assert_eq!(wilson95(0, n)[0], 0.0);
+            assert_eq!(wilson95(n, n)[1], 1.0);
+        }
     }
 
     #[test]

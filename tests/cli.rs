@@ -592,7 +592,7 @@ fn time_to_met_is_null_when_never_met() {
 /// hi = 0.9999999999999998 < p_met = 1 for n = 999 (about a fifth to a third
 /// of all trial counts).
 #[test]
-#[ignore = "bug: wilson95 (src/stats.rs) rounding: p_met_ci95 misses p_met = 0 or 1 for some n"]
+
 fn p_met_ci95_brackets_p_met_at_zero_and_one() {
     let never = summary(
         &fixture("independent.toml"),
