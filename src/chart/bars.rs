@@ -278,12 +278,17 @@ where
                 end = if forward { end.max(*hi) } else { end.min(*lo) };
             }
             let (px, _) = chart.backend_coord(&(end, ym));
-            let (x, h) = if forward {
-                (px + 8, HPos::Left)
+            let (left, _) = chart.backend_coord(&(p.x_range.0, ym));
+            // A label that would run past the axis into the row labels goes
+            // inside the bar, at its end, instead.
+            let (x, h, font) = if forward {
+                (px + 8, HPos::Left, value_font.clone())
+            } else if px - 8 - text_w >= left {
+                (px - 8, HPos::Right, value_font.clone())
             } else {
-                (px - 8, HPos::Right)
+                (px + 8, HPos::Left, value_font.color(&ink))
             };
-            root.draw_text(text, &value_font.pos(Pos::new(h, VPos::Center)), (x, py))?;
+            root.draw_text(text, &font.pos(Pos::new(h, VPos::Center)), (x, py))?;
         }
     }
     Ok(())
