@@ -228,7 +228,7 @@ pub fn command(file: &Path, opts: &RunOptions, output: &OutputOptions) -> Result
     )?);
     write_all(&dir, &files)?;
     print!("{}", table_text(&result, &scenario.name));
-    println!("\nWrote {} files to {}", files.len(), dir.display());
+    println!("Wrote {} files to {}", files.len(), dir.display());
     Ok(())
 }
 
@@ -246,37 +246,39 @@ pub fn table_text(s: &Sensitivity, name: &str) -> String {
         s.seed,
         pct(s.baseline.p_met)
     );
-    let _ = writeln!(
-        out,
-        "  {:<24} {:>10} {:>10} {:>10}",
-        "member", "stays out", "joins", "swing"
-    );
-    for m in &s.members {
-        let id: String = m.id.chars().take(24).collect();
+    // One table per kind of variant: (id, P(met) low variant, high variant, swing).
+    let mut section = |title: [&str; 3], rows: Vec<(&str, f64, f64, f64)>| {
         let _ = writeln!(
             out,
-            "  {:<24} {:>10} {:>10} {:>+9.1}pp",
-            id,
-            pct(m.p_met_out),
-            pct(m.p_met_in),
-            100.0 * m.swing
+            "  {:<24} {:>10} {:>10} {:>10}",
+            title[0], title[1], title[2], "swing"
         );
-    }
-    let _ = writeln!(
-        out,
-        "\n  {:<24} {:>10} {:>10} {:>10}",
-        "capability need", "-20%", "+20%", "swing"
+        for (id, a, b, swing) in rows {
+            let id: String = id.chars().take(24).collect();
+            let _ = writeln!(
+                out,
+                "  {:<24} {:>10} {:>10} {:>+9.1}pp",
+                id,
+                pct(a),
+                pct(b),
+                100.0 * swing
+            );
+        }
+        let _ = writeln!(out);
+    };
+    section(
+        ["member", "stays out", "joins"],
+        s.members
+            .iter()
+            .map(|m| (m.id.as_str(), m.p_met_out, m.p_met_in, m.swing))
+            .collect(),
     );
-    for c in &s.capabilities {
-        let id: String = c.id.chars().take(24).collect();
-        let _ = writeln!(
-            out,
-            "  {:<24} {:>10} {:>10} {:>+9.1}pp",
-            id,
-            pct(c.p_met_need_low),
-            pct(c.p_met_need_high),
-            100.0 * c.swing
-        );
-    }
+    section(
+        ["capability need", "-20%", "+20%"],
+        s.capabilities
+            .iter()
+            .map(|c| (c.id.as_str(), c.p_met_need_low, c.p_met_need_high, c.swing))
+            .collect(),
+    );
     out
 }
