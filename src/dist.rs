@@ -105,30 +105,87 @@ impl Sampler {
                 split,
                 left,
                 right,
-            } => {
-                if u < split {
-                    min + (u * left).sqrt()
-                } else {
-                    max - ((1.0 - u) * right).sqrt()
-                }
-            }
+            } => triangular(min, max, split, left, right, u),
             Sampler::Normal { mean, sd } => mean + sd * inverse_normal_cdf(u),
             Sampler::LogNormal { mu, sigma } => (mu + sigma * inverse_normal_cdf(u)).exp(),
+            Sampler::Table(ref q) => table(q, u),
+            Sampler::Choice {
+                ref cumulative,
+                ref values,
+            } => choice(cumulative, values, u),
+        }
+    }
+
+    /// `out(t, sample(u(t)))` for every `t` in `idx`: the same values as
+    /// `sample`, with the dispatch hoisted out of the loop so that each
+    /// distribution runs as one tight loop (its table stays in cache).
+    #[inline]
+    pub fn sample_each(
+        &self,
+        idx: &[u32],
+        u: impl Fn(usize) -> f64,
+        mut out: impl FnMut(usize, f64),
+    ) {
+        macro_rules! each {
+            ($x:ident => $e:expr) => {
+                for &t in idx {
+                    let t = t as usize;
+                    let $x = u(t);
+                    out(t, $e);
+                }
+            };
+        }
+        match *self {
+            Sampler::Constant(v) => {
+                for &t in idx {
+                    out(t as usize, v);
+                }
+            }
+            Sampler::Uniform { a, width } => each!(x => a + width * x),
+            Sampler::Triangular {
+                min,
+                max,
+                split,
+                left,
+                right,
+            } => each!(x => triangular(min, max, split, left, right, x)),
+            Sampler::Normal { mean, sd } => each!(x => mean + sd * inverse_normal_cdf(x)),
+            Sampler::LogNormal { mu, sigma } => {
+                each!(x => (mu + sigma * inverse_normal_cdf(x)).exp())
+            }
             Sampler::Table(ref q) => {
-                let x = u * (q.len() - 1) as f64;
-                let i = (x as usize).min(q.len() - 2);
-                let f = x - i as f64;
-                q[i] + (q[i + 1] - q[i]) * f
+                let q: &[f64] = q;
+                each!(x => table(q, x))
             }
             Sampler::Choice {
                 ref cumulative,
                 ref values,
-            } => {
-                let i = cumulative.partition_point(|&c| c <= u);
-                values[i.min(values.len() - 1)]
-            }
+            } => each!(x => choice(cumulative, values, x)),
         }
     }
+}
+
+#[inline(always)]
+fn triangular(min: f64, max: f64, split: f64, left: f64, right: f64, u: f64) -> f64 {
+    if u < split {
+        min + (u * left).sqrt()
+    } else {
+        max - ((1.0 - u) * right).sqrt()
+    }
+}
+
+#[inline(always)]
+fn table(q: &[f64], u: f64) -> f64 {
+    let x = u * (q.len() - 1) as f64;
+    let i = (x as usize).min(q.len() - 2);
+    let f = x - i as f64;
+    q[i] + (q[i + 1] - q[i]) * f
+}
+
+#[inline(always)]
+fn choice(cumulative: &[f64], values: &[f64], u: f64) -> f64 {
+    let i = cumulative.partition_point(|&c| c <= u);
+    values[i.min(values.len() - 1)]
 }
 
 /// The quantile function of Beta-PERT (lambda = 4) on [min, max], tabulated.
