@@ -193,22 +193,58 @@ fn pert_table(min: f64, mode: f64, max: f64) -> Arc<[f64]> {
     let range = max - min;
     let alpha = 1.0 + 4.0 * (mode - min) / range;
     let beta = 1.0 + 4.0 * (max - mode) / range;
-    let Ok(dist) = Beta::new(alpha, beta) else {
-        // Unreachable for validated input (alpha, beta >= 1); fall back to uniform.
-        return (0..=PERT_TABLE_INTERVALS)
-            .map(|i| min + range * i as f64 / PERT_TABLE_INTERVALS as f64)
-            .collect();
-    };
-    (0..=PERT_TABLE_INTERVALS)
-        .map(|i| match i {
+    let unit = unit_beta_quantiles(alpha, beta);
+    unit.iter()
+        .enumerate()
+        .map(|(i, &x)| match i {
             0 => min,
             _ if i == PERT_TABLE_INTERVALS => max,
-            _ => {
-                let p = i as f64 / PERT_TABLE_INTERVALS as f64;
-                min + range * dist.inverse_cdf(p).clamp(0.0, 1.0)
-            }
+            _ => min + range * x,
         })
         .collect()
+}
+
+/// Shapes whose unit quantile tables are kept (a sweep over a PERT bound
+/// makes a new shape per value; beyond this the cache starts afresh).
+const PERT_CACHE_SHAPES: usize = 64;
+
+/// Quantiles of Beta(alpha, beta) at `i / PERT_TABLE_INTERVALS`, clamped to
+/// [0, 1]. Inverting the incomplete beta function is the costly part of
+/// compiling a model, and the same shapes recur (replicas, members with the
+/// same relative PERT, every recompile of a sensitivity analysis), so tables
+/// are cached per shape for the life of the process.
+fn unit_beta_quantiles(alpha: f64, beta: f64) -> Arc<[f64]> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Cache = Mutex<HashMap<(u64, u64), Arc<[f64]>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let key = (alpha.to_bits(), beta.to_bits());
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(t) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return t;
+    }
+    let table: Arc<[f64]> = match Beta::new(alpha, beta) {
+        Ok(dist) => (0..=PERT_TABLE_INTERVALS)
+            .map(|i| match i {
+                0 => 0.0,
+                _ if i == PERT_TABLE_INTERVALS => 1.0,
+                _ => dist
+                    .inverse_cdf(i as f64 / PERT_TABLE_INTERVALS as f64)
+                    .clamp(0.0, 1.0),
+            })
+            .collect(),
+        // Unreachable for validated input (alpha, beta >= 1); fall back to uniform.
+        Err(_) => (0..=PERT_TABLE_INTERVALS)
+            .map(|i| i as f64 / PERT_TABLE_INTERVALS as f64)
+            .collect(),
+    };
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= PERT_CACHE_SHAPES {
+            c.clear();
+        }
+        c.insert(key, table.clone());
+    }
+    table
 }
 
 /// Inverse of the standard normal CDF (Wichura 1988, algorithm AS 241,
