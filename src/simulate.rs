@@ -846,3 +846,31 @@ pub fn simulate(
     )?;
     Ok(total)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::least_meeting;
+
+    #[test]
+    fn least_meeting_agrees_with_the_division_form() {
+        for &(need, thr) in &[
+            (10_000.0, 0.5),
+            (6000.0, 0.5),
+            (100.0, 0.7),
+            (3.0, 0.1),
+            (7.3, 1.0),
+            (1e-3, 0.3),
+            (25.0, 0.3),
+        ] {
+            let meets = |x: f64| (x / need).min(1.0) >= thr;
+            let m = least_meeting(need, thr);
+            assert!(meets(m) && !meets(m.next_down()), "{need} {thr} {m}");
+            let (mut up, mut down) = (m, m.next_down());
+            for _ in 0..1000 {
+                up = up.next_up();
+                down = down.next_down();
+                assert!(meets(up) && !meets(down));
+            }
+        }
+    }
+}
