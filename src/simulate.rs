@@ -421,8 +421,8 @@ impl<'m> Trial<'m> {
         let nk = model.phases.len();
         for (k, stream) in self.phase_streams.iter_mut().enumerate() {
             stream.fill(&mut words[..n]);
-            for t in 0..n {
-                self.b_phase_u[t * nk + k] = open_unit(words[t]);
+            for (t, &w) in words[..n].iter().enumerate() {
+                self.b_phase_u[t * nk + k] = open_unit(w);
             }
         }
     }
