@@ -1,1 +1,46 @@
-fn main() {}
+//! Engine throughput on the built-in default scenario: trials per second of
+//! `simulate` at 1 and 2 threads, and the cost of compiling the model.
+//!
+//! `cargo bench` (about a minute). Compare with benches/numpy_reference.py
+//! as described in benches/README.md.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use guarantee_sim::compile::Model;
+use guarantee_sim::load::load_str;
+use guarantee_sim::simulate::simulate;
+use guarantee_sim::{DEFAULT_SCENARIO, DEFAULT_SCENARIO_ORIGIN};
+use std::hint::black_box;
+use std::time::Duration;
+
+const TRIALS: u64 = 200_000;
+const SEED: u64 = 20_250_819;
+
+fn engine(c: &mut Criterion) {
+    let loaded =
+        load_str(DEFAULT_SCENARIO_ORIGIN, DEFAULT_SCENARIO, &[]).expect("default scenario");
+    let scenario = &loaded.scenario;
+    let model = Model::compile(scenario);
+
+    let mut group = c.benchmark_group("simulate_default");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(8));
+    group.throughput(Throughput::Elements(TRIALS));
+    for threads in [1usize, 2] {
+        group.bench_function(format!("{threads}_thread"), |b| {
+            b.iter(|| {
+                black_box(simulate(&model, SEED, TRIALS, threads, &|_| {}).expect("simulate"))
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("compile_default");
+    group.sample_size(20);
+    group.bench_function("model_compile", |b| {
+        b.iter(|| black_box(Model::compile(black_box(scenario))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, engine);
+criterion_main!(benches);

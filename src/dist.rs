@@ -105,30 +105,87 @@ impl Sampler {
                 split,
                 left,
                 right,
-            } => {
-                if u < split {
-                    min + (u * left).sqrt()
-                } else {
-                    max - ((1.0 - u) * right).sqrt()
-                }
-            }
+            } => triangular(min, max, split, left, right, u),
             Sampler::Normal { mean, sd } => mean + sd * inverse_normal_cdf(u),
             Sampler::LogNormal { mu, sigma } => (mu + sigma * inverse_normal_cdf(u)).exp(),
+            Sampler::Table(ref q) => table(q, u),
+            Sampler::Choice {
+                ref cumulative,
+                ref values,
+            } => choice(cumulative, values, u),
+        }
+    }
+
+    /// `out(t, sample(u(t)))` for every `t` in `idx`: the same values as
+    /// `sample`, with the dispatch hoisted out of the loop so that each
+    /// distribution runs as one tight loop (its table stays in cache).
+    #[inline]
+    pub fn sample_each(
+        &self,
+        idx: &[u32],
+        u: impl Fn(usize) -> f64,
+        mut out: impl FnMut(usize, f64),
+    ) {
+        macro_rules! each {
+            ($x:ident => $e:expr) => {
+                for &t in idx {
+                    let t = t as usize;
+                    let $x = u(t);
+                    out(t, $e);
+                }
+            };
+        }
+        match *self {
+            Sampler::Constant(v) => {
+                for &t in idx {
+                    out(t as usize, v);
+                }
+            }
+            Sampler::Uniform { a, width } => each!(x => a + width * x),
+            Sampler::Triangular {
+                min,
+                max,
+                split,
+                left,
+                right,
+            } => each!(x => triangular(min, max, split, left, right, x)),
+            Sampler::Normal { mean, sd } => each!(x => mean + sd * inverse_normal_cdf(x)),
+            Sampler::LogNormal { mu, sigma } => {
+                each!(x => (mu + sigma * inverse_normal_cdf(x)).exp())
+            }
             Sampler::Table(ref q) => {
-                let x = u * (q.len() - 1) as f64;
-                let i = (x as usize).min(q.len() - 2);
-                let f = x - i as f64;
-                q[i] + (q[i + 1] - q[i]) * f
+                let q: &[f64] = q;
+                each!(x => table(q, x))
             }
             Sampler::Choice {
                 ref cumulative,
                 ref values,
-            } => {
-                let i = cumulative.partition_point(|&c| c <= u);
-                values[i.min(values.len() - 1)]
-            }
+            } => each!(x => choice(cumulative, values, x)),
         }
     }
+}
+
+#[inline(always)]
+fn triangular(min: f64, max: f64, split: f64, left: f64, right: f64, u: f64) -> f64 {
+    if u < split {
+        min + (u * left).sqrt()
+    } else {
+        max - ((1.0 - u) * right).sqrt()
+    }
+}
+
+#[inline(always)]
+fn table(q: &[f64], u: f64) -> f64 {
+    let x = u * (q.len() - 1) as f64;
+    let i = (x as usize).min(q.len() - 2);
+    let f = x - i as f64;
+    q[i] + (q[i + 1] - q[i]) * f
+}
+
+#[inline(always)]
+fn choice(cumulative: &[f64], values: &[f64], u: f64) -> f64 {
+    let i = cumulative.partition_point(|&c| c <= u);
+    values[i.min(values.len() - 1)]
 }
 
 /// The quantile function of Beta-PERT (lambda = 4) on [min, max], tabulated.
@@ -136,22 +193,58 @@ fn pert_table(min: f64, mode: f64, max: f64) -> Arc<[f64]> {
     let range = max - min;
     let alpha = 1.0 + 4.0 * (mode - min) / range;
     let beta = 1.0 + 4.0 * (max - mode) / range;
-    let Ok(dist) = Beta::new(alpha, beta) else {
-        // Unreachable for validated input (alpha, beta >= 1); fall back to uniform.
-        return (0..=PERT_TABLE_INTERVALS)
-            .map(|i| min + range * i as f64 / PERT_TABLE_INTERVALS as f64)
-            .collect();
-    };
-    (0..=PERT_TABLE_INTERVALS)
-        .map(|i| match i {
+    let unit = unit_beta_quantiles(alpha, beta);
+    unit.iter()
+        .enumerate()
+        .map(|(i, &x)| match i {
             0 => min,
             _ if i == PERT_TABLE_INTERVALS => max,
-            _ => {
-                let p = i as f64 / PERT_TABLE_INTERVALS as f64;
-                min + range * dist.inverse_cdf(p).clamp(0.0, 1.0)
-            }
+            _ => min + range * x,
         })
         .collect()
+}
+
+/// Shapes whose unit quantile tables are kept (a sweep over a PERT bound
+/// makes a new shape per value; beyond this the cache starts afresh).
+const PERT_CACHE_SHAPES: usize = 64;
+
+/// Quantiles of Beta(alpha, beta) at `i / PERT_TABLE_INTERVALS`, clamped to
+/// [0, 1]. Inverting the incomplete beta function is the costly part of
+/// compiling a model, and the same shapes recur (replicas, members with the
+/// same relative PERT, every recompile of a sensitivity analysis), so tables
+/// are cached per shape for the life of the process.
+fn unit_beta_quantiles(alpha: f64, beta: f64) -> Arc<[f64]> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Cache = Mutex<HashMap<(u64, u64), Arc<[f64]>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let key = (alpha.to_bits(), beta.to_bits());
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(t) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return t;
+    }
+    let table: Arc<[f64]> = match Beta::new(alpha, beta) {
+        Ok(dist) => (0..=PERT_TABLE_INTERVALS)
+            .map(|i| match i {
+                0 => 0.0,
+                _ if i == PERT_TABLE_INTERVALS => 1.0,
+                _ => dist
+                    .inverse_cdf(i as f64 / PERT_TABLE_INTERVALS as f64)
+                    .clamp(0.0, 1.0),
+            })
+            .collect(),
+        // Unreachable for validated input (alpha, beta >= 1); fall back to uniform.
+        Err(_) => (0..=PERT_TABLE_INTERVALS)
+            .map(|i| i as f64 / PERT_TABLE_INTERVALS as f64)
+            .collect(),
+    };
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= PERT_CACHE_SHAPES {
+            c.clear();
+        }
+        c.insert(key, table.clone());
+    }
+    table
 }
 
 /// Inverse of the standard normal CDF (Wichura 1988, algorithm AS 241,

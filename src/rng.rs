@@ -62,12 +62,22 @@ impl<const K: usize> EntityStream<K> {
     pub fn next_trial(&mut self) -> [f64; K] {
         std::array::from_fn(|_| open_unit(self.rng.next_u64()))
     }
+
+    /// The raw words of the next `out.len() / K` trials (`K` per trial, in
+    /// order); `open_unit` turns a word into the uniform `next_trial` gives.
+    #[inline]
+    pub fn fill(&mut self, out: &mut [u64]) {
+        debug_assert_eq!(out.len() % K, 0);
+        for w in out {
+            *w = self.rng.next_u64();
+        }
+    }
 }
 
 /// 53 random bits to a double strictly inside (0, 1), so quantile functions
 /// never see 0 or 1.
-#[inline]
-fn open_unit(x: u64) -> f64 {
+#[inline(always)]
+pub fn open_unit(x: u64) -> f64 {
     ((x >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
 
@@ -88,6 +98,21 @@ mod tests {
             let mut later = EntityStream::<4>::new(&key, s, start);
             assert_eq!(later.next_trial(), windows[start as usize]);
         }
+    }
+
+    #[test]
+    fn fill_gives_the_same_uniforms_as_next_trial() {
+        let key = key_for_seed(11);
+        let s = stream_for_key("pledge/fr#0/isr/training/0");
+        let mut a = EntityStream::<4>::new(&key, s, 5);
+        let mut b = EntityStream::<4>::new(&key, s, 5);
+        let mut words = vec![0u64; 4 * 37];
+        b.fill(&mut words);
+        for t in 0..37 {
+            let w: [f64; 4] = std::array::from_fn(|k| open_unit(words[4 * t + k]));
+            assert_eq!(a.next_trial(), w);
+        }
+        assert_eq!(a.next_trial(), b.next_trial());
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! merged in chunk order, so the result is identical for any thread count.
 
 use crate::compile::{Model, PhaseStartModel};
-use crate::rng::{EntityStream, key_for_seed};
-use crate::stats::{Moments, Sketch, SketchSet};
+use crate::dist::inverse_normal_cdf;
+use crate::rng::{EntityStream, key_for_seed, open_unit};
+use crate::stats::{Moments, Sketch, SketchSet, UnitHistograms};
 use rayon::prelude::*;
 
 /// Trials per chunk. Part of the reproducibility contract: it fixes the order
@@ -15,6 +16,11 @@ pub const CHUNK_TRIALS: u64 = 4096;
 
 /// Bins of the percentile sketches for unbounded quantities.
 const SKETCH_BINS: usize = 4_000;
+
+/// Trials drawn together, entity by entity (structure of arrays), inside a
+/// chunk. Not part of the reproducibility contract: every draw depends only
+/// on (seed, entity, trial, slot) and trials are recorded in order.
+const BLOCK: usize = 256;
 
 /// What a paired comparison needs from one trial.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,8 +39,10 @@ pub struct Accumulator {
     pub time_to_met: Sketch,
     pub overall_at_horizon: Moments,
     pub overall_sum_by_month: Vec<f64>,
-    /// One overall-coverage sketch per month.
-    pub overall_by_month: SketchSet,
+    /// Overall coverage by month, counts only (1/1000 bins, exact 0 and 1).
+    pub overall_by_month: UnitHistograms,
+    /// Overall coverage at the horizon, with exact bin extremes.
+    pub overall_horizon: Sketch,
     /// `[capability * months + month]` sums of coverage.
     pub capability_sum_by_month: Vec<f64>,
     /// One coverage sketch per capability.
@@ -63,7 +71,8 @@ impl Accumulator {
             time_to_met: Sketch::new(0.0, horizon, SKETCH_BINS),
             overall_at_horizon: Moments::default(),
             overall_sum_by_month: vec![0.0; months],
-            overall_by_month: SketchSet::new(vec![Sketch::unit(); months]),
+            overall_by_month: UnitHistograms::new(months),
+            overall_horizon: Sketch::unit(),
             capability_sum_by_month: vec![0.0; caps * months],
             capability_at_horizon: SketchSet::new(vec![Sketch::unit(); caps]),
             capability_met: vec![0; caps],
@@ -82,7 +91,6 @@ impl Accumulator {
 
     /// Bins every sketch's buffered values; a chunk calls it when done.
     pub fn flush(&mut self) {
-        self.overall_by_month.flush();
         self.capability_at_horizon.flush();
         self.committed_sketch.flush();
     }
@@ -105,6 +113,7 @@ impl Accumulator {
         self.overall_at_horizon.merge(&o.overall_at_horizon);
         addf(&mut self.overall_sum_by_month, &o.overall_sum_by_month);
         self.overall_by_month.merge(&o.overall_by_month);
+        self.overall_horizon.merge(&o.overall_horizon);
         addf(
             &mut self.capability_sum_by_month,
             &o.capability_sum_by_month,
@@ -139,6 +148,33 @@ fn committed_range(model: &Model, c: usize) -> f64 {
     }
 }
 
+/// The least committed amount `x` with `min(1, x / need) >= threshold`, so
+/// that `x >= least_meeting(..)` agrees bit for bit with the division form
+/// (the division is monotone in `x`, so the predicate is a threshold).
+pub fn least_meeting(need: f64, threshold: f64) -> f64 {
+    let meets = |x: f64| (x / need).min(1.0) >= threshold;
+    let mut x = threshold * need;
+    if !x.is_finite() || x <= 0.0 {
+        x = f64::MIN_POSITIVE;
+    }
+    if meets(x) {
+        loop {
+            let y = x.next_down();
+            if y < 0.0 || !meets(y) {
+                return x;
+            }
+            x = y;
+        }
+    }
+    while !meets(x) {
+        if x == f64::INFINITY {
+            return f64::INFINITY;
+        }
+        x = x.next_up();
+    }
+    x
+}
+
 /// Per-chunk random streams and scratch space, reused for every trial.
 struct Trial<'m> {
     model: &'m Model,
@@ -146,7 +182,20 @@ struct Trial<'m> {
     unit_streams: Vec<EntityStream<1>>,
     pledge_streams: Vec<EntityStream<4>>,
     phase_streams: Vec<EntityStream<1>>,
-    group_factor: Vec<f64>,
+    /// Raw random words of one entity for a block of trials.
+    words: Vec<u64>,
+    /// Trials of the block where a pledge is delivered.
+    idx: Vec<u32>,
+    /// Block arrays: `[group * BLOCK + t]`, `[unit * BLOCK + t]`.
+    b_factor: Vec<f64>,
+    b_joined: Vec<bool>,
+    /// Block arrays `[t * pledges + i]`.
+    b_active: Vec<bool>,
+    b_amount: Vec<f64>,
+    b_delay: Vec<f64>,
+    b_duration: Vec<f64>,
+    /// `[t * phases + k]`
+    b_phase_u: Vec<f64>,
     joined: Vec<bool>,
     /// Delivered this trial (member joined and delivery drawn).
     active: Vec<bool>,
@@ -158,8 +207,10 @@ struct Trial<'m> {
     end: Vec<f64>,
     phase_start: Vec<f64>,
     phase_u: Vec<f64>,
+    /// Time each gated phase's gate was reached (+inf: never; -inf: no gate).
+    gate_time: Vec<f64>,
     /// Copies of `start`, `end`, `phase_start` kept while a counterfactual runs.
-    saved: (Vec<f64>, Vec<f64>, Vec<f64>),
+    saved: (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>),
     saved_active: Vec<bool>,
     /// `[capability * months + month]`
     committed: Vec<f64>,
@@ -176,6 +227,8 @@ struct Trial<'m> {
     pledges_by_phase: Vec<Vec<usize>>,
     /// Pledges of each critical capability (in `model.critical` order).
     pledges_by_critical: Vec<Vec<usize>>,
+    /// Least committed amount meeting each critical capability's threshold.
+    met_amount: Vec<f64>,
 }
 
 impl<'m> Trial<'m> {
@@ -183,7 +236,8 @@ impl<'m> Trial<'m> {
         let key = key_for_seed(seed);
         let caps = model.capabilities.len();
         let n_pledges = model.pledges.len();
-        let mut pledges_by_phase = vec![Vec::new(); model.phases.len()];
+        let n_phases = model.phases.len();
+        let mut pledges_by_phase = vec![Vec::new(); n_phases];
         for (i, p) in model.pledges.iter().enumerate() {
             pledges_by_phase[p.phase].push(i);
         }
@@ -218,7 +272,15 @@ impl<'m> Trial<'m> {
                 .iter()
                 .map(|p| EntityStream::new(&key, p.stream, first_trial))
                 .collect(),
-            group_factor: vec![0.0; model.groups.len()],
+            words: vec![0; 4 * BLOCK],
+            idx: vec![0; BLOCK],
+            b_factor: vec![0.0; model.groups.len() * BLOCK],
+            b_joined: vec![false; model.units.len() * BLOCK],
+            b_active: vec![false; n_pledges * BLOCK],
+            b_amount: vec![0.0; n_pledges * BLOCK],
+            b_delay: vec![0.0; n_pledges * BLOCK],
+            b_duration: vec![0.0; n_pledges * BLOCK],
+            b_phase_u: vec![0.0; n_phases * BLOCK],
             joined: vec![false; model.units.len()],
             active: vec![false; n_pledges],
             amount: vec![0.0; n_pledges],
@@ -226,12 +288,14 @@ impl<'m> Trial<'m> {
             duration: vec![0.0; n_pledges],
             start: vec![f64::INFINITY; n_pledges],
             end: vec![f64::INFINITY; n_pledges],
-            phase_start: vec![f64::INFINITY; model.phases.len()],
-            phase_u: vec![0.0; model.phases.len()],
+            phase_start: vec![f64::INFINITY; n_phases],
+            phase_u: vec![0.0; n_phases],
+            gate_time: vec![f64::NEG_INFINITY; n_phases],
             saved: (
                 vec![0.0; n_pledges],
                 vec![0.0; n_pledges],
-                vec![0.0; model.phases.len()],
+                vec![0.0; n_phases],
+                vec![0.0; n_phases],
             ),
             saved_active: Vec::new(),
             committed: vec![0.0; caps * model.months()],
@@ -243,66 +307,140 @@ impl<'m> Trial<'m> {
             row: vec![0.0; caps],
             pledges_by_phase,
             pledges_by_critical,
+            met_amount: model
+                .critical
+                .iter()
+                .map(|&c| {
+                    least_meeting(model.capabilities[c].need, model.capabilities[c].threshold)
+                })
+                .collect(),
         }
     }
 
-    /// Runs one trial and records it.
-    fn run(&mut self, acc: &mut Accumulator) -> TrialOutcome {
-        self.draw_joins();
-        self.draw_pledges();
-        self.draw_phases();
-        self.schedule_phases();
-        self.fill_month_grid();
-        self.record(acc)
-    }
-
-    /// MODEL.md 3.1: group factors, then members (required members first).
-    fn draw_joins(&mut self) {
-        let model = self.model;
-        for (g, s) in self.group_factor.iter_mut().zip(&mut self.group_streams) {
-            *g = crate::dist::inverse_normal_cdf(s.next_trial()[0]);
-        }
-        for (i, unit) in model.units.iter().enumerate() {
-            let [u] = self.unit_streams[i].next_trial();
-            let rule = match unit.requires {
-                Some(r) if !self.joined[r] => unit.join_without,
-                _ => unit.join,
-            };
-            self.joined[i] = match unit.group {
-                None => u < rule.p,
-                Some(g) => {
-                    let group = &model.groups[g];
-                    let z = group.sqrt_rho * self.group_factor[g]
-                        + group.sqrt_one_minus_rho * crate::dist::inverse_normal_cdf(u);
-                    z < rule.z
-                }
-            };
-        }
-    }
-
-    /// MODEL.md 3.2: delivery, amount, delay, duration of each pledge. Every
-    /// pledge consumes its four uniforms whether or not it is used.
-    fn draw_pledges(&mut self) {
-        for (i, p) in self.model.pledges.iter().enumerate() {
-            let [deliver, ua, ud, ur] = self.pledge_streams[i].next_trial();
-            let active = self.joined[p.unit] && deliver < p.probability;
-            self.active[i] = active;
-            if active {
-                self.amount[i] = p.amount.sample(ua).max(0.0);
-                self.delay[i] = p.delay.sample(ud).max(0.0);
-                self.duration[i] = p
-                    .duration
-                    .as_ref()
-                    .map_or(f64::INFINITY, |d| d.sample(ur).max(0.0));
+    /// Runs the next `n <= BLOCK` trials and records them in order.
+    fn run_block(
+        &mut self,
+        n: usize,
+        acc: &mut Accumulator,
+        out: &mut Vec<TrialOutcome>,
+        keep: bool,
+    ) {
+        self.draw_block(n);
+        for t in 0..n {
+            self.load(t);
+            self.schedule_phases();
+            self.fill_month_grid();
+            let o = self.record(acc);
+            if keep {
+                out.push(o);
             }
         }
     }
 
-    /// The uniform behind each phase's start or lag.
-    fn draw_phases(&mut self) {
-        for (u, stream) in self.phase_u.iter_mut().zip(&mut self.phase_streams) {
-            [*u] = stream.next_trial();
+    /// MODEL.md 3.1 and 3.2 for a block of trials, entity by entity: group
+    /// factors, joins (required members first), then each pledge's
+    /// delivery, amount, delay and duration, and the phase uniforms. Every
+    /// entity consumes its fixed number of words per trial whether or not
+    /// they are used.
+    fn draw_block(&mut self, n: usize) {
+        let model = self.model;
+        let words = &mut self.words;
+        for (g, stream) in self.group_streams.iter_mut().enumerate() {
+            stream.fill(&mut words[..n]);
+            let factor = &mut self.b_factor[g * BLOCK..g * BLOCK + n];
+            for (f, &w) in factor.iter_mut().zip(&words[..n]) {
+                *f = inverse_normal_cdf(open_unit(w));
+            }
         }
+        for (i, unit) in model.units.iter().enumerate() {
+            self.unit_streams[i].fill(&mut words[..n]);
+            let (before, rest) = self.b_joined.split_at_mut(i * BLOCK);
+            let out = &mut rest[..n];
+            let required = unit.requires.map(|r| &before[r * BLOCK..r * BLOCK + n]);
+            let rule = |t: usize| match required {
+                Some(r) if !r[t] => unit.join_without,
+                _ => unit.join,
+            };
+            match unit.group {
+                None => {
+                    for t in 0..n {
+                        out[t] = open_unit(words[t]) < rule(t).p;
+                    }
+                }
+                Some(g) => {
+                    let group = &model.groups[g];
+                    let factor = &self.b_factor[g * BLOCK..g * BLOCK + n];
+                    for t in 0..n {
+                        let z = group.sqrt_rho * factor[t]
+                            + group.sqrt_one_minus_rho * inverse_normal_cdf(open_unit(words[t]));
+                        out[t] = z < rule(t).z;
+                    }
+                }
+            }
+        }
+        let np = model.pledges.len();
+        for (i, p) in model.pledges.iter().enumerate() {
+            let w = &mut words[..4 * n];
+            self.pledge_streams[i].fill(w);
+            let joined = &self.b_joined[p.unit * BLOCK..p.unit * BLOCK + n];
+            let mut m = 0;
+            for t in 0..n {
+                let a = joined[t] && open_unit(w[4 * t]) < p.probability;
+                self.b_active[t * np + i] = a;
+                self.idx[m] = t as u32;
+                m += usize::from(a);
+            }
+            let idx = &self.idx[..m];
+            let w = &*w;
+            let amount = &mut self.b_amount;
+            p.amount.sample_each(
+                idx,
+                |t| open_unit(w[4 * t + 1]),
+                |t, x| amount[t * np + i] = x.max(0.0),
+            );
+            let delay = &mut self.b_delay;
+            p.delay.sample_each(
+                idx,
+                |t| open_unit(w[4 * t + 2]),
+                |t, x| delay[t * np + i] = x.max(0.0),
+            );
+            let duration = &mut self.b_duration;
+            match &p.duration {
+                Some(d) => d.sample_each(
+                    idx,
+                    |t| open_unit(w[4 * t + 3]),
+                    |t, x| duration[t * np + i] = x.max(0.0),
+                ),
+                None => {
+                    for &t in idx {
+                        duration[t as usize * np + i] = f64::INFINITY;
+                    }
+                }
+            }
+        }
+        let nk = model.phases.len();
+        for (k, stream) in self.phase_streams.iter_mut().enumerate() {
+            stream.fill(&mut words[..n]);
+            for (t, &w) in words[..n].iter().enumerate() {
+                self.b_phase_u[t * nk + k] = open_unit(w);
+            }
+        }
+    }
+
+    /// Trial `t` of the block into the per-trial arrays.
+    fn load(&mut self, t: usize) {
+        for (u, j) in self.joined.iter_mut().enumerate() {
+            *j = self.b_joined[u * BLOCK + t];
+        }
+        let np = self.active.len();
+        let r = t * np..(t + 1) * np;
+        self.active.copy_from_slice(&self.b_active[r.clone()]);
+        self.amount.copy_from_slice(&self.b_amount[r.clone()]);
+        self.delay.copy_from_slice(&self.b_delay[r.clone()]);
+        self.duration.copy_from_slice(&self.b_duration[r]);
+        let nk = self.phase_u.len();
+        self.phase_u
+            .copy_from_slice(&self.b_phase_u[t * nk..(t + 1) * nk]);
     }
 
     /// MODEL.md 3.3: phase starts in `after` order, with gates, and the
@@ -321,7 +459,9 @@ impl<'m> Trial<'m> {
                         None => earliest,
                         Some(g) => {
                             let need = model.capabilities[g.capability].need;
-                            match self.first_reached(&g.pledges, need, g.coverage, horizon) {
+                            let reached = self.first_reached(&g.pledges, need, g.coverage, horizon);
+                            self.gate_time[k] = reached.unwrap_or(f64::INFINITY);
+                            match reached {
                                 Some(t) => earliest.max(t),
                                 None => f64::INFINITY,
                             }
@@ -359,6 +499,9 @@ impl<'m> Trial<'m> {
                 self.candidates.push(self.start[i]);
             }
         }
+        if self.candidates.is_empty() {
+            return None;
+        }
         self.candidates.sort_unstable_by(f64::total_cmp);
         self.candidates.dedup();
         let need_met = |sum: f64| (sum / need).min(1.0) >= coverage;
@@ -370,6 +513,7 @@ impl<'m> Trial<'m> {
 
     /// Exact committed amount at time `t` from the pledges in `list`, summed in
     /// pledge order (the same order as the month grid), skipping `unit`'s.
+    #[inline]
     fn committed_at(&self, list: &[usize], t: f64, skip_unit: usize) -> f64 {
         let mut sum = 0.0;
         for &i in list {
@@ -378,6 +522,16 @@ impl<'m> Trial<'m> {
             }
         }
         sum
+    }
+
+    /// Whether the critical capabilities are all met at `t` by the current
+    /// schedule, leaving out `skip_unit`'s pledges.
+    #[inline]
+    fn met_at(&self, t: f64, skip_unit: usize) -> bool {
+        self.pledges_by_critical
+            .iter()
+            .zip(&self.met_amount)
+            .all(|(list, &m)| self.committed_at(list, t, skip_unit) >= m)
     }
 
     /// MODEL.md 3.4 at integer months: committed per capability, then met.
@@ -404,11 +558,12 @@ impl<'m> Trial<'m> {
                 row[first..last].iter_mut().for_each(|x| *x += a);
             }
         }
-        for t in 0..months {
-            self.met[t] = model.critical.iter().all(|&c| {
-                let cap = &model.capabilities[c];
-                (self.committed[c * months + t] / cap.need).min(1.0) >= cap.threshold
-            });
+        self.met.fill(true);
+        for (&c, &m) in model.critical.iter().zip(&self.met_amount) {
+            let row = &self.committed[c * months..(c + 1) * months];
+            for (met, &x) in self.met.iter_mut().zip(row) {
+                *met &= x >= m;
+            }
         }
     }
 
@@ -445,18 +600,11 @@ impl<'m> Trial<'m> {
         }
         self.candidates.sort_unstable_by(f64::total_cmp);
         self.candidates.dedup();
-        let candidates = std::mem::take(&mut self.candidates);
-        let found = candidates.iter().copied().find(|&t| {
-            model
-                .critical
-                .iter()
-                .zip(&self.pledges_by_critical)
-                .all(|(&c, list)| {
-                    let cap = &model.capabilities[c];
-                    (self.committed_at(list, t, usize::MAX) / cap.need).min(1.0) >= cap.threshold
-                })
-        });
-        self.candidates = candidates;
+        let found = self
+            .candidates
+            .iter()
+            .copied()
+            .find(|&t| self.met_at(t, usize::MAX));
         debug_assert!(withdrawals || found.is_some() || months == 0);
         found
     }
@@ -465,7 +613,7 @@ impl<'m> Trial<'m> {
     /// the horizon and would not be without that replica's pledges, every
     /// draw of the trial unchanged. A replica whose pledges count towards a
     /// phase gate can also delay or cancel that phase, so for those the phase
-    /// schedule is rerun without its pledges.
+    /// schedule is rerun without its pledges, unless no gate's time moves.
     fn mark_pivotal(&mut self) {
         let model = self.model;
         let horizon = f64::from(model.horizon);
@@ -474,26 +622,50 @@ impl<'m> Trial<'m> {
             if !self.joined[u] || self.pivotal[unit.member] {
                 continue;
             }
-            self.pivotal[unit.member] = if unit.feeds_gate {
+            self.pivotal[unit.member] = if unit.feeds_gate && !self.gates_stay_without(u) {
                 !self.met_at_horizon_without(u)
             } else {
                 model
                     .critical
                     .iter()
                     .zip(&self.pledges_by_critical)
-                    .any(|(&c, list)| {
+                    .zip(&self.met_amount)
+                    .any(|((&c, list), &m)| {
                         let contributes = (unit.pledge_start..unit.pledge_end).any(|i| {
                             model.pledges[i].capability == c
                                 && self.start[i] <= horizon
                                 && horizon < self.end[i]
                         });
-                        let cap = &model.capabilities[c];
-                        contributes
-                            && (self.committed_at(list, horizon, u) / cap.need).min(1.0)
-                                < cap.threshold
+                        contributes && self.committed_at(list, horizon, u) < m
                     })
             };
         }
+    }
+
+    /// Whether every gate would be reached at the same time without unit
+    /// `u`'s pledges (so the whole schedule stays as it is). Coverage without
+    /// them is never higher, so a gate not reached stays unreached, and a
+    /// gate reached at `t` still is at `t` iff coverage at `t` still reaches it.
+    fn gates_stay_without(&self, u: usize) -> bool {
+        let model = self.model;
+        for (k, phase) in model.phases.iter().enumerate() {
+            let PhaseStartModel::After { gate: Some(g), .. } = &phase.start else {
+                continue;
+            };
+            let t = self.gate_time[k];
+            if !t.is_finite() {
+                continue;
+            }
+            let touches = g
+                .pledges
+                .iter()
+                .any(|&i| model.pledges[i].unit == u && self.start[i] <= t && t < self.end[i]);
+            let need = model.capabilities[g.capability].need;
+            if touches && (self.committed_at(&g.pledges, t, u) / need).min(1.0) < g.coverage {
+                return false;
+            }
+        }
+        true
     }
 
     /// Whether the guarantee is met at the horizon once unit `u`'s pledges
@@ -505,24 +677,19 @@ impl<'m> Trial<'m> {
         self.saved.0.copy_from_slice(&self.start);
         self.saved.1.copy_from_slice(&self.end);
         self.saved.2.copy_from_slice(&self.phase_start);
+        self.saved.3.copy_from_slice(&self.gate_time);
         let range = unit.pledge_start..unit.pledge_end;
         self.saved_active.clear();
         self.saved_active
             .extend_from_slice(&self.active[range.clone()]);
         self.active[range.clone()].fill(false);
         self.schedule_phases();
-        let met = model
-            .critical
-            .iter()
-            .zip(&self.pledges_by_critical)
-            .all(|(&c, list)| {
-                let cap = &model.capabilities[c];
-                (self.committed_at(list, horizon, usize::MAX) / cap.need).min(1.0) >= cap.threshold
-            });
+        let met = self.met_at(horizon, usize::MAX);
         self.active[range].copy_from_slice(&self.saved_active);
         self.start.copy_from_slice(&self.saved.0);
         self.end.copy_from_slice(&self.saved.1);
         self.phase_start.copy_from_slice(&self.saved.2);
+        self.gate_time.copy_from_slice(&self.saved.3);
         met
     }
 
@@ -572,6 +739,7 @@ impl<'m> Trial<'m> {
         }
         acc.overall_by_month.push_row(&self.overall);
         let overall_h = self.overall[h];
+        acc.overall_horizon.push(overall_h);
         acc.overall_at_horizon.push(overall_h);
 
         if let Some(t) = self.first_met() {
@@ -613,11 +781,11 @@ pub fn run_chunk(
     let mut acc = Accumulator::new(model);
     let mut trial = Trial::new(model, seed, first);
     let mut out = Vec::with_capacity(if outcomes { count as usize } else { 0 });
-    for _ in 0..count {
-        let o = trial.run(&mut acc);
-        if outcomes {
-            out.push(o);
-        }
+    let mut left = count as usize;
+    while left > 0 {
+        let n = left.min(BLOCK);
+        trial.run_block(n, &mut acc, &mut out, outcomes);
+        left -= n;
     }
     acc.flush();
     (acc, out)
@@ -677,4 +845,32 @@ pub fn simulate(
         progress,
     )?;
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::least_meeting;
+
+    #[test]
+    fn least_meeting_agrees_with_the_division_form() {
+        for &(need, thr) in &[
+            (10_000.0, 0.5),
+            (6000.0, 0.5),
+            (100.0, 0.7),
+            (3.0, 0.1),
+            (7.3, 1.0),
+            (1e-3, 0.3),
+            (25.0, 0.3),
+        ] {
+            let meets = |x: f64| (x / need).min(1.0) >= thr;
+            let m = least_meeting(need, thr);
+            assert!(meets(m) && !meets(m.next_down()), "{need} {thr} {m}");
+            let (mut up, mut down) = (m, m.next_down());
+            for _ in 0..1000 {
+                up = up.next_up();
+                down = down.next_down();
+                assert!(meets(up) && !meets(down));
+            }
+        }
+    }
 }

@@ -249,6 +249,93 @@ impl SketchSet {
     }
 }
 
+/// Bins of a `UnitHistograms` row: exact 0, 1000 bins of 1/1000 on (0, 1),
+/// exact 1.
+const UNIT_BINS: usize = 1002;
+
+/// Counts-only histograms of several quantities in [0, 1] (say overall
+/// coverage, one per month): bins of 1/1000 plus exact bins for 0 and 1
+/// (values below 0 count as 0, above 1 as 1). Quantiles are exact for the
+/// point masses at 0 and 1 and within 1/1000 elsewhere. Counts are `u32`
+/// (at most 10^9 trials) to keep the histograms small and cache-resident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitHistograms {
+    counts: Vec<u32>,
+}
+
+impl UnitHistograms {
+    pub fn new(len: usize) -> Self {
+        UnitHistograms {
+            counts: vec![0; len * UNIT_BINS],
+        }
+    }
+
+    /// Number of histograms.
+    pub fn len(&self) -> usize {
+        self.counts.len() / UNIT_BINS
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+
+    /// One value per histogram.
+    #[inline]
+    pub fn push_row(&mut self, row: &[f64]) {
+        debug_assert_eq!(row.len(), self.len());
+        for (counts, &x) in self.counts.chunks_exact_mut(UNIT_BINS).zip(row) {
+            counts[unit_bin(x)] += 1;
+        }
+    }
+
+    pub fn merge(&mut self, other: &UnitHistograms) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+    }
+
+    /// The q-quantile of histogram `k` (smallest x with F(x) >= q, linear
+    /// within a bin), `None` when empty.
+    pub fn quantile(&self, k: usize, q: f64) -> Option<f64> {
+        let counts = &self.counts[k * UNIT_BINS..(k + 1) * UNIT_BINS];
+        let n: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+        if n == 0 {
+            return None;
+        }
+        let rank = (q * n as f64).max(f64::MIN_POSITIVE);
+        let mut below = 0.0;
+        for (b, &count) in counts.iter().enumerate() {
+            if count == 0 {
+                continue;
+            }
+            let c = f64::from(count);
+            if below + c >= rank {
+                return Some(match b {
+                    0 => 0.0,
+                    _ if b == UNIT_BINS - 1 => 1.0,
+                    _ => {
+                        let f = ((rank - below) / c).clamp(0.0, 1.0);
+                        ((b - 1) as f64 + f) / 1000.0
+                    }
+                });
+            }
+            below += c;
+        }
+        Some(1.0)
+    }
+}
+
+#[inline(always)]
+fn unit_bin(x: f64) -> usize {
+    if x <= 0.0 {
+        0
+    } else if x >= 1.0 {
+        UNIT_BINS - 1
+    } else {
+        ((x * 1000.0) as usize).min(999) + 1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,5 +396,26 @@ mod tests {
         u.push(1e9);
         assert!(u.quantile(0.0).unwrap() == -5.0);
         assert!(u.quantile(1.0).unwrap() == 1e9);
+    }
+
+    #[test]
+    fn unit_histograms_are_exact_at_0_and_1_and_close_elsewhere() {
+        let mut h = UnitHistograms::new(2);
+        for i in 0..100 {
+            let x = match i {
+                0..30 => 0.0,
+                30..80 => 0.8,
+                _ => 1.0,
+            };
+            h.push_row(&[x, i as f64 / 100.0]);
+        }
+        assert_eq!(h.quantile(0, 0.05), Some(0.0));
+        assert!((h.quantile(0, 0.5).unwrap() - 0.8).abs() <= 0.001);
+        assert_eq!(h.quantile(0, 0.95), Some(1.0));
+        assert!((h.quantile(1, 0.5).unwrap() - 0.49).abs() <= 0.011);
+        let mut g = UnitHistograms::new(2);
+        g.merge(&h);
+        assert_eq!(g, h);
+        assert_eq!(UnitHistograms::new(1).quantile(0, 0.5), None);
     }
 }

@@ -31,14 +31,18 @@ pub fn summarise(
         ever += k;
         cdf.push(prob(ever));
     }
+    let overall_h = &acc.overall_horizon;
+    // Months before the horizon from counts-only histograms (1/1000 bins,
+    // exact 0 and 1); the horizon from the exact-extremes sketch, so that the
+    // last entry equals the headline percentile.
     let by_month = |q: f64| {
-        acc.overall_by_month
-            .sketches
-            .iter()
-            .map(|s| quantile(s, q))
+        (0..months)
+            .map(|k| match k {
+                _ if k == h => quantile(overall_h, q),
+                _ => acc.overall_by_month.quantile(k, q).unwrap_or(0.0),
+            })
             .collect()
     };
-    let overall_h = &acc.overall_by_month.sketches[h];
 
     Summary {
         scenario: ScenarioInfo {
