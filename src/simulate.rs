@@ -216,6 +216,8 @@ struct Trial<'m> {
     committed: Vec<f64>,
     met: Vec<bool>,
     candidates: Vec<f64>,
+    /// (deployment time, amount) of a gate's pledges.
+    gate_candidates: Vec<(f64, f64)>,
     pivotal: Vec<bool>,
     /// `[capability * months + month]`, this trial's coverage.
     coverage: Vec<f64>,
@@ -301,6 +303,7 @@ impl<'m> Trial<'m> {
             committed: vec![0.0; caps * model.months()],
             met: vec![false; model.months()],
             candidates: Vec::with_capacity(n_pledges),
+            gate_candidates: Vec::with_capacity(n_pledges),
             pivotal: vec![false; model.member_count],
             coverage: vec![0.0; caps * model.months()],
             overall: vec![0.0; model.months()],
@@ -493,22 +496,34 @@ impl<'m> Trial<'m> {
         coverage: f64,
         horizon: f64,
     ) -> Option<f64> {
-        self.candidates.clear();
+        self.gate_candidates.clear();
         for &i in list {
             if self.start[i] <= horizon && self.start[i] < self.end[i] {
-                self.candidates.push(self.start[i]);
+                self.gate_candidates.push((self.start[i], self.amount[i]));
             }
         }
-        if self.candidates.is_empty() {
-            return None;
+        self.gate_candidates
+            .sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        // Deployed amounts so far, withdrawals ignored, bound the committed
+        // amount from above: candidates below the bound (with a margin for
+        // rounding) need no exact sum.
+        let below = coverage * need * (1.0 - 1e-9);
+        let mut bound = 0.0;
+        let mut k = 0;
+        let n = self.gate_candidates.len();
+        while k < n {
+            let t = self.gate_candidates[k].0;
+            while k < n && self.gate_candidates[k].0 == t {
+                bound += self.gate_candidates[k].1;
+                k += 1;
+            }
+            if bound >= below
+                && (self.committed_at(list, t, usize::MAX) / need).min(1.0) >= coverage
+            {
+                return Some(t);
+            }
         }
-        self.candidates.sort_unstable_by(f64::total_cmp);
-        self.candidates.dedup();
-        let need_met = |sum: f64| (sum / need).min(1.0) >= coverage;
-        self.candidates
-            .iter()
-            .copied()
-            .find(|&t| need_met(self.committed_at(list, t, usize::MAX)))
+        None
     }
 
     /// Exact committed amount at time `t` from the pledges in `list`, summed in
@@ -724,9 +739,11 @@ impl<'m> Trial<'m> {
             *r = self.committed[c * months + h];
         }
         acc.committed_sketch.push_row(&self.row);
-        let inv_weight = 1.0 / model.weight_sum;
+        // A division, as MODEL.md 3.4 writes it: full coverage everywhere
+        // gives exactly 1, which a multiplication by 1/W need not.
+        let weight_sum = model.weight_sum;
         for o in self.overall.iter_mut() {
-            *o *= inv_weight;
+            *o /= weight_sum;
         }
         for ((s, &o), (k, &met)) in acc
             .overall_sum_by_month
