@@ -231,6 +231,8 @@ struct Trial<'m> {
     pledges_by_critical: Vec<Vec<usize>>,
     /// Least committed amount meeting each critical capability's threshold.
     met_amount: Vec<f64>,
+    /// `[unit * critical + k]`: amount deployed at the horizon (pivotal test).
+    contribution: Vec<f64>,
 }
 
 impl<'m> Trial<'m> {
@@ -310,6 +312,7 @@ impl<'m> Trial<'m> {
             row: vec![0.0; caps],
             pledges_by_phase,
             pledges_by_critical,
+            contribution: vec![0.0; model.units.len() * model.critical.len()],
             met_amount: model
                 .critical
                 .iter()
@@ -632,7 +635,19 @@ impl<'m> Trial<'m> {
     fn mark_pivotal(&mut self) {
         let model = self.model;
         let horizon = f64::from(model.horizon);
+        let months = model.months();
+        let h = months - 1;
+        let n_crit = model.critical.len();
         self.pivotal.fill(false);
+        // What each replica deploys at the horizon to each critical capability.
+        self.contribution.fill(0.0);
+        for (k, list) in self.pledges_by_critical.iter().enumerate() {
+            for &i in list {
+                if self.start[i] <= horizon && horizon < self.end[i] {
+                    self.contribution[model.pledges[i].unit * n_crit + k] += self.amount[i];
+                }
+            }
+        }
         for (u, unit) in model.units.iter().enumerate() {
             if !self.joined[u] || self.pivotal[unit.member] {
                 continue;
@@ -640,19 +655,25 @@ impl<'m> Trial<'m> {
             self.pivotal[unit.member] = if unit.feeds_gate && !self.gates_stay_without(u) {
                 !self.met_at_horizon_without(u)
             } else {
-                model
-                    .critical
-                    .iter()
-                    .zip(&self.pledges_by_critical)
-                    .zip(&self.met_amount)
-                    .any(|((&c, list), &m)| {
-                        let contributes = (unit.pledge_start..unit.pledge_end).any(|i| {
-                            model.pledges[i].capability == c
-                                && self.start[i] <= horizon
-                                && horizon < self.end[i]
-                        });
-                        contributes && self.committed_at(list, horizon, u) < m
-                    })
+                (0..n_crit).any(|k| {
+                    let own = self.contribution[u * n_crit + k];
+                    if own == 0.0 {
+                        return false;
+                    }
+                    // Subtraction decides unless it lands within rounding of
+                    // the threshold; then the exact sum in pledge order does.
+                    let m = self.met_amount[k];
+                    let total = self.committed[model.critical[k] * months + h];
+                    let rest = total - own;
+                    let tolerance = 1e-9 * total.max(m);
+                    if rest >= m + tolerance {
+                        false
+                    } else if rest < m - tolerance {
+                        true
+                    } else {
+                        self.committed_at(&self.pledges_by_critical[k], horizon, u) < m
+                    }
+                })
             };
         }
     }
