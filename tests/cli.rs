@@ -587,12 +587,11 @@ fn time_to_met_is_null_when_never_met() {
 }
 
 /// When the guarantee is never (k = 0) or always (k = n) met, the Wilson
-/// interval must still bracket p_met: [0, hi] and [lo, 1]. Rounding in
-/// `wilson95` (src/stats.rs) leaves lo = 2.2e-19 > p_met = 0 for n = 1000 and
+/// interval must still bracket p_met: [0, hi] and [lo, 1]. Plain rounding
+/// would give lo = 2.2e-19 > p_met = 0 for n = 1000 and
 /// hi = 0.9999999999999998 < p_met = 1 for n = 999 (about a fifth to a third
 /// of all trial counts).
 #[test]
-
 fn p_met_ci95_brackets_p_met_at_zero_and_one() {
     let never = summary(
         &fixture("independent.toml"),
