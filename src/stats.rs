@@ -258,21 +258,25 @@ const UNIT_BINS: usize = 1002;
 /// (values below 0 count as 0, above 1 as 1). Quantiles are exact for the
 /// point masses at 0 and 1 and within 1/1000 elsewhere. Counts are `u32`
 /// (at most 10^9 trials) to keep the histograms small and cache-resident.
+/// Laid out bin-major (`[bin * len + k]`): neighbouring quantities (months)
+/// usually fall in the same bin, so one trial's increments share cache lines.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitHistograms {
+    len: usize,
     counts: Vec<u32>,
 }
 
 impl UnitHistograms {
     pub fn new(len: usize) -> Self {
         UnitHistograms {
+            len,
             counts: vec![0; len * UNIT_BINS],
         }
     }
 
     /// Number of histograms.
     pub fn len(&self) -> usize {
-        self.counts.len() / UNIT_BINS
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
@@ -283,8 +287,8 @@ impl UnitHistograms {
     #[inline]
     pub fn push_row(&mut self, row: &[f64]) {
         debug_assert_eq!(row.len(), self.len());
-        for (counts, &x) in self.counts.chunks_exact_mut(UNIT_BINS).zip(row) {
-            counts[unit_bin(x)] += 1;
+        for (k, &x) in row.iter().enumerate() {
+            self.counts[unit_bin(x) * self.len + k] += 1;
         }
     }
 
@@ -297,14 +301,14 @@ impl UnitHistograms {
     /// The q-quantile of histogram `k` (smallest x with F(x) >= q, linear
     /// within a bin), `None` when empty.
     pub fn quantile(&self, k: usize, q: f64) -> Option<f64> {
-        let counts = &self.counts[k * UNIT_BINS..(k + 1) * UNIT_BINS];
-        let n: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+        let counts = || self.counts.iter().skip(k).step_by(self.len);
+        let n: u64 = counts().map(|&c| u64::from(c)).sum();
         if n == 0 {
             return None;
         }
         let rank = (q * n as f64).max(f64::MIN_POSITIVE);
         let mut below = 0.0;
-        for (b, &count) in counts.iter().enumerate() {
+        for (b, &count) in counts().enumerate() {
             if count == 0 {
                 continue;
             }
