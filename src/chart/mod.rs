@@ -316,15 +316,7 @@ fn capabilities(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
         rows,
         series: vec![mean],
         grouped: false,
-        markers: vec![RowMarker {
-            label: "Threshold (critical)".into(),
-            color: palette::VERMILLION,
-            values: sc
-                .capabilities
-                .iter()
-                .map(|c| c.critical.then_some(c.threshold))
-                .collect(),
-        }],
+        markers: vec![critical_thresholds(sc)],
         rules: Vec::new(),
     };
     Figure::new(
@@ -439,15 +431,7 @@ fn committed(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
         rows,
         series: vec![series],
         grouped: false,
-        markers: vec![RowMarker {
-            label: "Threshold (critical)".into(),
-            color: palette::VERMILLION,
-            values: sc
-                .capabilities
-                .iter()
-                .map(|c| c.critical.then_some(c.threshold))
-                .collect(),
-        }],
+        markers: vec![critical_thresholds(sc)],
         rules: vec![need],
     };
     Figure::new(
@@ -768,6 +752,19 @@ fn exceedance(h: &Histogram) -> Vec<(f64, f64)> {
     let last = h.counts.last().copied().unwrap_or(0);
     pts.push((1.0, last as f64 / total as f64));
     pts
+}
+
+/// Each critical capability's threshold, as a tick on its row.
+fn critical_thresholds(sc: &Scenario) -> RowMarker {
+    RowMarker {
+        label: "Threshold (critical)".into(),
+        color: palette::VERMILLION,
+        values: sc
+            .capabilities
+            .iter()
+            .map(|c| c.critical.then_some(c.threshold))
+            .collect(),
+    }
 }
 
 #[cfg(test)]
