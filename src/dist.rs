@@ -88,37 +88,17 @@ impl Sampler {
         }
     }
 
-    /// True when sampling never needs a uniform.
-    pub fn is_constant(&self) -> bool {
-        matches!(self, Sampler::Constant(_))
-    }
-
     /// The quantile function at `u` in (0, 1).
     #[inline]
     pub fn sample(&self, u: f64) -> f64 {
-        match *self {
-            Sampler::Constant(v) => v,
-            Sampler::Uniform { a, width } => a + width * u,
-            Sampler::Triangular {
-                min,
-                max,
-                split,
-                left,
-                right,
-            } => triangular(min, max, split, left, right, u),
-            Sampler::Normal { mean, sd } => mean + sd * inverse_normal_cdf(u),
-            Sampler::LogNormal { mu, sigma } => (mu + sigma * inverse_normal_cdf(u)).exp(),
-            Sampler::Table(ref q) => table(q, u),
-            Sampler::Choice {
-                ref cumulative,
-                ref values,
-            } => choice(cumulative, values, u),
-        }
+        let mut x = 0.0;
+        self.sample_each(&[0], |_| u, |_, v| x = v);
+        x
     }
 
-    /// `out(t, sample(u(t)))` for every `t` in `idx`: the same values as
-    /// `sample`, with the dispatch hoisted out of the loop so that each
-    /// distribution runs as one tight loop (its table stays in cache).
+    /// `out(t, quantile(u(t)))` for every `t` in `idx`, with the dispatch
+    /// hoisted out of the loop so that each distribution runs as one tight
+    /// loop (its table stays in cache). `sample` is the one-value case.
     #[inline]
     pub fn sample_each(
         &self,

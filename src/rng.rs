@@ -58,7 +58,8 @@ impl<const K: usize> EntityStream<K> {
     }
 
     /// The next trial's `K` uniforms, each in the open interval (0, 1).
-    #[inline]
+    /// (The block-wise `fill` is what trials use; this is its reference.)
+    #[cfg(test)]
     pub fn next_trial(&mut self) -> [f64; K] {
         std::array::from_fn(|_| open_unit(self.rng.next_u64()))
     }
