@@ -11,7 +11,7 @@ use crate::compile::Model;
 use crate::error::Error;
 use crate::output::{OutputFile, write_all};
 use crate::scenario::Scenario;
-use crate::simulate::{for_each_chunk, run_chunk};
+use crate::simulate::{for_each_chunk, run_outcomes};
 use crate::stats::{Moments, wilson95};
 use serde::Serialize;
 use std::fmt::Write;
@@ -112,8 +112,10 @@ pub fn sensitivity(
             let outcomes: Vec<Vec<bool>> = models
                 .iter()
                 .map(|m| {
-                    let (_, o) = run_chunk(m, seed, first, count, true);
-                    o.iter().map(|t| t.met_at_horizon).collect()
+                    run_outcomes(m, seed, first, count)
+                        .iter()
+                        .map(|t| t.met_at_horizon)
+                        .collect()
                 })
                 .collect();
             let met = outcomes

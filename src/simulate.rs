@@ -327,7 +327,7 @@ impl<'m> Trial<'m> {
     fn run_block(
         &mut self,
         n: usize,
-        acc: &mut Accumulator,
+        mut acc: Option<&mut Accumulator>,
         out: &mut Vec<TrialOutcome>,
         keep: bool,
     ) {
@@ -336,10 +336,29 @@ impl<'m> Trial<'m> {
             self.load(t);
             self.schedule_phases();
             self.fill_month_grid();
-            let o = self.record(acc);
+            let o = match acc.as_deref_mut() {
+                Some(acc) => self.record(acc),
+                None => self.outcome(),
+            };
             if keep {
                 out.push(o);
             }
+        }
+    }
+
+    /// The trial's outcome alone, without recording any statistics; the
+    /// same values `record` returns (same operations, same order).
+    fn outcome(&self) -> TrialOutcome {
+        let model = self.model;
+        let months = model.months();
+        let h = months - 1;
+        let mut overall = 0.0;
+        for (c, cap) in model.capabilities.iter().enumerate() {
+            overall += cap.weight * (self.committed[c * months + h] / cap.need).min(1.0);
+        }
+        TrialOutcome {
+            met_at_horizon: self.met[h],
+            overall_at_horizon: overall / model.weight_sum,
         }
     }
 
@@ -822,11 +841,26 @@ pub fn run_chunk(
     let mut left = count as usize;
     while left > 0 {
         let n = left.min(BLOCK);
-        trial.run_block(n, &mut acc, &mut out, outcomes);
+        trial.run_block(n, Some(&mut acc), &mut out, outcomes);
         left -= n;
     }
     acc.flush();
     (acc, out)
+}
+
+/// Only the outcomes of trials `first .. first + count`: for what-if
+/// variants that need P(met) and nothing else (sensitivity), this skips
+/// every statistic `run_chunk` records.
+pub fn run_outcomes(model: &Model, seed: u64, first: u64, count: u64) -> Vec<TrialOutcome> {
+    let mut trial = Trial::new(model, seed, first);
+    let mut out = Vec::with_capacity(count as usize);
+    let mut left = count as usize;
+    while left > 0 {
+        let n = left.min(BLOCK);
+        trial.run_block(n, None, &mut out, true);
+        left -= n;
+    }
+    out
 }
 
 /// Calls `work` on every chunk of `trials` (in parallel on `threads`

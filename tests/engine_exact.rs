@@ -501,3 +501,20 @@ fn pivotal_through_a_gate() {
     );
     assert_eq!(summary.phases.get("p2").unwrap().start_p50, Some(1.0));
 }
+
+/// The statistics-free path used by `sensitivity` gives exactly the trial
+/// outcomes of the full path.
+#[test]
+fn outcome_only_path_matches_the_full_path() {
+    let loaded = guarantee_sim::load::load_str(
+        guarantee_sim::DEFAULT_SCENARIO_ORIGIN,
+        guarantee_sim::DEFAULT_SCENARIO,
+        &[],
+    )
+    .expect("default scenario");
+    let model = Model::compile(&loaded.scenario);
+    let (_, full) = guarantee_sim::simulate::run_chunk(&model, 3, 1000, 3000, true);
+    let lean = guarantee_sim::simulate::run_outcomes(&model, 3, 1000, 3000);
+    assert_eq!(full, lean);
+    assert!(full.iter().any(|o| o.met_at_horizon) && full.iter().any(|o| !o.met_at_horizon));
+}
