@@ -290,16 +290,15 @@ pub fn out_dir(output: &OutputOptions, default_name: &str) -> PathBuf {
         .unwrap_or_else(|| Path::new("output").join(slug(default_name)))
 }
 
-/// Simulates a loaded scenario and summarises it.
+/// Simulates a loaded scenario and summarises it; `progress` gets the
+/// trials done.
 pub fn estimate(
     loaded: &Loaded,
     r: &Resolved,
-    quiet: bool,
+    progress: &dyn Fn(u64),
 ) -> anyhow::Result<crate::summary::Summary> {
     let model = crate::compile::Model::compile(&loaded.scenario);
-    let progress = Progress::new(r.trials, quiet, "simulating");
-    let acc = crate::simulate::simulate(&model, r.seed, r.trials, r.threads, &|d| progress.set(d))?;
-    progress.finish();
+    let acc = crate::simulate::simulate(&model, r.seed, r.trials, r.threads, progress)?;
     Ok(crate::summarise::summarise(
         &loaded.scenario,
         &model,
@@ -313,7 +312,9 @@ fn run(file: Option<&Path>, opts: &RunOptions, output: &OutputOptions) -> Result
     let loaded = load(file, &opts.set)?;
     let r = resolve(opts, &loaded);
     let dir = out_dir(output, &loaded.scenario.name);
-    let summary = estimate(&loaded, &r, opts.quiet)?;
+    let progress = Progress::new(r.trials, opts.quiet, "simulating");
+    let summary = estimate(&loaded, &r, &|d| progress.set(d))?;
+    progress.finish();
     let prov = provenance(&loaded, &r);
     let mut files = vec![OutputFile::new(
         "summary.json",

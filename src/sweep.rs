@@ -3,12 +3,12 @@
 //! is smooth and its end points are exact where the model makes them so.
 
 use crate::chart::sweep_chart;
-use crate::cli::{OutputOptions, Progress, RunOptions, load, out_dir, provenance, resolve};
-use crate::compile::Model;
+use crate::cli::{
+    OutputOptions, Progress, RunOptions, estimate, load, out_dir, provenance, resolve,
+};
 use crate::error::{Error, InputError};
 use crate::load::Loaded;
 use crate::output::{OutputFile, write_all};
-use crate::simulate::simulate;
 use serde::Serialize;
 use std::fmt::Write;
 use std::path::Path;
@@ -126,13 +126,8 @@ pub fn command(
         points: Vec::new(),
     };
     for (k, (loaded, &value)) in points.iter().zip(&values).enumerate() {
-        let model = Model::compile(&loaded.scenario);
         let done = k as u64 * r.trials;
-        let acc = simulate(&model, r.seed, r.trials, r.threads, &|d| {
-            progress.set(done + d)
-        })?;
-        let s =
-            crate::summarise::summarise(&loaded.scenario, &model, &acc, r.seed, &loaded.overrides);
+        let s = estimate(loaded, &r, &|d| progress.set(done + d))?;
         sweep.points.push(Point {
             value,
             p_met: s.guarantee.p_met,
