@@ -42,6 +42,9 @@ fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Words converted per `fill_bytes` call (a stack buffer of 2 KiB).
+const FILL_WORDS: usize = 256;
+
 /// An entity's stream, positioned at a trial; `K` uniforms per trial.
 #[derive(Clone, Debug)]
 pub struct EntityStream<const K: usize> {
@@ -69,8 +72,15 @@ impl<const K: usize> EntityStream<K> {
     #[inline]
     pub fn fill(&mut self, out: &mut [u64]) {
         debug_assert_eq!(out.len() % K, 0);
-        for w in out {
-            *w = self.rng.next_u64();
+        // ChaCha's block output, taken as bytes in one copy per block, is the
+        // same little-endian word sequence `next_u64` yields one at a time.
+        let mut bytes = [0u8; 8 * FILL_WORDS];
+        for chunk in out.chunks_mut(FILL_WORDS) {
+            let bytes = &mut bytes[..8 * chunk.len()];
+            self.rng.fill_bytes(bytes);
+            for (w, b) in chunk.iter_mut().zip(bytes.as_chunks::<8>().0) {
+                *w = u64::from_le_bytes(*b);
+            }
         }
     }
 }

@@ -175,6 +175,17 @@ pub fn least_meeting(need: f64, threshold: f64) -> f64 {
     x
 }
 
+/// The first integer month at or after `x` (0 for `x <= 0`); `x` finite.
+#[inline(always)]
+fn month_ceil(x: f64) -> usize {
+    if x <= 0.0 {
+        return 0;
+    }
+    // Through i64: a cheaper conversion than to usize; months are < 2^31.
+    let m = x as i64;
+    (m + i64::from((m as f64) < x)) as usize
+}
+
 /// Per-chunk random streams and scratch space, reused for every trial.
 struct Trial<'m> {
     model: &'m Model,
@@ -196,17 +207,13 @@ struct Trial<'m> {
     b_duration: Vec<f64>,
     /// `[t * phases + k]`
     b_phase_u: Vec<f64>,
-    joined: Vec<bool>,
-    /// Delivered this trial (member joined and delivery drawn).
-    active: Vec<bool>,
-    amount: Vec<f64>,
-    delay: Vec<f64>,
-    duration: Vec<f64>,
+    /// The current trial: its index in the block, and `t * pledges`.
+    t: usize,
+    base: usize,
     /// Absolute deployment interval [start, end); +inf start = never.
     start: Vec<f64>,
     end: Vec<f64>,
     phase_start: Vec<f64>,
-    phase_u: Vec<f64>,
     /// Time each gated phase's gate was reached (+inf: never; -inf: no gate).
     gate_time: Vec<f64>,
     /// Copies of `start`, `end`, `phase_start` kept while a counterfactual runs.
@@ -214,17 +221,19 @@ struct Trial<'m> {
     saved_active: Vec<bool>,
     /// `[capability * months + month]`
     committed: Vec<f64>,
-    met: Vec<bool>,
+    /// Least margin `committed - least meeting amount` over the critical
+    /// capabilities at each month: met there iff >= 0 (see `met`).
+    margin: Vec<f64>,
     candidates: Vec<f64>,
     /// (deployment time, amount) of a gate's pledges.
     gate_candidates: Vec<(f64, f64)>,
     pivotal: Vec<bool>,
-    /// `[capability * months + month]`, this trial's coverage.
-    coverage: Vec<f64>,
     /// Overall coverage by month.
     overall: Vec<f64>,
     /// One value per capability.
     row: Vec<f64>,
+    /// Offset of each pledge's capability row in `committed`.
+    pledge_row: Vec<usize>,
     /// Pledges of each phase slot.
     pledges_by_phase: Vec<Vec<usize>>,
     /// Pledges of each critical capability (in `model.critical` order).
@@ -285,15 +294,11 @@ impl<'m> Trial<'m> {
             b_delay: vec![0.0; n_pledges * BLOCK],
             b_duration: vec![0.0; n_pledges * BLOCK],
             b_phase_u: vec![0.0; n_phases * BLOCK],
-            joined: vec![false; model.units.len()],
-            active: vec![false; n_pledges],
-            amount: vec![0.0; n_pledges],
-            delay: vec![0.0; n_pledges],
-            duration: vec![0.0; n_pledges],
+            t: 0,
+            base: 0,
             start: vec![f64::INFINITY; n_pledges],
             end: vec![f64::INFINITY; n_pledges],
             phase_start: vec![f64::INFINITY; n_phases],
-            phase_u: vec![0.0; n_phases],
             gate_time: vec![f64::NEG_INFINITY; n_phases],
             saved: (
                 vec![0.0; n_pledges],
@@ -303,13 +308,17 @@ impl<'m> Trial<'m> {
             ),
             saved_active: Vec::new(),
             committed: vec![0.0; caps * model.months()],
-            met: vec![false; model.months()],
+            margin: vec![0.0; model.months()],
             candidates: Vec::with_capacity(n_pledges),
             gate_candidates: Vec::with_capacity(n_pledges),
             pivotal: vec![false; model.member_count],
-            coverage: vec![0.0; caps * model.months()],
             overall: vec![0.0; model.months()],
             row: vec![0.0; caps],
+            pledge_row: model
+                .pledges
+                .iter()
+                .map(|p| p.capability * model.months())
+                .collect(),
             pledges_by_phase,
             pledges_by_critical,
             contribution: vec![0.0; model.units.len() * model.critical.len()],
@@ -332,6 +341,12 @@ impl<'m> Trial<'m> {
         keep: bool,
     ) {
         self.draw_block(n);
+        if let Some(acc) = acc.as_deref_mut() {
+            for (u, unit) in self.model.units.iter().enumerate() {
+                let joined = &self.b_joined[u * BLOCK..u * BLOCK + n];
+                acc.member_joined[unit.member] += joined.iter().map(|&j| u64::from(j)).sum::<u64>();
+            }
+        }
         for t in 0..n {
             self.load(t);
             self.schedule_phases();
@@ -357,7 +372,7 @@ impl<'m> Trial<'m> {
             overall += cap.weight * (self.committed[c * months + h] / cap.need).min(1.0);
         }
         TrialOutcome {
-            met_at_horizon: self.met[h],
+            met_at_horizon: self.met(h),
             overall_at_horizon: overall / model.weight_sum,
         }
     }
@@ -452,20 +467,11 @@ impl<'m> Trial<'m> {
         }
     }
 
-    /// Trial `t` of the block into the per-trial arrays.
+    /// Makes trial `t` of the block the current trial.
+    #[inline]
     fn load(&mut self, t: usize) {
-        for (u, j) in self.joined.iter_mut().enumerate() {
-            *j = self.b_joined[u * BLOCK + t];
-        }
-        let np = self.active.len();
-        let r = t * np..(t + 1) * np;
-        self.active.copy_from_slice(&self.b_active[r.clone()]);
-        self.amount.copy_from_slice(&self.b_amount[r.clone()]);
-        self.delay.copy_from_slice(&self.b_delay[r.clone()]);
-        self.duration.copy_from_slice(&self.b_duration[r]);
-        let nk = self.phase_u.len();
-        self.phase_u
-            .copy_from_slice(&self.b_phase_u[t * nk..(t + 1) * nk]);
+        self.t = t;
+        self.base = t * self.model.pledges.len();
     }
 
     /// MODEL.md 3.3: phase starts in `after` order, with gates, and the
@@ -475,7 +481,7 @@ impl<'m> Trial<'m> {
         let model = self.model;
         let horizon = f64::from(model.horizon);
         for k in 0..model.phases.len() {
-            let u = self.phase_u[k];
+            let u = self.b_phase_u[self.t * model.phases.len() + k];
             let start = match &model.phases[k].start {
                 PhaseStartModel::At(d) => d.sample(u),
                 PhaseStartModel::After { parent, lag, gate } => {
@@ -496,9 +502,9 @@ impl<'m> Trial<'m> {
             };
             self.phase_start[k] = start;
             for &i in &self.pledges_by_phase[k] {
-                if self.active[i] && start.is_finite() {
-                    self.start[i] = start + self.delay[i];
-                    self.end[i] = self.start[i] + self.duration[i];
+                if self.b_active[self.base + i] && start.is_finite() {
+                    self.start[i] = start + self.b_delay[self.base + i];
+                    self.end[i] = self.start[i] + self.b_duration[self.base + i];
                 } else {
                     self.start[i] = f64::INFINITY;
                     self.end[i] = f64::INFINITY;
@@ -521,7 +527,8 @@ impl<'m> Trial<'m> {
         self.gate_candidates.clear();
         for &i in list {
             if self.start[i] <= horizon && self.start[i] < self.end[i] {
-                self.gate_candidates.push((self.start[i], self.amount[i]));
+                self.gate_candidates
+                    .push((self.start[i], self.b_amount[self.base + i]));
             }
         }
         self.gate_candidates
@@ -555,7 +562,7 @@ impl<'m> Trial<'m> {
         let mut sum = 0.0;
         for &i in list {
             if self.start[i] <= t && t < self.end[i] && self.model.pledges[i].unit != skip_unit {
-                sum += self.amount[i];
+                sum += self.b_amount[self.base + i];
             }
         }
         sum
@@ -577,38 +584,43 @@ impl<'m> Trial<'m> {
         let months = model.months();
         let horizon = f64::from(model.horizon);
         self.committed.fill(0.0);
-        for (i, p) in model.pledges.iter().enumerate() {
+        for (i, &row) in self.pledge_row.iter().enumerate() {
             let (s, e) = (self.start[i], self.end[i]);
             // `s` is +inf for a pledge that never deploys.
-            if s > horizon || s >= e {
+            if !(s <= horizon && s < e) {
                 continue;
             }
-            let first = s.ceil().max(0.0) as usize;
-            let last = if e > horizon {
-                months
-            } else {
-                (e.ceil().max(0.0) as usize).min(months)
-            };
-            if first < last {
-                let row = &mut self.committed[p.capability * months..(p.capability + 1) * months];
-                let a = self.amount[i];
-                row[first..last].iter_mut().for_each(|x| *x += a);
+            // Deployed at integer month m iff s <= m < e.
+            let first = month_ceil(s);
+            let last = if e > horizon { months } else { month_ceil(e) };
+            let a = self.b_amount[self.base + i];
+            if let Some(cells) = self.committed[row..row + months].get_mut(first..last) {
+                cells.iter_mut().for_each(|x| *x += a);
             }
         }
-        self.met.fill(true);
+        // For finite x and m, x >= m exactly when x - m >= 0 (a difference
+        // of distinct doubles is never 0), so the least margin over the
+        // critical capabilities decides met; min vectorises, bools do not.
+        self.margin.fill(f64::INFINITY);
         for (&c, &m) in model.critical.iter().zip(&self.met_amount) {
             let row = &self.committed[c * months..(c + 1) * months];
-            for (met, &x) in self.met.iter_mut().zip(row) {
-                *met &= x >= m;
+            for (margin, &x) in self.margin.iter_mut().zip(row) {
+                *margin = margin.min(x - m);
             }
         }
+    }
+
+    /// Whether the guarantee is met at integer month `m` (after `fill_month_grid`).
+    #[inline]
+    fn met(&self, m: usize) -> bool {
+        self.margin[m] >= 0.0
     }
 
     /// First time in [0, horizon] the guarantee is met, exactly (continuous).
     fn first_met(&mut self) -> Option<f64> {
         let model = self.model;
         let months = model.months();
-        if self.met[0] {
+        if self.met(0) {
             return Some(0.0);
         }
         // Without a withdrawal inside the horizon, met can only switch on:
@@ -623,7 +635,7 @@ impl<'m> Trial<'m> {
         let (lo, hi) = if withdrawals {
             (0.0, horizon)
         } else {
-            match self.met.iter().position(|&m| m) {
+            match self.margin.iter().position(|&m| m >= 0.0) {
                 None => return None,
                 Some(t) => ((t - 1) as f64, t as f64),
             }
@@ -663,12 +675,12 @@ impl<'m> Trial<'m> {
         for (k, list) in self.pledges_by_critical.iter().enumerate() {
             for &i in list {
                 if self.start[i] <= horizon && horizon < self.end[i] {
-                    self.contribution[model.pledges[i].unit * n_crit + k] += self.amount[i];
+                    self.contribution[model.pledges[i].unit * n_crit + k] += self.b_amount[self.base + i];
                 }
             }
         }
         for (u, unit) in model.units.iter().enumerate() {
-            if !self.joined[u] || self.pivotal[unit.member] {
+            if !self.b_joined[u * BLOCK + self.t] || self.pivotal[unit.member] {
                 continue;
             }
             self.pivotal[unit.member] = if unit.feeds_gate && !self.gates_stay_without(u) {
@@ -733,14 +745,14 @@ impl<'m> Trial<'m> {
         self.saved.1.copy_from_slice(&self.end);
         self.saved.2.copy_from_slice(&self.phase_start);
         self.saved.3.copy_from_slice(&self.gate_time);
-        let range = unit.pledge_start..unit.pledge_end;
+        let range = self.base + unit.pledge_start..self.base + unit.pledge_end;
         self.saved_active.clear();
         self.saved_active
-            .extend_from_slice(&self.active[range.clone()]);
-        self.active[range.clone()].fill(false);
+            .extend_from_slice(&self.b_active[range.clone()]);
+        self.b_active[range.clone()].fill(false);
         self.schedule_phases();
         let met = self.met_at(horizon, usize::MAX);
-        self.active[range].copy_from_slice(&self.saved_active);
+        self.b_active[range].copy_from_slice(&self.saved_active);
         self.start.copy_from_slice(&self.saved.0);
         self.end.copy_from_slice(&self.saved.1);
         self.phase_start.copy_from_slice(&self.saved.2);
@@ -753,23 +765,20 @@ impl<'m> Trial<'m> {
         let months = model.months();
         let h = months - 1;
         acc.trials += 1;
-        // Coverage rows, then their weighted sum: plain loops over months
-        // that the compiler vectorises.
+        // One pass per capability over its months: coverage, its running
+        // weighted sum, and the per-month coverage sums.
         self.overall.fill(0.0);
         for (c, cap) in model.capabilities.iter().enumerate() {
+            let (need, weight) = (cap.need, cap.weight);
             let committed = &self.committed[c * months..(c + 1) * months];
-            let coverage = &mut self.coverage[c * months..(c + 1) * months];
-            for (cov, &x) in coverage.iter_mut().zip(committed) {
-                *cov = (x / cap.need).min(1.0);
-            }
-            for (o, &cov) in self.overall.iter_mut().zip(coverage.iter()) {
-                *o += cap.weight * cov;
-            }
             let sums = &mut acc.capability_sum_by_month[c * months..(c + 1) * months];
-            for (s, &cov) in sums.iter_mut().zip(coverage.iter()) {
-                *s += cov;
+            let overall = &mut self.overall[..months];
+            for m in 0..months {
+                let cov = (committed[m] / need).min(1.0);
+                overall[m] += weight * cov;
+                sums[m] += cov;
             }
-            let at_h = coverage[h];
+            let at_h = (committed[h] / need).min(1.0);
             self.row[c] = at_h;
             acc.capability_met[c] += u64::from(at_h >= cap.threshold);
             acc.committed[c].push(committed[h]);
@@ -782,19 +791,17 @@ impl<'m> Trial<'m> {
         // A division, as MODEL.md 3.4 writes it: full coverage everywhere
         // gives exactly 1, which a multiplication by 1/W need not.
         let weight_sum = model.weight_sum;
-        for o in self.overall.iter_mut() {
-            *o /= weight_sum;
+        let overall = &mut self.overall[..months];
+        let overall_sums = &mut acc.overall_sum_by_month[..months];
+        let met_counts = &mut acc.met_by_month[..months];
+        let margin = &self.margin[..months];
+        for m in 0..months {
+            let o = overall[m] / weight_sum;
+            overall[m] = o;
+            overall_sums[m] += o;
+            met_counts[m] += u64::from(margin[m] >= 0.0);
+            acc.overall_by_month.push(m, o);
         }
-        for ((s, &o), (k, &met)) in acc
-            .overall_sum_by_month
-            .iter_mut()
-            .zip(&self.overall)
-            .zip(acc.met_by_month.iter_mut().zip(&self.met))
-        {
-            *s += o;
-            *k += u64::from(met);
-        }
-        acc.overall_by_month.push_row(&self.overall);
         let overall_h = self.overall[h];
         acc.overall_horizon.push(overall_h);
         acc.overall_at_horizon.push(overall_h);
@@ -803,10 +810,7 @@ impl<'m> Trial<'m> {
             acc.time_to_met.push(t);
             acc.first_met_by_month[(t.ceil() as usize).min(h)] += 1;
         }
-        for (u, unit) in model.units.iter().enumerate() {
-            acc.member_joined[unit.member] += u64::from(self.joined[u]);
-        }
-        if self.met[h] {
+        if self.met(h) {
             self.mark_pivotal();
             for (m, &p) in self.pivotal.iter().enumerate() {
                 acc.member_pivotal[m] += u64::from(p);
@@ -820,7 +824,7 @@ impl<'m> Trial<'m> {
             }
         }
         TrialOutcome {
-            met_at_horizon: self.met[h],
+            met_at_horizon: self.met(h),
             overall_at_horizon: overall_h,
         }
     }
