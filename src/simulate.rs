@@ -175,6 +175,14 @@ pub fn least_meeting(need: f64, threshold: f64) -> f64 {
     x
 }
 
+/// `if c { a } else { b }` by bit masks: LLVM turns a float `if` into a
+/// branch, which mispredicts on the coin flips of a trial.
+#[inline(always)]
+fn select(c: bool, a: f64, b: f64) -> f64 {
+    let mask = u64::from(c).wrapping_neg();
+    f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
+}
+
 /// The first integer month at or after `x` (0 for `x <= 0`); `x` finite.
 #[inline(always)]
 fn month_ceil(x: f64) -> usize {
@@ -232,6 +240,8 @@ struct Trial<'m> {
     overall: Vec<f64>,
     /// One value per capability.
     row: Vec<f64>,
+    /// The unit (member replica) of each pledge.
+    pledge_unit: Vec<usize>,
     /// Offset of each pledge's capability row in `committed`.
     pledge_row: Vec<usize>,
     /// Pledges of each phase slot.
@@ -314,6 +324,7 @@ impl<'m> Trial<'m> {
             pivotal: vec![false; model.member_count],
             overall: vec![0.0; model.months()],
             row: vec![0.0; caps],
+            pledge_unit: model.pledges.iter().map(|p| p.unit).collect(),
             pledge_row: model
                 .pledges
                 .iter()
@@ -501,14 +512,15 @@ impl<'m> Trial<'m> {
                 }
             };
             self.phase_start[k] = start;
+            // Selects, not branches: delivery is a coin flip per trial. A
+            // phase that never starts gives +inf through the sums.
             for &i in &self.pledges_by_phase[k] {
-                if self.b_active[self.base + i] && start.is_finite() {
-                    self.start[i] = start + self.b_delay[self.base + i];
-                    self.end[i] = self.start[i] + self.b_duration[self.base + i];
-                } else {
-                    self.start[i] = f64::INFINITY;
-                    self.end[i] = f64::INFINITY;
-                }
+                let j = self.base + i;
+                let s = start + self.b_delay[j];
+                let e = s + self.b_duration[j];
+                let active = self.b_active[j];
+                self.start[i] = select(active, s, f64::INFINITY);
+                self.end[i] = select(active, e, f64::INFINITY);
             }
         }
     }
@@ -559,11 +571,13 @@ impl<'m> Trial<'m> {
     /// pledge order (the same order as the month grid), skipping `unit`'s.
     #[inline]
     fn committed_at(&self, list: &[usize], t: f64, skip_unit: usize) -> f64 {
+        let amount = &self.b_amount[self.base..];
         let mut sum = 0.0;
         for &i in list {
-            if self.start[i] <= t && t < self.end[i] && self.model.pledges[i].unit != skip_unit {
-                sum += self.b_amount[self.base + i];
-            }
+            // Adding +0.0 leaves a sum of non-negative amounts unchanged, so
+            // the select gives the same bits as skipping, without a branch.
+            let on = (self.start[i] <= t) & (t < self.end[i]) & (self.pledge_unit[i] != skip_unit);
+            sum += select(on, amount[i], 0.0);
         }
         sum
     }
