@@ -6,6 +6,7 @@
 use crate::dist::{Sampler, inverse_normal_cdf};
 use crate::rng::stream_for_key;
 use crate::scenario::{PhaseStart, Scenario};
+use std::ops::Range;
 
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -17,8 +18,13 @@ pub struct Model {
     pub groups: Vec<GroupModel>,
     /// Member replicas, in an order where a required member comes first.
     pub units: Vec<UnitModel>,
-    /// Pledges of all units, grouped by unit (unit order), file order within.
+    /// Pledges of all units, grouped by capability (capability order); within
+    /// a capability in unit order, then file order. That is the order a
+    /// capability's amounts are summed in, and each capability's pledges are
+    /// one contiguous range (`capability_pledges`) the trial loop scans.
     pub pledges: Vec<PledgeModel>,
+    /// `pledges[capability_pledges[c]]` are capability `c`'s.
+    pub capability_pledges: Vec<Range<usize>>,
     /// Phases, in an order where a phase comes after the phase it follows.
     pub phases: Vec<PhaseModel>,
     /// Index of each scenario phase in `phases`.
@@ -52,9 +58,6 @@ pub struct UnitModel {
     pub requires: Option<usize>,
     pub join: JoinRule,
     pub join_without: JoinRule,
-    /// `pledges[pledge_start..pledge_end]` are this unit's.
-    pub pledge_start: usize,
-    pub pledge_end: usize,
     /// Some of its pledges count towards a phase gate, so removing them can
     /// move a phase (the pivotal test must then reschedule).
     pub feeds_gate: bool,
@@ -113,9 +116,11 @@ pub enum PhaseStartModel {
 pub struct GateModel {
     pub capability: usize,
     pub coverage: f64,
-    /// Pledges to the gate capability from phases earlier in the `after`
-    /// chain: the only ones the gate counts (MODEL.md 3.3).
-    pub pledges: Vec<usize>,
+    /// For each pledge to the gate capability (`capability_pledges` order):
+    /// 1 if it comes from a phase earlier in the `after` chain, the only ones
+    /// the gate counts (MODEL.md 3.3), else 0. A factor rather than a flag,
+    /// so the gate's sum is the same loop as any other capability's.
+    pub counted: Vec<f64>,
 }
 
 /// Stream key of a member replica (MODEL.md 3.5: member id and index).
@@ -146,7 +151,6 @@ impl Model {
             first_unit[m] = units.len();
             for replica in 0..member.count {
                 let key = unit_key(&member.id, replica);
-                let pledge_start = pledges.len();
                 let mut seen: Vec<(usize, usize)> = Vec::new();
                 for pledge in &member.pledges {
                     let pair = (pledge.capability, pledge.phase);
@@ -175,12 +179,20 @@ impl Model {
                     requires: member.requires.map(|r| first_unit[r]),
                     join: JoinRule::new(member.join),
                     join_without: JoinRule::new(member.join_without),
-                    pledge_start,
-                    pledge_end: pledges.len(),
                     feeds_gate: false,
                 });
             }
         }
+
+        // Stable: unit order, then file order, within each capability.
+        pledges.sort_by_key(|p| p.capability);
+        let capability_pledges: Vec<Range<usize>> = (0..scenario.capabilities.len())
+            .map(|c| {
+                let lo = pledges.partition_point(|p| p.capability < c);
+                let hi = pledges.partition_point(|p| p.capability <= c);
+                lo..hi
+            })
+            .collect();
 
         let phases: Vec<PhaseModel> = phase_order
             .iter()
@@ -200,12 +212,13 @@ impl Model {
                             gate: gate.as_ref().map(|g| GateModel {
                                 capability: g.capability,
                                 coverage: g.coverage,
-                                pledges: (0..pledges.len())
-                                    .filter(|&p| {
-                                        pledges[p].capability == g.capability
-                                            && ancestors
-                                                .iter()
-                                                .any(|&a| phase_slot[a] == pledges[p].phase)
+                                counted: pledges[capability_pledges[g.capability].clone()]
+                                    .iter()
+                                    .map(|p| {
+                                        let earlier = ancestors
+                                            .iter()
+                                            .any(|&a| phase_slot[a] == p.phase);
+                                        if earlier { 1.0 } else { 0.0 }
                                     })
                                     .collect(),
                             }),
@@ -221,8 +234,13 @@ impl Model {
 
         for phase in &phases {
             if let PhaseStartModel::After { gate: Some(g), .. } = &phase.start {
-                for &p in &g.pledges {
-                    units[pledges[p].unit].feeds_gate = true;
+                for (p, &counted) in pledges[capability_pledges[g.capability].clone()]
+                    .iter()
+                    .zip(&g.counted)
+                {
+                    if counted > 0.0 {
+                        units[p.unit].feeds_gate = true;
+                    }
                 }
             }
         }
@@ -255,6 +273,7 @@ impl Model {
                 .collect(),
             units,
             pledges,
+            capability_pledges,
             phases,
             phase_slot,
             member_count: scenario.members.len(),

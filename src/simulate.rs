@@ -9,6 +9,7 @@ use crate::dist::inverse_normal_cdf;
 use crate::rng::{EntityStream, key_for_seed, open_unit};
 use crate::stats::{Moments, Sketch, SketchSet, UnitHistograms};
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// Trials per chunk. Part of the reproducibility contract: it fixes the order
 /// in which floating-point sums are merged.
@@ -21,6 +22,10 @@ const SKETCH_BINS: usize = 4_000;
 /// chunk. Not part of the reproducibility contract: every draw depends only
 /// on (seed, entity, trial, slot) and trials are recorded in order.
 const BLOCK: usize = 256;
+
+/// Up to this many candidate times, a gate tests each rather than sorting
+/// them (sorting, with a running upper bound, wins for long lists).
+const FEW_CANDIDATES: usize = 8;
 
 /// What a paired comparison needs from one trial.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -247,7 +252,9 @@ struct Trial<'m> {
     /// Pledges of each phase slot.
     pledges_by_phase: Vec<Vec<usize>>,
     /// Pledges of each critical capability (in `model.critical` order).
-    pledges_by_critical: Vec<Vec<usize>>,
+    critical_pledges: Vec<Range<usize>>,
+    /// 1 for every pledge: the `counted` factors of a sum that counts all.
+    all_counted: Vec<f64>,
     /// Least committed amount meeting each critical capability's threshold.
     met_amount: Vec<f64>,
     /// `[unit * critical + k]`: amount deployed at the horizon (pivotal test).
@@ -264,14 +271,10 @@ impl<'m> Trial<'m> {
         for (i, p) in model.pledges.iter().enumerate() {
             pledges_by_phase[p.phase].push(i);
         }
-        let pledges_by_critical = model
+        let critical_pledges = model
             .critical
             .iter()
-            .map(|&c| {
-                (0..n_pledges)
-                    .filter(|&p| model.pledges[p].capability == c)
-                    .collect()
-            })
+            .map(|&c| model.capability_pledges[c].clone())
             .collect();
         Trial {
             model,
@@ -331,7 +334,8 @@ impl<'m> Trial<'m> {
                 .map(|p| p.capability * model.months())
                 .collect(),
             pledges_by_phase,
-            pledges_by_critical,
+            critical_pledges,
+            all_counted: vec![1.0; n_pledges],
             contribution: vec![0.0; model.units.len() * model.critical.len()],
             met_amount: model
                 .critical
@@ -501,7 +505,9 @@ impl<'m> Trial<'m> {
                         None => earliest,
                         Some(g) => {
                             let need = model.capabilities[g.capability].need;
-                            let reached = self.first_reached(&g.pledges, need, g.coverage, horizon);
+                            let range = model.capability_pledges[g.capability].clone();
+                            let reached =
+                                self.first_reached(range, &g.counted, need, g.coverage, horizon);
                             self.gate_time[k] = reached.unwrap_or(f64::INFINITY);
                             match reached {
                                 Some(t) => earliest.max(t),
@@ -531,53 +537,75 @@ impl<'m> Trial<'m> {
     /// sum (lists are short: one capability of the earlier phases).
     fn first_reached(
         &mut self,
-        list: &[usize],
+        range: Range<usize>,
+        counted: &[f64],
         need: f64,
         coverage: f64,
         horizon: f64,
     ) -> Option<f64> {
-        self.gate_candidates.clear();
-        for &i in list {
-            if self.start[i] <= horizon && self.start[i] < self.end[i] {
-                self.gate_candidates
-                    .push((self.start[i], self.b_amount[self.base + i]));
+        let mut candidates = std::mem::take(&mut self.gate_candidates);
+        candidates.clear();
+        for (i, &c) in range.clone().zip(counted) {
+            if c > 0.0 && self.start[i] <= horizon && self.start[i] < self.end[i] {
+                candidates.push((self.start[i], self.b_amount[self.base + i]));
             }
         }
-        self.gate_candidates
-            .sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        // Deployed amounts so far, withdrawals ignored, bound the committed
-        // amount from above: candidates below the bound (with a margin for
-        // rounding) need no exact sum.
-        let below = coverage * need * (1.0 - 1e-9);
-        let mut bound = 0.0;
-        let mut k = 0;
-        let n = self.gate_candidates.len();
-        while k < n {
-            let t = self.gate_candidates[k].0;
-            while k < n && self.gate_candidates[k].0 == t {
-                bound += self.gate_candidates[k].1;
-                k += 1;
+        let reached = |t: f64| {
+            (self.committed_at(range.clone(), counted, t, usize::MAX) / need).min(1.0) >= coverage
+        };
+        let first = if candidates.len() <= FEW_CANDIDATES {
+            // The usual case: test each candidate, keep the earliest; cheaper
+            // than sorting a handful of times.
+            let mut first = None;
+            for &(t, _) in &candidates {
+                if first.is_none_or(|f| t < f) && reached(t) {
+                    first = Some(t);
+                }
             }
-            if bound >= below
-                && (self.committed_at(list, t, usize::MAX) / need).min(1.0) >= coverage
-            {
-                return Some(t);
+            first
+        } else {
+            candidates.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            // Deployed amounts so far, withdrawals ignored, bound the
+            // committed amount from above: candidates below the bound (with
+            // a margin for rounding) need no exact sum.
+            let below = coverage * need * (1.0 - 1e-9);
+            let mut bound = 0.0;
+            let mut k = 0;
+            let n = candidates.len();
+            let mut first = None;
+            while k < n {
+                let t = candidates[k].0;
+                while k < n && candidates[k].0 == t {
+                    bound += candidates[k].1;
+                    k += 1;
+                }
+                if bound >= below && reached(t) {
+                    first = Some(t);
+                    break;
+                }
             }
-        }
-        None
+            first
+        };
+        self.gate_candidates = candidates;
+        first
     }
 
-    /// Exact committed amount at time `t` from the pledges in `list`, summed in
-    /// pledge order (the same order as the month grid), skipping `unit`'s.
+    /// Exact committed amount at time `t` from the pledges in `range` (one
+    /// capability), each times its `counted` factor (1 or 0), leaving out
+    /// `skip_unit`'s; summed in pledge order, the same order as the month grid.
     #[inline]
-    fn committed_at(&self, list: &[usize], t: f64, skip_unit: usize) -> f64 {
-        let amount = &self.b_amount[self.base..];
+    fn committed_at(&self, range: Range<usize>, counted: &[f64], t: f64, skip_unit: usize) -> f64 {
+        let start = &self.start[range.clone()];
+        let end = &self.end[range.clone()];
+        let unit = &self.pledge_unit[range.clone()];
+        let amount = &self.b_amount[self.base + range.start..self.base + range.end];
+        let counted = &counted[..start.len()];
         let mut sum = 0.0;
-        for &i in list {
+        for j in 0..start.len() {
             // Adding +0.0 leaves a sum of non-negative amounts unchanged, so
             // the select gives the same bits as skipping, without a branch.
-            let on = (self.start[i] <= t) & (t < self.end[i]) & (self.pledge_unit[i] != skip_unit);
-            sum += select(on, amount[i], 0.0);
+            let on = (start[j] <= t) & (t < end[j]) & (unit[j] != skip_unit);
+            sum += select(on, amount[j] * counted[j], 0.0);
         }
         sum
     }
@@ -586,10 +614,12 @@ impl<'m> Trial<'m> {
     /// schedule, leaving out `skip_unit`'s pledges.
     #[inline]
     fn met_at(&self, t: f64, skip_unit: usize) -> bool {
-        self.pledges_by_critical
+        self.critical_pledges
             .iter()
             .zip(&self.met_amount)
-            .all(|(list, &m)| self.committed_at(list, t, skip_unit) >= m)
+            .all(|(range, &m)| {
+                self.committed_at(range.clone(), &self.all_counted, t, skip_unit) >= m
+            })
     }
 
     /// MODEL.md 3.4 at integer months: committed per capability, then met.
@@ -642,10 +672,11 @@ impl<'m> Trial<'m> {
         // on in the month before the first met month.
         let horizon = f64::from(model.horizon);
         let withdrawals = self
-            .pledges_by_critical
+            .critical_pledges
             .iter()
+            .cloned()
             .flatten()
-            .any(|&i| self.end[i] <= horizon && self.start[i] < self.end[i]);
+            .any(|i| self.end[i] <= horizon && self.start[i] < self.end[i]);
         let (lo, hi) = if withdrawals {
             (0.0, horizon)
         } else {
@@ -655,7 +686,7 @@ impl<'m> Trial<'m> {
             }
         };
         self.candidates.clear();
-        for &i in self.pledges_by_critical.iter().flatten() {
+        for i in self.critical_pledges.iter().cloned().flatten() {
             let s = self.start[i];
             if s > lo && s <= hi && s < self.end[i] {
                 self.candidates.push(s);
@@ -686,10 +717,11 @@ impl<'m> Trial<'m> {
         self.pivotal.fill(false);
         // What each replica deploys at the horizon to each critical capability.
         self.contribution.fill(0.0);
-        for (k, list) in self.pledges_by_critical.iter().enumerate() {
-            for &i in list {
+        for (k, range) in self.critical_pledges.iter().enumerate() {
+            for i in range.clone() {
                 if self.start[i] <= horizon && horizon < self.end[i] {
-                    self.contribution[model.pledges[i].unit * n_crit + k] += self.b_amount[self.base + i];
+                    self.contribution[self.pledge_unit[i] * n_crit + k] +=
+                        self.b_amount[self.base + i];
                 }
             }
         }
@@ -716,7 +748,8 @@ impl<'m> Trial<'m> {
                     } else if rest < m - tolerance {
                         true
                     } else {
-                        self.committed_at(&self.pledges_by_critical[k], horizon, u) < m
+                        let range = self.critical_pledges[k].clone();
+                        self.committed_at(range, &self.all_counted, horizon, u) < m
                     }
                 })
             };
@@ -737,12 +770,13 @@ impl<'m> Trial<'m> {
             if !t.is_finite() {
                 continue;
             }
-            let touches = g
-                .pledges
-                .iter()
-                .any(|&i| model.pledges[i].unit == u && self.start[i] <= t && t < self.end[i]);
+            let range = model.capability_pledges[g.capability].clone();
+            let touches = range.clone().zip(&g.counted).any(|(i, &c)| {
+                c > 0.0 && self.pledge_unit[i] == u && self.start[i] <= t && t < self.end[i]
+            });
             let need = model.capabilities[g.capability].need;
-            if touches && (self.committed_at(&g.pledges, t, u) / need).min(1.0) < g.coverage {
+            if touches && (self.committed_at(range, &g.counted, t, u) / need).min(1.0) < g.coverage
+            {
                 return false;
             }
         }
@@ -753,17 +787,18 @@ impl<'m> Trial<'m> {
     /// are withdrawn and the phase schedule is recomputed; restores the trial.
     fn met_at_horizon_without(&mut self, u: usize) -> bool {
         let model = self.model;
-        let unit = &model.units[u];
         let horizon = f64::from(model.horizon);
         self.saved.0.copy_from_slice(&self.start);
         self.saved.1.copy_from_slice(&self.end);
         self.saved.2.copy_from_slice(&self.phase_start);
         self.saved.3.copy_from_slice(&self.gate_time);
-        let range = self.base + unit.pledge_start..self.base + unit.pledge_end;
+        let range = self.base..self.base + self.pledge_unit.len();
         self.saved_active.clear();
         self.saved_active
             .extend_from_slice(&self.b_active[range.clone()]);
-        self.b_active[range.clone()].fill(false);
+        for (active, &unit) in self.b_active[range.clone()].iter_mut().zip(&self.pledge_unit) {
+            *active &= unit != u;
+        }
         self.schedule_phases();
         let met = self.met_at(horizon, usize::MAX);
         self.b_active[range].copy_from_slice(&self.saved_active);
@@ -883,13 +918,15 @@ pub fn run_outcomes(model: &Model, seed: u64, first: u64, count: u64) -> Vec<Tri
 
 /// Calls `work` on every chunk of `trials` (in parallel on `threads`
 /// threads) and hands the results to `merge` strictly in chunk order.
-/// At most a few chunk results per thread are alive at once, so memory does
-/// not grow with the number of trials. `progress` gets the trials done.
+/// Chunks run in batches of a few per thread; a batch's results are merged
+/// while the next batch runs, so merging costs no wall time on more than one
+/// thread, and at most two batches of results are alive at once: memory does
+/// not grow with the number of trials. `progress` gets the trials merged.
 pub fn for_each_chunk<T: Send>(
     trials: u64,
     threads: usize,
     work: impl Fn(u64, u64) -> T + Sync,
-    mut merge: impl FnMut(T),
+    mut merge: impl FnMut(T) + Send,
     progress: &dyn Fn(u64),
 ) -> anyhow::Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -897,24 +934,32 @@ pub fn for_each_chunk<T: Send>(
         .build()?;
     let chunks = trials.div_ceil(CHUNK_TRIALS);
     let batch = (threads.max(1) * 4) as u64;
-    let mut done = 0;
+    let run = |range: Range<u64>| -> Vec<T> {
+        range
+            .into_par_iter()
+            .map(|c| {
+                let first = c * CHUNK_TRIALS;
+                work(first, CHUNK_TRIALS.min(trials - first))
+            })
+            .collect()
+    };
+    let mut ready: Vec<T> = Vec::new();
     let mut next = 0;
     while next < chunks {
         let end = (next + batch).min(chunks);
-        let results: Vec<T> = pool.install(|| {
-            (next..end)
-                .into_par_iter()
-                .map(|c| {
-                    let first = c * CHUNK_TRIALS;
-                    work(first, CHUNK_TRIALS.min(trials - first))
-                })
-                .collect()
+        let merged = (next * CHUNK_TRIALS).min(trials);
+        let (results, ()) = pool.install(|| {
+            rayon::join(
+                || run(next..end),
+                || ready.drain(..).for_each(&mut merge),
+            )
         });
-        results.into_iter().for_each(&mut merge);
-        done = (end * CHUNK_TRIALS).min(trials).max(done);
-        progress(done);
+        progress(merged);
+        ready = results;
         next = end;
     }
+    ready.into_iter().for_each(&mut merge);
+    progress(trials);
     Ok(())
 }
 
