@@ -440,7 +440,7 @@ impl<'m> Trial<'m> {
             let joined = &self.b_joined[p.unit * BLOCK..p.unit * BLOCK + n];
             let mut m = 0;
             for t in 0..n {
-                let a = joined[t] && open_unit(w[4 * t]) < p.probability;
+                let a = joined[t] & (open_unit(w[4 * t]) < p.probability);
                 self.b_active[t * np + i] = a;
                 self.idx[m] = t as u32;
                 m += usize::from(a);

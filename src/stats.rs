@@ -101,7 +101,7 @@ impl Default for Bin {
 }
 
 impl Bin {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, x: f64) {
         self.count += 1;
         self.min = self.min.min(x);
@@ -140,17 +140,15 @@ impl Sketch {
         Sketch::new(0.0, 1.0, 1000)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, x: f64) {
-        let inner = self.bins.len() - 2;
-        let pos = (x - self.lo) * self.inv_width;
-        let i = if pos < 0.0 {
-            0
-        } else if pos >= inner as f64 {
-            inner + 1
-        } else {
-            pos as usize + 1
-        };
+        let last = self.bins.len() as i64 - 1;
+        // Truncating pos + 1 is floor(pos) + 1 for pos >= 0 and 0 for
+        // pos in (-1, 0); the clamp sends the rest to the outer bins. (Where
+        // pos + 1 rounds up to an integer, a value lands one bin up; bins
+        // keep their extremes, so quantiles stay within the values seen.)
+        let pos = (x - self.lo) * self.inv_width + 1.0;
+        let i = (pos as i64).clamp(0, last) as usize;
         self.bins[i].push(x);
     }
 
