@@ -215,9 +215,8 @@ impl Model {
                                 counted: pledges[capability_pledges[g.capability].clone()]
                                     .iter()
                                     .map(|p| {
-                                        let earlier = ancestors
-                                            .iter()
-                                            .any(|&a| phase_slot[a] == p.phase);
+                                        let earlier =
+                                            ancestors.iter().any(|&a| phase_slot[a] == p.phase);
                                         if earlier { 1.0 } else { 0.0 }
                                     })
                                     .collect(),

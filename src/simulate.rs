@@ -4,7 +4,7 @@
 //! buffers and `Accumulator`, and never allocates per trial. Chunk results are
 //! merged in chunk order, so the result is identical for any thread count.
 
-use crate::compile::{Model, PhaseStartModel};
+use crate::compile::{GateModel, Model, PhaseStartModel};
 use crate::dist::inverse_normal_cdf;
 use crate::rng::{EntityStream, key_for_seed, open_unit};
 use crate::stats::{Moments, Sketch, SketchSet, UnitHistograms};
@@ -22,10 +22,6 @@ const SKETCH_BINS: usize = 4_000;
 /// chunk. Not part of the reproducibility contract: every draw depends only
 /// on (seed, entity, trial, slot) and trials are recorded in order.
 const BLOCK: usize = 256;
-
-/// Up to this many candidate times, a gate tests each rather than sorting
-/// them (sorting, with a running upper bound, wins for long lists).
-const FEW_CANDIDATES: usize = 8;
 
 /// What a paired comparison needs from one trial.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -199,6 +195,16 @@ fn month_ceil(x: f64) -> usize {
     (m + i64::from((m as f64) < x)) as usize
 }
 
+/// A sum the trial tests against a least amount: the pledges of one
+/// capability, each times its factor in `Trial::factors` (0 for those a gate
+/// does not count, else 1), reach `amount` (see `least_meeting`).
+#[derive(Debug, Clone)]
+struct Condition {
+    pledges: Range<usize>,
+    factors: usize,
+    amount: f64,
+}
+
 /// Per-chunk random streams and scratch space, reused for every trial.
 struct Trial<'m> {
     model: &'m Model,
@@ -237,9 +243,10 @@ struct Trial<'m> {
     /// Least margin `committed - least meeting amount` over the critical
     /// capabilities at each month: met there iff >= 0 (see `met`).
     margin: Vec<f64>,
-    candidates: Vec<f64>,
-    /// (deployment time, amount) of a gate's pledges.
-    gate_candidates: Vec<(f64, f64)>,
+    /// (deployment time, condition, amount) and per-condition upper bounds,
+    /// scratch of `first_reached`.
+    candidates: Vec<(f64, usize, f64)>,
+    bounds: Vec<f64>,
     pivotal: Vec<bool>,
     /// Overall coverage by month.
     overall: Vec<f64>,
@@ -251,12 +258,20 @@ struct Trial<'m> {
     pledge_row: Vec<usize>,
     /// Pledges of each phase slot.
     pledges_by_phase: Vec<Vec<usize>>,
-    /// Pledges of each critical capability (in `model.critical` order).
-    critical_pledges: Vec<Range<usize>>,
-    /// 1 for every pledge: the `counted` factors of a sum that counts all.
-    all_counted: Vec<f64>,
-    /// Least committed amount meeting each critical capability's threshold.
-    met_amount: Vec<f64>,
+    /// Meeting each critical capability's threshold (in `model.critical`
+    /// order), then reaching each gate (in `gate_phases` order).
+    conditions: Vec<Condition>,
+    /// The factors `Condition::factors` points into: 1 for every pledge,
+    /// then each gate's `counted`.
+    factors: Vec<f64>,
+    /// Phases with a gate; for each phase, the index of its gate in
+    /// `conditions` (unused for phases without one).
+    gate_phases: Vec<usize>,
+    gate_condition: Vec<usize>,
+    /// Per gate: committed amount at its time; `[unit * gates + gate]`:
+    /// that unit's part of it.
+    gate_total: Vec<f64>,
+    gate_contribution: Vec<f64>,
     /// `[unit * critical + k]`: amount deployed at the horizon (pivotal test).
     contribution: Vec<f64>,
 }
@@ -271,11 +286,37 @@ impl<'m> Trial<'m> {
         for (i, p) in model.pledges.iter().enumerate() {
             pledges_by_phase[p.phase].push(i);
         }
-        let critical_pledges = model
+        let gates: Vec<(usize, &GateModel)> = model
+            .phases
+            .iter()
+            .enumerate()
+            .filter_map(|(k, p)| match &p.start {
+                PhaseStartModel::After { gate: Some(g), .. } => Some((k, g)),
+                _ => None,
+            })
+            .collect();
+        let mut factors = vec![1.0; n_pledges];
+        let mut conditions: Vec<Condition> = model
             .critical
             .iter()
-            .map(|&c| model.capability_pledges[c].clone())
+            .map(|&c| {
+                let cap = &model.capabilities[c];
+                let pledges = model.capability_pledges[c].clone();
+                Condition {
+                    factors: pledges.start,
+                    pledges,
+                    amount: least_meeting(cap.need, cap.threshold),
+                }
+            })
             .collect();
+        for &(_, g) in &gates {
+            conditions.push(Condition {
+                pledges: model.capability_pledges[g.capability].clone(),
+                factors: factors.len(),
+                amount: least_meeting(model.capabilities[g.capability].need, g.coverage),
+            });
+            factors.extend_from_slice(&g.counted);
+        }
         Trial {
             model,
             group_streams: model
@@ -323,7 +364,7 @@ impl<'m> Trial<'m> {
             committed: vec![0.0; caps * model.months()],
             margin: vec![0.0; model.months()],
             candidates: Vec::with_capacity(n_pledges),
-            gate_candidates: Vec::with_capacity(n_pledges),
+            bounds: Vec::with_capacity(conditions.len()),
             pivotal: vec![false; model.member_count],
             overall: vec![0.0; model.months()],
             row: vec![0.0; caps],
@@ -334,16 +375,18 @@ impl<'m> Trial<'m> {
                 .map(|p| p.capability * model.months())
                 .collect(),
             pledges_by_phase,
-            critical_pledges,
-            all_counted: vec![1.0; n_pledges],
+            conditions,
+            factors,
             contribution: vec![0.0; model.units.len() * model.critical.len()],
-            met_amount: model
-                .critical
-                .iter()
-                .map(|&c| {
-                    least_meeting(model.capabilities[c].need, model.capabilities[c].threshold)
+            gate_total: vec![0.0; gates.len()],
+            gate_contribution: vec![0.0; model.units.len() * gates.len()],
+            gate_condition: (0..n_phases)
+                .map(|k| {
+                    let g = gates.iter().position(|&(p, _)| p == k).unwrap_or(0);
+                    model.critical.len() + g
                 })
                 .collect(),
+            gate_phases: gates.iter().map(|&(k, _)| k).collect(),
         }
     }
 
@@ -503,11 +546,9 @@ impl<'m> Trial<'m> {
                     let earliest = self.phase_start[*parent] + lag.sample(u).max(0.0);
                     match gate {
                         None => earliest,
-                        Some(g) => {
-                            let need = model.capabilities[g.capability].need;
-                            let range = model.capability_pledges[g.capability].clone();
-                            let reached =
-                                self.first_reached(range, &g.counted, need, g.coverage, horizon);
+                        Some(_) => {
+                            let c = self.gate_condition[k];
+                            let reached = self.first_reached(c..c + 1, f64::NEG_INFINITY, horizon);
                             self.gate_time[k] = reached.unwrap_or(f64::INFINITY);
                             match reached {
                                 Some(t) => earliest.max(t),
@@ -531,81 +572,78 @@ impl<'m> Trial<'m> {
         }
     }
 
-    /// First time <= horizon at which the pledges in `list` (one capability)
-    /// reach `coverage` of `need`. Coverage only rises when a pledge deploys,
-    /// so the candidates are deployment times; each is checked by an exact
-    /// sum (lists are short: one capability of the earlier phases).
-    fn first_reached(
-        &mut self,
-        range: Range<usize>,
-        counted: &[f64],
-        need: f64,
-        coverage: f64,
-        horizon: f64,
-    ) -> Option<f64> {
-        let mut candidates = std::mem::take(&mut self.gate_candidates);
+    /// The first time `t` in (lo, hi] at which all of `conditions[which]`
+    /// hold, by exact sums. Sums only rise when a pledge deploys, so the
+    /// candidates are deployment times, taken in order. Deployed amounts so
+    /// far, withdrawals ignored, bound each sum from above, so only where
+    /// every bound reaches its amount (within a margin for rounding) is an
+    /// exact sum needed: usually once.
+    fn first_reached(&mut self, which: Range<usize>, lo: f64, hi: f64) -> Option<f64> {
+        let mut candidates = std::mem::take(&mut self.candidates);
+        let mut bounds = std::mem::take(&mut self.bounds);
         candidates.clear();
-        for (i, &c) in range.clone().zip(counted) {
-            if c > 0.0 && self.start[i] <= horizon && self.start[i] < self.end[i] {
-                candidates.push((self.start[i], self.b_amount[self.base + i]));
+        bounds.clear();
+        let conditions = &self.conditions[which];
+        for (c, cond) in conditions.iter().enumerate() {
+            let factors = &self.factors[cond.factors..];
+            let mut bound = 0.0;
+            for (i, &f) in cond.pledges.clone().zip(factors) {
+                let (s, e) = (self.start[i], self.end[i]);
+                if f > 0.0 && s < e && s <= hi {
+                    let a = self.b_amount[self.base + i];
+                    if s <= lo {
+                        bound += a;
+                    } else {
+                        candidates.push((s, c, a));
+                    }
+                }
+            }
+            bounds.push(bound);
+        }
+        candidates.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let mut first = None;
+        let mut k = 0;
+        while k < candidates.len() {
+            let t = candidates[k].0;
+            while k < candidates.len() && candidates[k].0 == t {
+                bounds[candidates[k].1] += candidates[k].2;
+                k += 1;
+            }
+            let may_hold = bounds
+                .iter()
+                .zip(conditions)
+                .all(|(&b, c)| b >= c.amount * (1.0 - 1e-9));
+            if may_hold
+                && conditions
+                    .iter()
+                    .all(|c| self.committed_at(c, t, usize::MAX) >= c.amount)
+            {
+                first = Some(t);
+                break;
             }
         }
-        let reached = |t: f64| {
-            (self.committed_at(range.clone(), counted, t, usize::MAX) / need).min(1.0) >= coverage
-        };
-        let first = if candidates.len() <= FEW_CANDIDATES {
-            // The usual case: test each candidate, keep the earliest; cheaper
-            // than sorting a handful of times.
-            let mut first = None;
-            for &(t, _) in &candidates {
-                if first.is_none_or(|f| t < f) && reached(t) {
-                    first = Some(t);
-                }
-            }
-            first
-        } else {
-            candidates.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            // Deployed amounts so far, withdrawals ignored, bound the
-            // committed amount from above: candidates below the bound (with
-            // a margin for rounding) need no exact sum.
-            let below = coverage * need * (1.0 - 1e-9);
-            let mut bound = 0.0;
-            let mut k = 0;
-            let n = candidates.len();
-            let mut first = None;
-            while k < n {
-                let t = candidates[k].0;
-                while k < n && candidates[k].0 == t {
-                    bound += candidates[k].1;
-                    k += 1;
-                }
-                if bound >= below && reached(t) {
-                    first = Some(t);
-                    break;
-                }
-            }
-            first
-        };
-        self.gate_candidates = candidates;
+        self.candidates = candidates;
+        self.bounds = bounds;
         first
     }
 
-    /// Exact committed amount at time `t` from the pledges in `range` (one
-    /// capability), each times its `counted` factor (1 or 0), leaving out
-    /// `skip_unit`'s; summed in pledge order, the same order as the month grid.
+    /// Exact sum of `cond` at time `t`: its pledges deployed at `t`, times
+    /// their factors, leaving out `skip_unit`'s; summed in pledge order, the
+    /// same order as the month grid.
     #[inline]
-    fn committed_at(&self, range: Range<usize>, counted: &[f64], t: f64, skip_unit: usize) -> f64 {
+    fn committed_at(&self, cond: &Condition, t: f64, skip_unit: usize) -> f64 {
+        let range = cond.pledges.clone();
         let start = &self.start[range.clone()];
         let end = &self.end[range.clone()];
         let unit = &self.pledge_unit[range.clone()];
         let amount = &self.b_amount[self.base + range.start..self.base + range.end];
-        let counted = &counted[..start.len()];
+        let factors = &self.factors[cond.factors..cond.factors + start.len()];
         let mut sum = 0.0;
         for j in 0..start.len() {
             // Adding +0.0 leaves a sum of non-negative amounts unchanged, so
             // the select gives the same bits as skipping, without a branch.
             let on = (start[j] <= t) & (t < end[j]) & (unit[j] != skip_unit);
-            sum += select(on, amount[j] * counted[j], 0.0);
+            sum += select(on, amount[j] * factors[j], 0.0);
         }
         sum
     }
@@ -614,12 +652,9 @@ impl<'m> Trial<'m> {
     /// schedule, leaving out `skip_unit`'s pledges.
     #[inline]
     fn met_at(&self, t: f64, skip_unit: usize) -> bool {
-        self.critical_pledges
+        self.conditions[..self.model.critical.len()]
             .iter()
-            .zip(&self.met_amount)
-            .all(|(range, &m)| {
-                self.committed_at(range.clone(), &self.all_counted, t, skip_unit) >= m
-            })
+            .all(|c| self.committed_at(c, t, skip_unit) >= c.amount)
     }
 
     /// MODEL.md 3.4 at integer months: committed per capability, then met.
@@ -646,7 +681,8 @@ impl<'m> Trial<'m> {
         // of distinct doubles is never 0), so the least margin over the
         // critical capabilities decides met; min vectorises, bools do not.
         self.margin.fill(f64::INFINITY);
-        for (&c, &m) in model.critical.iter().zip(&self.met_amount) {
+        for (&c, cond) in model.critical.iter().zip(&self.conditions) {
+            let m = cond.amount;
             let row = &self.committed[c * months..(c + 1) * months];
             for (margin, &x) in self.margin.iter_mut().zip(row) {
                 *margin = margin.min(x - m);
@@ -671,11 +707,10 @@ impl<'m> Trial<'m> {
         // not met at the horizon means never met, and otherwise it switches
         // on in the month before the first met month.
         let horizon = f64::from(model.horizon);
-        let withdrawals = self
-            .critical_pledges
+        let critical = &self.conditions[..model.critical.len()];
+        let withdrawals = critical
             .iter()
-            .cloned()
-            .flatten()
+            .flat_map(|c| c.pledges.clone())
             .any(|i| self.end[i] <= horizon && self.start[i] < self.end[i]);
         let (lo, hi) = if withdrawals {
             (0.0, horizon)
@@ -685,20 +720,7 @@ impl<'m> Trial<'m> {
                 Some(t) => ((t - 1) as f64, t as f64),
             }
         };
-        self.candidates.clear();
-        for i in self.critical_pledges.iter().cloned().flatten() {
-            let s = self.start[i];
-            if s > lo && s <= hi && s < self.end[i] {
-                self.candidates.push(s);
-            }
-        }
-        self.candidates.sort_unstable_by(f64::total_cmp);
-        self.candidates.dedup();
-        let found = self
-            .candidates
-            .iter()
-            .copied()
-            .find(|&t| self.met_at(t, usize::MAX));
+        let found = self.first_reached(0..model.critical.len(), lo, hi);
         debug_assert!(withdrawals || found.is_some() || months == 0);
         found
     }
@@ -717,13 +739,16 @@ impl<'m> Trial<'m> {
         self.pivotal.fill(false);
         // What each replica deploys at the horizon to each critical capability.
         self.contribution.fill(0.0);
-        for (k, range) in self.critical_pledges.iter().enumerate() {
-            for i in range.clone() {
+        for (k, cond) in self.conditions[..n_crit].iter().enumerate() {
+            for i in cond.pledges.clone() {
                 if self.start[i] <= horizon && horizon < self.end[i] {
                     self.contribution[self.pledge_unit[i] * n_crit + k] +=
                         self.b_amount[self.base + i];
                 }
             }
+        }
+        if !self.gate_phases.is_empty() {
+            self.gate_contributions();
         }
         for (u, unit) in model.units.iter().enumerate() {
             if !self.b_joined[u * BLOCK + self.t] || self.pivotal[unit.member] {
@@ -739,7 +764,7 @@ impl<'m> Trial<'m> {
                     }
                     // Subtraction decides unless it lands within rounding of
                     // the threshold; then the exact sum in pledge order does.
-                    let m = self.met_amount[k];
+                    let m = self.conditions[k].amount;
                     let total = self.committed[model.critical[k] * months + h];
                     let rest = total - own;
                     let tolerance = 1e-9 * total.max(m);
@@ -748,8 +773,7 @@ impl<'m> Trial<'m> {
                     } else if rest < m - tolerance {
                         true
                     } else {
-                        let range = self.critical_pledges[k].clone();
-                        self.committed_at(range, &self.all_counted, horizon, u) < m
+                        self.committed_at(&self.conditions[k], horizon, u) < m
                     }
                 })
             };
@@ -761,26 +785,46 @@ impl<'m> Trial<'m> {
     /// them is never higher, so a gate not reached stays unreached, and a
     /// gate reached at `t` still is at `t` iff coverage at `t` still reaches it.
     fn gates_stay_without(&self, u: usize) -> bool {
-        let model = self.model;
-        for (k, phase) in model.phases.iter().enumerate() {
-            let PhaseStartModel::After { gate: Some(g), .. } = &phase.start else {
-                continue;
-            };
+        let ng = self.gate_phases.len();
+        for (g, &k) in self.gate_phases.iter().enumerate() {
             let t = self.gate_time[k];
-            if !t.is_finite() {
+            let own = self.gate_contribution[u * ng + g];
+            if !t.is_finite() || own == 0.0 {
                 continue;
             }
-            let range = model.capability_pledges[g.capability].clone();
-            let touches = range.clone().zip(&g.counted).any(|(i, &c)| {
-                c > 0.0 && self.pledge_unit[i] == u && self.start[i] <= t && t < self.end[i]
-            });
-            let need = model.capabilities[g.capability].need;
-            if touches && (self.committed_at(range, &g.counted, t, u) / need).min(1.0) < g.coverage
-            {
+            // As in `mark_pivotal`: subtraction decides unless it lands
+            // within rounding of the gate's amount; then the exact sum does.
+            let cond = &self.conditions[self.model.critical.len() + g];
+            let (total, m) = (self.gate_total[g], cond.amount);
+            let rest = total - own;
+            let tolerance = 1e-9 * total.max(m);
+            if rest < m - tolerance || (rest < m + tolerance && self.committed_at(cond, t, u) < m) {
                 return false;
             }
         }
         true
+    }
+
+    /// Each gate's sum at its time, in total and per unit (for
+    /// `gates_stay_without`).
+    fn gate_contributions(&mut self) {
+        let ng = self.gate_phases.len();
+        self.gate_contribution.fill(0.0);
+        for (g, &k) in self.gate_phases.iter().enumerate() {
+            let t = self.gate_time[k];
+            if !t.is_finite() {
+                continue;
+            }
+            let cond = &self.conditions[self.model.critical.len() + g];
+            self.gate_total[g] = self.committed_at(cond, t, usize::MAX);
+            let factors = &self.factors[cond.factors..];
+            for (i, &f) in cond.pledges.clone().zip(factors) {
+                if f > 0.0 && self.start[i] <= t && t < self.end[i] {
+                    self.gate_contribution[self.pledge_unit[i] * ng + g] +=
+                        self.b_amount[self.base + i];
+                }
+            }
+        }
     }
 
     /// Whether the guarantee is met at the horizon once unit `u`'s pledges
@@ -796,7 +840,10 @@ impl<'m> Trial<'m> {
         self.saved_active.clear();
         self.saved_active
             .extend_from_slice(&self.b_active[range.clone()]);
-        for (active, &unit) in self.b_active[range.clone()].iter_mut().zip(&self.pledge_unit) {
+        for (active, &unit) in self.b_active[range.clone()]
+            .iter_mut()
+            .zip(&self.pledge_unit)
+        {
             *active &= unit != u;
         }
         self.schedule_phases();
@@ -948,12 +995,8 @@ pub fn for_each_chunk<T: Send>(
     while next < chunks {
         let end = (next + batch).min(chunks);
         let merged = (next * CHUNK_TRIALS).min(trials);
-        let (results, ()) = pool.install(|| {
-            rayon::join(
-                || run(next..end),
-                || ready.drain(..).for_each(&mut merge),
-            )
-        });
+        let (results, ()) = pool
+            .install(|| rayon::join(|| run(next..end), || ready.drain(..).for_each(&mut merge)));
         progress(merged);
         ready = results;
         next = end;
