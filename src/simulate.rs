@@ -235,9 +235,9 @@ struct Trial<'m> {
     phase_start: Vec<f64>,
     /// Time each gated phase's gate was reached (+inf: never; -inf: no gate).
     gate_time: Vec<f64>,
-    /// Copies of `start`, `end`, `phase_start` kept while a counterfactual runs.
-    saved: (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>),
-    saved_active: Vec<bool>,
+    /// Spare `start`, `end`, `phase_start`, `gate_time` for a counterfactual
+    /// schedule (see `met_at_horizon_without`).
+    spare: (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>),
     /// `[capability * months + month]`
     committed: Vec<f64>,
     /// Least margin `committed - least meeting amount` over the critical
@@ -354,13 +354,12 @@ impl<'m> Trial<'m> {
             end: vec![f64::INFINITY; n_pledges],
             phase_start: vec![f64::INFINITY; n_phases],
             gate_time: vec![f64::NEG_INFINITY; n_phases],
-            saved: (
+            spare: (
                 vec![0.0; n_pledges],
                 vec![0.0; n_pledges],
                 vec![0.0; n_phases],
                 vec![0.0; n_phases],
             ),
-            saved_active: Vec::new(),
             committed: vec![0.0; caps * model.months()],
             margin: vec![0.0; model.months()],
             candidates: Vec::with_capacity(n_pledges),
@@ -407,7 +406,7 @@ impl<'m> Trial<'m> {
         }
         for t in 0..n {
             self.load(t);
-            self.schedule_phases();
+            self.schedule_phases(usize::MAX);
             self.fill_month_grid();
             let o = match acc.as_deref_mut() {
                 Some(acc) => self.record(acc),
@@ -533,9 +532,10 @@ impl<'m> Trial<'m> {
     }
 
     /// MODEL.md 3.3: phase starts in `after` order, with gates, and the
-    /// absolute deployment interval of every pledge. Deterministic given the
+    /// absolute deployment interval of every pledge, leaving out unit
+    /// `skip_unit`'s pledges (`usize::MAX`: none). Deterministic given the
     /// draws, so a counterfactual (a member's pledges removed) can rerun it.
-    fn schedule_phases(&mut self) {
+    fn schedule_phases(&mut self, skip_unit: usize) {
         let model = self.model;
         let horizon = f64::from(model.horizon);
         for k in 0..model.phases.len() {
@@ -565,7 +565,7 @@ impl<'m> Trial<'m> {
                 let j = self.base + i;
                 let s = start + self.b_delay[j];
                 let e = s + self.b_duration[j];
-                let active = self.b_active[j];
+                let active = self.b_active[j] & (self.pledge_unit[i] != skip_unit);
                 self.start[i] = select(active, s, f64::INFINITY);
                 self.end[i] = select(active, e, f64::INFINITY);
             }
@@ -830,30 +830,22 @@ impl<'m> Trial<'m> {
     /// Whether the guarantee is met at the horizon once unit `u`'s pledges
     /// are withdrawn and the phase schedule is recomputed; restores the trial.
     fn met_at_horizon_without(&mut self, u: usize) -> bool {
-        let model = self.model;
-        let horizon = f64::from(model.horizon);
-        self.saved.0.copy_from_slice(&self.start);
-        self.saved.1.copy_from_slice(&self.end);
-        self.saved.2.copy_from_slice(&self.phase_start);
-        self.saved.3.copy_from_slice(&self.gate_time);
-        let range = self.base..self.base + self.pledge_unit.len();
-        self.saved_active.clear();
-        self.saved_active
-            .extend_from_slice(&self.b_active[range.clone()]);
-        for (active, &unit) in self.b_active[range.clone()]
-            .iter_mut()
-            .zip(&self.pledge_unit)
-        {
-            *active &= unit != u;
-        }
-        self.schedule_phases();
+        let horizon = f64::from(self.model.horizon);
+        // The counterfactual schedule goes into the spare arrays, swapped in
+        // and back out: nothing is copied.
+        self.swap_schedule();
+        self.schedule_phases(u);
         let met = self.met_at(horizon, usize::MAX);
-        self.b_active[range].copy_from_slice(&self.saved_active);
-        self.start.copy_from_slice(&self.saved.0);
-        self.end.copy_from_slice(&self.saved.1);
-        self.phase_start.copy_from_slice(&self.saved.2);
-        self.gate_time.copy_from_slice(&self.saved.3);
+        self.swap_schedule();
         met
+    }
+
+    fn swap_schedule(&mut self) {
+        let spare = &mut self.spare;
+        std::mem::swap(&mut self.start, &mut spare.0);
+        std::mem::swap(&mut self.end, &mut spare.1);
+        std::mem::swap(&mut self.phase_start, &mut spare.2);
+        std::mem::swap(&mut self.gate_time, &mut spare.3);
     }
 
     fn record(&mut self, acc: &mut Accumulator) -> TrialOutcome {
