@@ -31,6 +31,10 @@ pub struct Model {
     pub phase_slot: Vec<usize>,
     /// Number of scenario members (units map back to these).
     pub member_count: usize,
+    /// No pledge of a gated phase or a phase after one has a duration. Then
+    /// a later gate only delays pledges that stay once deployed, so it can
+    /// only lower what is committed at the horizon (the pivotal test uses it).
+    pub delays_only_remove: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -254,7 +258,18 @@ impl Model {
                 weight: c.weight,
             })
             .collect();
+        // Phases a gate can move: gated ones and every phase after one.
+        let mut movable = vec![false; phases.len()];
+        for (k, phase) in phases.iter().enumerate() {
+            if let PhaseStartModel::After { parent, gate, .. } = &phase.start {
+                movable[k] = gate.is_some() || movable[*parent];
+            }
+        }
+        let delays_only_remove = pledges
+            .iter()
+            .all(|p| !movable[p.phase] || p.duration.is_none());
         Model {
+            delays_only_remove,
             horizon: scenario.horizon_months,
             weight_sum: capabilities.iter().map(|c| c.weight).sum(),
             critical: (0..capabilities.len())

@@ -754,28 +754,33 @@ impl<'m> Trial<'m> {
             if !self.b_joined[u * BLOCK + self.t] || self.pivotal[unit.member] {
                 continue;
             }
+            // Without the replica's pledges and with the schedule unchanged.
+            let fails_directly = (0..n_crit).any(|k| {
+                let own = self.contribution[u * n_crit + k];
+                if own == 0.0 {
+                    return false;
+                }
+                // Subtraction decides unless it lands within rounding of
+                // the threshold; then the exact sum in pledge order does.
+                let m = self.conditions[k].amount;
+                let total = self.committed[model.critical[k] * months + h];
+                let rest = total - own;
+                let tolerance = 1e-9 * total.max(m);
+                if rest >= m + tolerance {
+                    false
+                } else if rest < m - tolerance {
+                    true
+                } else {
+                    self.committed_at(&self.conditions[k], horizon, u) < m
+                }
+            });
             self.pivotal[unit.member] = if unit.feeds_gate && !self.gates_stay_without(u) {
-                !self.met_at_horizon_without(u)
+                // Some phase moves. When moving can only delay pledges that
+                // then stay (none withdraws), the rescheduled sums are at
+                // most the direct ones: failing directly settles it.
+                (fails_directly && model.delays_only_remove) || !self.met_at_horizon_without(u)
             } else {
-                (0..n_crit).any(|k| {
-                    let own = self.contribution[u * n_crit + k];
-                    if own == 0.0 {
-                        return false;
-                    }
-                    // Subtraction decides unless it lands within rounding of
-                    // the threshold; then the exact sum in pledge order does.
-                    let m = self.conditions[k].amount;
-                    let total = self.committed[model.critical[k] * months + h];
-                    let rest = total - own;
-                    let tolerance = 1e-9 * total.max(m);
-                    if rest >= m + tolerance {
-                        false
-                    } else if rest < m - tolerance {
-                        true
-                    } else {
-                        self.committed_at(&self.conditions[k], horizon, u) < m
-                    }
-                })
+                fails_directly
             };
         }
     }
