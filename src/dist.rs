@@ -40,12 +40,12 @@ pub enum Sampler {
         mu: f64,
         sigma: f64,
     },
-    /// `min + range * q(u)`, with the unit quantile function `q` tabulated
-    /// at `i / (len - 1)` and linearly interpolated.
+    /// `min + range * q(u)`, `q` the unit Beta quantile function (see
+    /// `PertTable`).
     Table {
         min: f64,
         range: f64,
-        unit: Arc<[f32]>,
+        unit: Arc<PertTable>,
     },
     /// Cumulative probabilities (last forced to 1) and their values.
     Choice {
@@ -152,10 +152,7 @@ impl Sampler {
                 min,
                 range,
                 ref unit,
-            } => {
-                let q: &[f32] = unit;
-                each!(x => min + range * table(q, x))
-            }
+            } => each!(x => min + range * unit.quantile(x)),
             Sampler::Choice {
                 ref cumulative,
                 ref values,
@@ -174,58 +171,104 @@ fn triangular(min: f64, max: f64, split: f64, left: f64, right: f64, u: f64) -> 
 }
 
 #[inline(always)]
-fn table(q: &[f32], u: f64) -> f64 {
-    let x = u * (q.len() - 1) as f64;
-    // Through i64: a cheaper conversion than to usize; u is in (0, 1).
-    let i = (x as i64).clamp(0, q.len() as i64 - 2) as usize;
-    let f = x - i as f64;
-    let (a, b) = (f64::from(q[i]), f64::from(q[i + 1]));
-    a + (b - a) * f
-}
-
-#[inline(always)]
 fn choice(cumulative: &[f64], values: &[f64], u: f64) -> f64 {
     let i = cumulative.partition_point(|&c| c <= u);
     values[i.min(values.len() - 1)]
+}
+
+/// Intervals at each end of a PERT table interpolated along a power law.
+const PERT_END_INTERVALS: usize = 8;
+
+/// The quantile function of Beta(alpha, beta) on [0, 1] (Beta-PERT with
+/// lambda = 4 has alpha, beta in [1, 5]), tabulated at `i / N` for
+/// `N = PERT_TABLE_INTERVALS`.
+///
+/// Inside, linear interpolation between f32 values: each table takes
+/// 16 KiB, so a scenario's tables stay in the core's L2 cache (at 8 bytes a
+/// value they did not, and the table load was the costliest instruction of
+/// sampling); rounding to f32 moves a value by at most 3e-8.
+///
+/// At the ends the quantile function is steep (near 0 it grows like
+/// u^(1/alpha)), and straight lines there biased the mean by up to 1.6e-5 of
+/// the range. In the outer `PERT_END_INTERVALS` intervals we interpolate
+/// q^alpha (near 0) and (1 - q)^beta (near 1) instead, which are nearly
+/// linear in u: the mean is then within about 1e-7 of the range of Beta's,
+/// for every PERT shape. Under 0.4% of draws take that branch (one `powf`).
+#[derive(Debug)]
+pub struct PertTable {
+    q: Box<[f32]>,
+    /// `q_i^alpha` for `i = 0..=E`, and `(1 - q_(N-E+j))^beta` for `j = 0..=E`.
+    low: [f64; PERT_END_INTERVALS + 1],
+    high: [f64; PERT_END_INTERVALS + 1],
+    inv_alpha: f64,
+    inv_beta: f64,
+}
+
+impl PertTable {
+    #[inline(always)]
+    pub fn quantile(&self, u: f64) -> f64 {
+        const N: usize = PERT_TABLE_INTERVALS;
+        const E: usize = PERT_END_INTERVALS;
+        let x = u * N as f64;
+        // Through i64: a cheaper conversion than to usize; u is in (0, 1).
+        let i = (x as i64).clamp(0, N as i64 - 1) as usize;
+        let f = x - i as f64;
+        if i < E {
+            let (a, b) = (self.low[i], self.low[i + 1]);
+            (a + (b - a) * f).powf(self.inv_alpha)
+        } else if i >= N - E {
+            let (a, b) = (self.high[i - (N - E)], self.high[i + 1 - (N - E)]);
+            1.0 - (a + (b - a) * f).powf(self.inv_beta)
+        } else {
+            let (a, b) = (f64::from(self.q[i]), f64::from(self.q[i + 1]));
+            a + (b - a) * f
+        }
+    }
 }
 
 /// Shapes whose unit quantile tables are kept (a sweep over a PERT bound
 /// makes a new shape per value; beyond this the cache starts afresh).
 const PERT_CACHE_SHAPES: usize = 64;
 
-/// Quantiles of Beta(alpha, beta) (Beta-PERT, lambda = 4, on [0, 1]) at
-/// `i / PERT_TABLE_INTERVALS`, clamped to [0, 1]. Stored as f32: an error of
-/// at most 3e-8 of the range, rounding both ways, while each table takes
-/// 16 KiB, so a scenario's tables stay in the core's L2 cache; at 8 bytes a
-/// value they did not, and table lookups were the largest cost of sampling. Inverting the incomplete beta function is the costly part of
-/// compiling a model, and the same shapes recur (replicas, members with the
-/// same relative PERT, every recompile of a sensitivity analysis), so tables
-/// are cached per shape for the life of the process.
-fn unit_beta_quantiles(alpha: f64, beta: f64) -> Arc<[f32]> {
+/// The `PertTable` of Beta(alpha, beta). Inverting the incomplete beta
+/// function is the costly part of compiling a model, and the same shapes
+/// recur (replicas, members with the same relative PERT, every recompile of
+/// a sensitivity analysis), so tables are cached per shape for the life of
+/// the process.
+fn unit_beta_quantiles(alpha: f64, beta: f64) -> Arc<PertTable> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
-    type Cache = Mutex<HashMap<(u64, u64), Arc<[f32]>>>;
+    type Cache = Mutex<HashMap<(u64, u64), Arc<PertTable>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let key = (alpha.to_bits(), beta.to_bits());
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(t) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return t;
     }
-    let table: Arc<[f32]> = match Beta::new(alpha, beta) {
-        Ok(dist) => (0..=PERT_TABLE_INTERVALS)
-            .map(|i| match i {
-                0 => 0.0,
-                _ if i == PERT_TABLE_INTERVALS => 1.0,
-                _ => dist
-                    .inverse_cdf(i as f64 / PERT_TABLE_INTERVALS as f64)
-                    .clamp(0.0, 1.0) as f32,
-            })
-            .collect(),
+    const N: usize = PERT_TABLE_INTERVALS;
+    const E: usize = PERT_END_INTERVALS;
+    let (alpha, beta, q): (f64, f64, Vec<f64>) = match Beta::new(alpha, beta) {
+        Ok(dist) => (
+            alpha,
+            beta,
+            (0..=N)
+                .map(|i| match i {
+                    0 => 0.0,
+                    _ if i == N => 1.0,
+                    _ => dist.inverse_cdf(i as f64 / N as f64).clamp(0.0, 1.0),
+                })
+                .collect(),
+        ),
         // Unreachable for validated input (alpha, beta >= 1); fall back to uniform.
-        Err(_) => (0..=PERT_TABLE_INTERVALS)
-            .map(|i| (i as f64 / PERT_TABLE_INTERVALS as f64) as f32)
-            .collect(),
+        Err(_) => (1.0, 1.0, (0..=N).map(|i| i as f64 / N as f64).collect()),
     };
+    let table = Arc::new(PertTable {
+        q: q.iter().map(|&x| x as f32).collect(),
+        low: std::array::from_fn(|i| q[i].powf(alpha)),
+        high: std::array::from_fn(|j| (1.0 - q[N - E + j]).powf(beta)),
+        inv_alpha: 1.0 / alpha,
+        inv_beta: 1.0 / beta,
+    });
     if let Ok(mut c) = cache.lock() {
         if c.len() >= PERT_CACHE_SHAPES {
             c.clear();
@@ -384,6 +427,30 @@ mod tests {
         let beta = Beta::new(1.0 + 4.0 * 0.3, 1.0 + 4.0 * 0.7).unwrap();
         for &u in &[0.01, 0.3, 0.5, 0.77, 0.99] {
             assert!((pert.sample(u) - 10.0 * beta.inverse_cdf(u)).abs() < 1e-4);
+        }
+    }
+
+    #[test]
+    fn pert_mean_is_exact_for_the_steepest_shapes() {
+        // Mode at an end: Beta(1, 5) and Beta(5, 1), the steepest quantile
+        // functions PERT has. A stratified average over u is the mean of
+        // the sampled distribution to ~1e-9; straight lines in the end
+        // intervals of the table would be off by 1.6e-5.
+        for (mode, exact) in [(0.0, 1.0 / 6.0), (1.0, 5.0 / 6.0)] {
+            let pert = Sampler::new(&Dist::Pert {
+                min: 0.0,
+                mode,
+                max: 1.0,
+            });
+            let n = 4_096 * 256;
+            let mean: f64 = (0..n)
+                .map(|i| pert.sample((i as f64 + 0.5) / n as f64))
+                .sum::<f64>()
+                / n as f64;
+            assert!(
+                (mean - exact).abs() < 3e-7,
+                "mode {mode}: {mean} vs {exact}"
+            );
         }
     }
 
