@@ -240,6 +240,8 @@ struct Trial<'m> {
     spare: (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>),
     /// `[capability * months + month]`
     committed: Vec<f64>,
+    /// Whether any amount was added to each capability's row this trial.
+    row_used: Vec<bool>,
     /// Least margin `committed - least meeting amount` over the critical
     /// capabilities at each month: met there iff >= 0 (see `met`).
     margin: Vec<f64>,
@@ -361,6 +363,7 @@ impl<'m> Trial<'m> {
                 vec![0.0; n_phases],
             ),
             committed: vec![0.0; caps * model.months()],
+            row_used: vec![false; caps],
             margin: vec![0.0; model.months()],
             candidates: Vec::with_capacity(n_pledges),
             bounds: Vec::with_capacity(conditions.len()),
@@ -663,6 +666,7 @@ impl<'m> Trial<'m> {
         let months = model.months();
         let horizon = f64::from(model.horizon);
         self.committed.fill(0.0);
+        self.row_used.fill(false);
         for (i, &row) in self.pledge_row.iter().enumerate() {
             let (s, e) = (self.start[i], self.end[i]);
             // `s` is +inf for a pledge that never deploys.
@@ -675,6 +679,7 @@ impl<'m> Trial<'m> {
             let a = self.b_amount[self.base + i];
             if let Some(cells) = self.committed[row..row + months].get_mut(first..last) {
                 cells.iter_mut().for_each(|x| *x += a);
+                self.row_used[row / months] = true;
             }
         }
         // For finite x and m, x >= m exactly when x - m >= 0 (a difference
@@ -864,12 +869,16 @@ impl<'m> Trial<'m> {
         for (c, cap) in model.capabilities.iter().enumerate() {
             let (need, weight) = (cap.need, cap.weight);
             let committed = &self.committed[c * months..(c + 1) * months];
-            let sums = &mut acc.capability_sum_by_month[c * months..(c + 1) * months];
-            let overall = &mut self.overall[..months];
-            for m in 0..months {
-                let cov = (committed[m] / need).min(1.0);
-                overall[m] += weight * cov;
-                sums[m] += cov;
+            // A row nothing was added to is all +0.0, and adding +0.0 to
+            // these sums leaves them as they are: skip it.
+            if self.row_used[c] {
+                let sums = &mut acc.capability_sum_by_month[c * months..(c + 1) * months];
+                let overall = &mut self.overall[..months];
+                for m in 0..months {
+                    let cov = (committed[m] / need).min(1.0);
+                    overall[m] += weight * cov;
+                    sums[m] += cov;
+                }
             }
             let at_h = (committed[h] / need).min(1.0);
             self.row[c] = at_h;
