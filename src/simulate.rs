@@ -270,12 +270,11 @@ struct Trial<'m> {
     /// `conditions` (unused for phases without one).
     gate_phases: Vec<usize>,
     gate_condition: Vec<usize>,
-    /// Per gate: committed amount at its time; `[unit * gates + gate]`:
-    /// that unit's part of it.
-    gate_total: Vec<f64>,
-    gate_contribution: Vec<f64>,
-    /// `[unit * critical + k]`: amount deployed at the horizon (pivotal test).
-    contribution: Vec<f64>,
+    /// Per condition: its time, and its sum then (`condition_sums`), in
+    /// total and `[unit * conditions + condition]` per unit.
+    condition_time: Vec<f64>,
+    condition_total: Vec<f64>,
+    condition_part: Vec<f64>,
 }
 
 impl<'m> Trial<'m> {
@@ -319,6 +318,7 @@ impl<'m> Trial<'m> {
             });
             factors.extend_from_slice(&g.counted);
         }
+        let n_conditions = conditions.len();
         Trial {
             model,
             group_streams: model
@@ -379,9 +379,9 @@ impl<'m> Trial<'m> {
             pledges_by_phase,
             conditions,
             factors,
-            contribution: vec![0.0; model.units.len() * model.critical.len()],
-            gate_total: vec![0.0; gates.len()],
-            gate_contribution: vec![0.0; model.units.len() * gates.len()],
+            condition_time: vec![0.0; n_conditions],
+            condition_total: vec![0.0; n_conditions],
+            condition_part: vec![0.0; model.units.len() * n_conditions],
             gate_condition: (0..n_phases)
                 .map(|k| {
                     let g = gates.iter().position(|&(p, _)| p == k).unwrap_or(0);
@@ -737,49 +737,21 @@ impl<'m> Trial<'m> {
     /// schedule is rerun without its pledges, unless no gate's time moves.
     fn mark_pivotal(&mut self) {
         let model = self.model;
-        let horizon = f64::from(model.horizon);
-        let months = model.months();
-        let h = months - 1;
         let n_crit = model.critical.len();
+        let n_cond = self.conditions.len();
         self.pivotal.fill(false);
-        // What each replica deploys at the horizon to each critical capability.
-        self.contribution.fill(0.0);
-        for (k, cond) in self.conditions[..n_crit].iter().enumerate() {
-            for i in cond.pledges.clone() {
-                if self.start[i] <= horizon && horizon < self.end[i] {
-                    self.contribution[self.pledge_unit[i] * n_crit + k] +=
-                        self.b_amount[self.base + i];
-                }
-            }
-        }
-        if !self.gate_phases.is_empty() {
-            self.gate_contributions();
-        }
+        self.condition_sums();
         for (u, unit) in model.units.iter().enumerate() {
             if !self.b_joined[u * BLOCK + self.t] || self.pivotal[unit.member] {
                 continue;
             }
             // Without the replica's pledges and with the schedule unchanged.
-            let fails_directly = (0..n_crit).any(|k| {
-                let own = self.contribution[u * n_crit + k];
-                if own == 0.0 {
-                    return false;
-                }
-                // Subtraction decides unless it lands within rounding of
-                // the threshold; then the exact sum in pledge order does.
-                let m = self.conditions[k].amount;
-                let total = self.committed[model.critical[k] * months + h];
-                let rest = total - own;
-                let tolerance = 1e-9 * total.max(m);
-                if rest >= m + tolerance {
-                    false
-                } else if rest < m - tolerance {
-                    true
-                } else {
-                    self.committed_at(&self.conditions[k], horizon, u) < m
-                }
-            });
-            self.pivotal[unit.member] = if unit.feeds_gate && !self.gates_stay_without(u) {
+            let fails_directly = (0..n_crit).any(|c| self.short_without(c, u));
+            // Every gate is reached at the same time without them (coverage
+            // without them is never higher, so an unreached gate stays
+            // unreached): then the schedule stays as it is.
+            let gates_stay = !(n_crit..n_cond).any(|c| self.short_without(c, u));
+            self.pivotal[unit.member] = if unit.feeds_gate && !gates_stay {
                 // Some phase moves. When moving can only delay pledges that
                 // then stay (none withdraws), the rescheduled sums are at
                 // most the direct ones: failing directly settles it.
@@ -790,51 +762,47 @@ impl<'m> Trial<'m> {
         }
     }
 
-    /// Whether every gate would be reached at the same time without unit
-    /// `u`'s pledges (so the whole schedule stays as it is). Coverage without
-    /// them is never higher, so a gate not reached stays unreached, and a
-    /// gate reached at `t` still is at `t` iff coverage at `t` still reaches it.
-    fn gates_stay_without(&self, u: usize) -> bool {
-        let ng = self.gate_phases.len();
-        for (g, &k) in self.gate_phases.iter().enumerate() {
-            let t = self.gate_time[k];
-            let own = self.gate_contribution[u * ng + g];
-            if !t.is_finite() || own == 0.0 {
-                continue;
-            }
-            // As in `mark_pivotal`: subtraction decides unless it lands
-            // within rounding of the gate's amount; then the exact sum does.
-            let cond = &self.conditions[self.model.critical.len() + g];
-            let (total, m) = (self.gate_total[g], cond.amount);
-            let rest = total - own;
-            let tolerance = 1e-9 * total.max(m);
-            if rest < m - tolerance || (rest < m + tolerance && self.committed_at(cond, t, u) < m) {
-                return false;
-            }
-        }
-        true
-    }
-
-    /// Each gate's sum at its time, in total and per unit (for
-    /// `gates_stay_without`).
-    fn gate_contributions(&mut self) {
-        let ng = self.gate_phases.len();
-        self.gate_contribution.fill(0.0);
-        for (g, &k) in self.gate_phases.iter().enumerate() {
-            let t = self.gate_time[k];
-            if !t.is_finite() {
-                continue;
-            }
-            let cond = &self.conditions[self.model.critical.len() + g];
-            self.gate_total[g] = self.committed_at(cond, t, usize::MAX);
+    /// Each condition's exact sum at its time (critical capabilities: the
+    /// horizon; gates: when reached, if ever), in total and per unit, in
+    /// pledge order: the same bits as `committed_at`.
+    fn condition_sums(&mut self) {
+        let horizon = f64::from(self.model.horizon);
+        let n_crit = self.model.critical.len();
+        let n_cond = self.conditions.len();
+        self.condition_part.fill(0.0);
+        for (c, cond) in self.conditions.iter().enumerate() {
+            let t = match c.checked_sub(n_crit) {
+                None => horizon,
+                Some(g) => self.gate_time[self.gate_phases[g]],
+            };
             let factors = &self.factors[cond.factors..];
+            let mut total = 0.0;
             for (i, &f) in cond.pledges.clone().zip(factors) {
-                if f > 0.0 && self.start[i] <= t && t < self.end[i] {
-                    self.gate_contribution[self.pledge_unit[i] * ng + g] +=
-                        self.b_amount[self.base + i];
+                if self.start[i] <= t && t < self.end[i] {
+                    let a = self.b_amount[self.base + i] * f;
+                    total += a;
+                    self.condition_part[self.pledge_unit[i] * n_cond + c] += a;
                 }
             }
+            self.condition_time[c] = t;
+            self.condition_total[c] = total;
         }
+    }
+
+    /// Whether condition `c`'s sum falls short of its amount once unit `u`'s
+    /// part is taken out (after `condition_sums`). Subtraction decides unless
+    /// it lands within rounding of the amount; then the exact sum does.
+    fn short_without(&self, c: usize, u: usize) -> bool {
+        let own = self.condition_part[u * self.conditions.len() + c];
+        if own == 0.0 {
+            return false;
+        }
+        let cond = &self.conditions[c];
+        let (total, m) = (self.condition_total[c], cond.amount);
+        let rest = total - own;
+        let tolerance = 1e-9 * total.max(m);
+        rest < m - tolerance
+            || (rest < m + tolerance && self.committed_at(cond, self.condition_time[c], u) < m)
     }
 
     /// Whether the guarantee is met at the horizon once unit `u`'s pledges
