@@ -42,7 +42,7 @@ pub enum Sampler {
     },
     /// `min + range * q(u)`, `q` the unit Beta quantile function (see
     /// `PertTable`).
-    Table {
+    Pert {
         min: f64,
         range: f64,
         unit: Arc<PertTable>,
@@ -68,10 +68,10 @@ impl Sampler {
             },
             Dist::Pert { min, mode, max } => {
                 let range = max - min;
-                Sampler::Table {
+                Sampler::Pert {
                     min,
                     range,
-                    unit: unit_beta_quantiles(
+                    unit: pert_table(
                         1.0 + 4.0 * (mode - min) / range,
                         1.0 + 4.0 * (max - mode) / range,
                     ),
@@ -148,7 +148,7 @@ impl Sampler {
             Sampler::LogNormal { mu, sigma } => {
                 each!(x => (mu + sigma * inverse_normal_cdf(x)).exp())
             }
-            Sampler::Table {
+            Sampler::Pert {
                 min,
                 range,
                 ref unit,
@@ -235,7 +235,7 @@ const PERT_CACHE_SHAPES: usize = 64;
 /// recur (replicas, members with the same relative PERT, every recompile of
 /// a sensitivity analysis), so tables are cached per shape for the life of
 /// the process.
-fn unit_beta_quantiles(alpha: f64, beta: f64) -> Arc<PertTable> {
+fn pert_table(alpha: f64, beta: f64) -> Arc<PertTable> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     type Cache = Mutex<HashMap<(u64, u64), Arc<PertTable>>>;
