@@ -11,7 +11,7 @@ use crate::error::{Error, InputError};
 use crate::load::Loaded;
 use crate::output::{OutputFile, write_all};
 use crate::report::{Block, document_files, para, table};
-use crate::simulate::{Accumulator, for_each_chunk, run_chunk};
+use crate::simulate::{Accumulator, HistogramPool, Tally, for_each_chunk, run_chunk};
 use crate::stats::Moments;
 use crate::summarise::summarise;
 use crate::summary::Summary;
@@ -74,10 +74,10 @@ impl Difference {
     }
 }
 
-/// Per-chunk state: each plan's accumulator, and for each plan after the
-/// first the paired differences (P(met), coverage) to the first.
+/// Per-chunk state: each plan's tally, and for each plan after the first
+/// the paired differences (P(met), coverage) to the first.
 struct ChunkResult {
-    accumulators: Vec<Accumulator>,
+    tallies: Vec<Tally>,
     diffs: Vec<(Moments, Moments)>,
 }
 
@@ -91,17 +91,18 @@ pub fn compare(
     progress: &dyn Fn(u64),
 ) -> anyhow::Result<(Comparison, Vec<Summary>)> {
     let models: Vec<Model> = plans.iter().map(|p| Model::compile(&p.scenario)).collect();
-    let mut total = ChunkResult {
-        accumulators: models.iter().map(Accumulator::new).collect(),
-        diffs: vec![Default::default(); models.len().saturating_sub(1)],
-    };
+    let mut accumulators: Vec<Accumulator> = models.iter().map(Accumulator::new).collect();
+    let mut diffs: Vec<(Moments, Moments)> =
+        vec![Default::default(); models.len().saturating_sub(1)];
+    let pools: Vec<HistogramPool> = models.iter().map(HistogramPool::new).collect();
     for_each_chunk(
         trials,
         threads,
         |first, count| {
             let runs: Vec<_> = models
                 .iter()
-                .map(|m| run_chunk(m, seed, first, count, true))
+                .zip(&pools)
+                .map(|(m, pool)| pool.with(|h| run_chunk(m, seed, first, count, true, h)))
                 .collect();
             let base = &runs[0].1;
             let diffs = runs[1..]
@@ -120,26 +121,29 @@ pub fn compare(
                 })
                 .collect();
             ChunkResult {
-                accumulators: runs.into_iter().map(|(acc, _)| acc).collect(),
+                tallies: runs.into_iter().map(|(tally, _)| tally).collect(),
                 diffs,
             }
         },
         |chunk| {
-            for (a, b) in total.accumulators.iter_mut().zip(&chunk.accumulators) {
-                a.merge(b);
+            for (a, b) in accumulators.iter_mut().zip(&chunk.tallies) {
+                a.tally.merge(b);
             }
-            for ((m, c), (dm, dc)) in total.diffs.iter_mut().zip(&chunk.diffs) {
+            for ((m, c), (dm, dc)) in diffs.iter_mut().zip(&chunk.diffs) {
                 m.merge(dm);
                 c.merge(dc);
             }
         },
         progress,
     )?;
+    for (acc, pool) in accumulators.iter_mut().zip(pools) {
+        pool.merge_into(&mut acc.histograms);
+    }
 
     let summaries: Vec<Summary> = plans
         .iter()
         .zip(&models)
-        .zip(&total.accumulators)
+        .zip(&accumulators)
         .map(|((p, m), acc)| summarise(&p.scenario, m, acc, seed, &p.overrides))
         .collect();
     let p_met_se = |s: &Summary| s.guarantee.p_met_se;
@@ -159,8 +163,7 @@ pub fn compare(
                 time_to_met_p50: s.guarantee.time_to_met.p50,
             })
             .collect(),
-        paired: total
-            .diffs
+        paired: diffs
             .iter()
             .enumerate()
             .map(|(k, (met, cov))| {

@@ -7,9 +7,10 @@
 use crate::compile::{GateModel, Model, PhaseStartModel};
 use crate::dist::inverse_normal_cdf;
 use crate::rng::{EntityStream, key_for_seed, open_unit};
-use crate::stats::{Moments, Sketch, SketchSet, UnitHistograms};
+use crate::stats::{Moments, Sketch, UnitHistograms};
 use rayon::prelude::*;
 use std::ops::Range;
+use std::sync::Mutex;
 
 /// Trials per chunk. Part of the reproducibility contract: it fixes the order
 /// in which floating-point sums are merged.
@@ -30,105 +31,171 @@ pub struct TrialOutcome {
     pub overall_at_horizon: f64,
 }
 
-/// Everything summarised from a set of trials; mergeable.
+/// Counts and exact sums of a set of trials. Floating-point sums depend on
+/// their order, so tallies merge strictly in chunk order.
 #[derive(Debug, Clone)]
-pub struct Accumulator {
+pub struct Tally {
     pub trials: u64,
     pub met_by_month: Vec<u64>,
     /// Trials first met at a time in (t-1, t] (index t; index 0 holds t = 0).
     pub first_met_by_month: Vec<u64>,
-    pub time_to_met: Sketch,
     pub overall_at_horizon: Moments,
     pub overall_sum_by_month: Vec<f64>,
-    /// Overall coverage by month, counts only (1/1000 bins, exact 0 and 1).
-    pub overall_by_month: UnitHistograms,
-    /// Overall coverage at the horizon, with exact bin extremes.
-    pub overall_horizon: Sketch,
     /// `[capability * months + month]` sums of coverage.
     pub capability_sum_by_month: Vec<f64>,
-    /// One coverage sketch per capability.
-    pub capability_at_horizon: SketchSet,
     pub capability_met: Vec<u64>,
     pub committed: Vec<Moments>,
-    /// One committed-amount sketch per capability.
-    pub committed_sketch: SketchSet,
     /// Replica-joins per scenario member.
     pub member_joined: Vec<u64>,
     pub member_pivotal: Vec<u64>,
     /// Per model phase slot.
     pub phase_started: Vec<u64>,
-    pub phase_start: Vec<Sketch>,
 }
 
-impl Accumulator {
+impl Tally {
     pub fn new(model: &Model) -> Self {
         let months = model.months();
-        let horizon = f64::from(model.horizon);
         let caps = model.capabilities.len();
-        Accumulator {
+        Tally {
             trials: 0,
             met_by_month: vec![0; months],
             first_met_by_month: vec![0; months],
-            time_to_met: Sketch::new(0.0, horizon, SKETCH_BINS),
             overall_at_horizon: Moments::default(),
             overall_sum_by_month: vec![0.0; months],
-            overall_by_month: UnitHistograms::new(months),
-            overall_horizon: Sketch::unit(),
             capability_sum_by_month: vec![0.0; caps * months],
-            capability_at_horizon: SketchSet::new(vec![Sketch::unit(); caps]),
             capability_met: vec![0; caps],
             committed: vec![Moments::default(); caps],
-            committed_sketch: SketchSet::new(
-                (0..caps)
-                    .map(|c| Sketch::new(0.0, committed_range(model, c), SKETCH_BINS))
-                    .collect(),
-            ),
             member_joined: vec![0; model.member_count],
             member_pivotal: vec![0; model.member_count],
             phase_started: vec![0; model.phases.len()],
-            phase_start: vec![Sketch::new(0.0, horizon.max(1.0), SKETCH_BINS); model.phases.len()],
         }
     }
 
-    /// Bins every sketch's buffered values; a chunk calls it when done.
-    pub fn flush(&mut self) {
-        self.capability_at_horizon.flush();
-        self.committed_sketch.flush();
-    }
-
-    /// Adds `o` (flushed) to this accumulator.
-    pub fn merge(&mut self, o: &Accumulator) {
+    /// Adds `o`, the tally of the trials that follow this one's.
+    pub fn merge(&mut self, o: &Tally) {
         fn add(a: &mut [u64], b: &[u64]) {
             a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         }
         fn addf(a: &mut [f64], b: &[f64]) {
             a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         }
-        fn sketches(a: &mut [Sketch], b: &[Sketch]) {
-            a.iter_mut().zip(b).for_each(|(x, y)| x.merge(y));
-        }
         self.trials += o.trials;
         add(&mut self.met_by_month, &o.met_by_month);
         add(&mut self.first_met_by_month, &o.first_met_by_month);
-        self.time_to_met.merge(&o.time_to_met);
         self.overall_at_horizon.merge(&o.overall_at_horizon);
         addf(&mut self.overall_sum_by_month, &o.overall_sum_by_month);
-        self.overall_by_month.merge(&o.overall_by_month);
-        self.overall_horizon.merge(&o.overall_horizon);
         addf(
             &mut self.capability_sum_by_month,
             &o.capability_sum_by_month,
         );
-        self.capability_at_horizon.merge(&o.capability_at_horizon);
         add(&mut self.capability_met, &o.capability_met);
         for (a, b) in self.committed.iter_mut().zip(&o.committed) {
             a.merge(b);
         }
-        self.committed_sketch.merge(&o.committed_sketch);
         add(&mut self.member_joined, &o.member_joined);
         add(&mut self.member_pivotal, &o.member_pivotal);
         add(&mut self.phase_started, &o.phase_started);
+    }
+}
+
+/// The percentile sketches of a set of trials. They hold only counts and
+/// bin extremes, which merge exactly in any order, so each worker thread
+/// fills one set for the whole run (see `HistogramPool`) instead of
+/// allocating, zeroing and merging about a megabyte per chunk.
+#[derive(Debug, Clone)]
+pub struct Histograms {
+    pub time_to_met: Sketch,
+    /// Overall coverage by month, counts only (1/1000 bins, exact 0 and 1).
+    pub overall_by_month: UnitHistograms,
+    /// Overall coverage at the horizon, with exact bin extremes.
+    pub overall_horizon: Sketch,
+    /// Coverage at the horizon, per capability.
+    pub capability_at_horizon: Vec<Sketch>,
+    /// Committed amount at the horizon, per capability.
+    pub committed: Vec<Sketch>,
+    /// Start time of each model phase slot, when it starts.
+    pub phase_start: Vec<Sketch>,
+}
+
+impl Histograms {
+    pub fn new(model: &Model) -> Self {
+        let horizon = f64::from(model.horizon);
+        let caps = model.capabilities.len();
+        Histograms {
+            time_to_met: Sketch::new(0.0, horizon, SKETCH_BINS),
+            overall_by_month: UnitHistograms::new(model.months()),
+            overall_horizon: Sketch::unit(),
+            capability_at_horizon: vec![Sketch::unit(); caps],
+            committed: (0..caps)
+                .map(|c| Sketch::new(0.0, committed_range(model, c), SKETCH_BINS))
+                .collect(),
+            phase_start: vec![Sketch::new(0.0, horizon.max(1.0), SKETCH_BINS); model.phases.len()],
+        }
+    }
+
+    /// Adds `o`; the order of merges does not change the result.
+    pub fn merge(&mut self, o: &Histograms) {
+        fn sketches(a: &mut [Sketch], b: &[Sketch]) {
+            a.iter_mut().zip(b).for_each(|(x, y)| x.merge(y));
+        }
+        self.time_to_met.merge(&o.time_to_met);
+        self.overall_by_month.merge(&o.overall_by_month);
+        self.overall_horizon.merge(&o.overall_horizon);
+        sketches(&mut self.capability_at_horizon, &o.capability_at_horizon);
+        sketches(&mut self.committed, &o.committed);
         sketches(&mut self.phase_start, &o.phase_start);
+    }
+}
+
+/// One `Histograms` per worker thread: a chunk borrows a free set and
+/// returns it, so at most as many sets exist as chunks run at once.
+pub struct HistogramPool<'m> {
+    model: &'m Model,
+    free: Mutex<Vec<Histograms>>,
+}
+
+impl<'m> HistogramPool<'m> {
+    pub fn new(model: &'m Model) -> Self {
+        HistogramPool {
+            model,
+            free: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `f` with a set of histograms no other chunk is using.
+    pub fn with<R>(&self, f: impl FnOnce(&mut Histograms) -> R) -> R {
+        // A poisoned lock only means another chunk panicked; its sets are
+        // still whole (nothing is modified under the lock).
+        let take = || self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut histograms = take().unwrap_or_else(|| Histograms::new(self.model));
+        let result = f(&mut histograms);
+        self.free
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(histograms);
+        result
+    }
+
+    /// Every set merged into `total`.
+    pub fn merge_into(self, total: &mut Histograms) {
+        let free = self.free.into_inner().unwrap_or_else(|e| e.into_inner());
+        free.iter().for_each(|h| total.merge(h));
+    }
+}
+
+/// Everything summarised from a set of trials.
+#[derive(Debug, Clone)]
+pub struct Accumulator {
+    pub tally: Tally,
+    pub histograms: Histograms,
+}
+
+impl Accumulator {
+    pub fn new(model: &Model) -> Self {
+        Accumulator {
+            tally: Tally::new(model),
+            histograms: Histograms::new(model),
+        }
     }
 }
 
@@ -252,8 +319,6 @@ struct Trial<'m> {
     pivotal: Vec<bool>,
     /// Overall coverage by month.
     overall: Vec<f64>,
-    /// One value per capability.
-    row: Vec<f64>,
     /// The unit (member replica) of each pledge.
     pledge_unit: Vec<usize>,
     /// Offset of each pledge's capability row in `committed`.
@@ -369,7 +434,6 @@ impl<'m> Trial<'m> {
             bounds: Vec::with_capacity(conditions.len()),
             pivotal: vec![false; model.member_count],
             overall: vec![0.0; model.months()],
-            row: vec![0.0; caps],
             pledge_unit: model.pledges.iter().map(|p| p.unit).collect(),
             pledge_row: model
                 .pledges
@@ -396,23 +460,24 @@ impl<'m> Trial<'m> {
     fn run_block(
         &mut self,
         n: usize,
-        mut acc: Option<&mut Accumulator>,
+        mut acc: Option<(&mut Tally, &mut Histograms)>,
         out: &mut Vec<TrialOutcome>,
         keep: bool,
     ) {
         self.draw_block(n);
-        if let Some(acc) = acc.as_deref_mut() {
+        if let Some((tally, _)) = acc.as_mut() {
             for (u, unit) in self.model.units.iter().enumerate() {
                 let joined = &self.b_joined[u * BLOCK..u * BLOCK + n];
-                acc.member_joined[unit.member] += joined.iter().map(|&j| u64::from(j)).sum::<u64>();
+                tally.member_joined[unit.member] +=
+                    joined.iter().map(|&j| u64::from(j)).sum::<u64>();
             }
         }
         for t in 0..n {
             self.load(t);
             self.schedule_phases(usize::MAX);
             self.fill_month_grid();
-            let o = match acc.as_deref_mut() {
-                Some(acc) => self.record(acc),
+            let o = match acc.as_mut() {
+                Some((tally, histograms)) => self.record(tally, histograms),
                 None => self.outcome(),
             };
             if keep {
@@ -826,7 +891,7 @@ impl<'m> Trial<'m> {
         std::mem::swap(&mut self.gate_time, &mut spare.3);
     }
 
-    fn record(&mut self, acc: &mut Accumulator) -> TrialOutcome {
+    fn record(&mut self, acc: &mut Tally, histograms: &mut Histograms) -> TrialOutcome {
         let model = self.model;
         let months = model.months();
         let h = months - 1;
@@ -849,15 +914,11 @@ impl<'m> Trial<'m> {
                 }
             }
             let at_h = (committed[h] / need).min(1.0);
-            self.row[c] = at_h;
             acc.capability_met[c] += u64::from(at_h >= cap.threshold);
             acc.committed[c].push(committed[h]);
+            histograms.capability_at_horizon[c].push(at_h);
+            histograms.committed[c].push(committed[h]);
         }
-        acc.capability_at_horizon.push_row(&self.row);
-        for (c, r) in self.row.iter_mut().enumerate() {
-            *r = self.committed[c * months + h];
-        }
-        acc.committed_sketch.push_row(&self.row);
         // A division, as MODEL.md 3.4 writes it: full coverage everywhere
         // gives exactly 1, which a multiplication by 1/W need not.
         let weight_sum = model.weight_sum;
@@ -870,14 +931,14 @@ impl<'m> Trial<'m> {
             overall[m] = o;
             overall_sums[m] += o;
             met_counts[m] += u64::from(margin[m] >= 0.0);
-            acc.overall_by_month.push(m, o);
+            histograms.overall_by_month.push(m, o);
         }
         let overall_h = self.overall[h];
-        acc.overall_horizon.push(overall_h);
+        histograms.overall_horizon.push(overall_h);
         acc.overall_at_horizon.push(overall_h);
 
         if let Some(t) = self.first_met() {
-            acc.time_to_met.push(t);
+            histograms.time_to_met.push(t);
             acc.first_met_by_month[(t.ceil() as usize).min(h)] += 1;
         }
         if self.met(h) {
@@ -890,7 +951,7 @@ impl<'m> Trial<'m> {
         for (k, &s) in self.phase_start.iter().enumerate() {
             if s <= horizon {
                 acc.phase_started[k] += 1;
-                acc.phase_start[k].push(s);
+                histograms.phase_start[k].push(s);
             }
         }
         TrialOutcome {
@@ -900,26 +961,27 @@ impl<'m> Trial<'m> {
     }
 }
 
-/// Runs trials `first .. first + count` of `model`; with `outcomes`, also
-/// returns each trial's outcome (for paired comparisons).
+/// Runs trials `first .. first + count` of `model`, adding their
+/// percentiles to `histograms`; returns their tally and, with `outcomes`,
+/// each trial's outcome (for paired comparisons).
 pub fn run_chunk(
     model: &Model,
     seed: u64,
     first: u64,
     count: u64,
     outcomes: bool,
-) -> (Accumulator, Vec<TrialOutcome>) {
-    let mut acc = Accumulator::new(model);
+    histograms: &mut Histograms,
+) -> (Tally, Vec<TrialOutcome>) {
+    let mut tally = Tally::new(model);
     let mut trial = Trial::new(model, seed, first);
     let mut out = Vec::with_capacity(if outcomes { count as usize } else { 0 });
     let mut left = count as usize;
     while left > 0 {
         let n = left.min(BLOCK);
-        trial.run_block(n, Some(&mut acc), &mut out, outcomes);
+        trial.run_block(n, Some((&mut tally, &mut *histograms)), &mut out, outcomes);
         left -= n;
     }
-    acc.flush();
-    (acc, out)
+    (tally, out)
 }
 
 /// Only the outcomes of trials `first .. first + count`: for what-if
@@ -989,13 +1051,15 @@ pub fn simulate(
     progress: &dyn Fn(u64),
 ) -> anyhow::Result<Accumulator> {
     let mut total = Accumulator::new(model);
+    let pool = HistogramPool::new(model);
     for_each_chunk(
         trials,
         threads,
-        |first, count| run_chunk(model, seed, first, count, false).0,
-        |acc| total.merge(&acc),
+        |first, count| pool.with(|h| run_chunk(model, seed, first, count, false, h).0),
+        |tally| total.tally.merge(&tally),
         progress,
     )?;
+    pool.merge_into(&mut total.histograms);
     Ok(total)
 }
 

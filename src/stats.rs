@@ -1,5 +1,6 @@
-//! Mergeable accumulators in bounded memory. Each chunk of trials fills its
-//! own; chunks merge in chunk order, so results do not depend on threads.
+//! Mergeable accumulators in bounded memory. Sums merge in chunk order and
+//! counts and bin extremes merge exactly in any order, so results do not
+//! depend on threads.
 //! Counts, means and variances are exact for the trials run; percentiles come
 //! from histograms that keep each bin's extreme values, so a point mass (a
 //! constant pledge, a capped coverage of exactly 1) is reported exactly.
@@ -103,6 +104,9 @@ impl Default for Bin {
 impl Bin {
     #[inline(always)]
     fn push(&mut self, x: f64) {
+        // -0.0 + 0.0 is +0.0: the extremes then never hold both zeros,
+        // whose min and max are either one, so merges in any order agree.
+        let x = x + 0.0;
         self.count += 1;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
@@ -197,53 +201,6 @@ impl Sketch {
         }
         out[k - 1] += self.bins[inner + 1].count;
         out
-    }
-}
-
-/// Several sketches filled together, one value each per trial (say one per
-/// month). Values are buffered row by row and binned a sketch at a time, so
-/// each sketch's bins stay in cache while it is filled instead of a trial
-/// touching every sketch's bins once.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SketchSet {
-    pub sketches: Vec<Sketch>,
-    pending: Vec<f64>,
-}
-
-impl SketchSet {
-    pub fn new(sketches: Vec<Sketch>) -> Self {
-        SketchSet {
-            sketches,
-            pending: Vec::new(),
-        }
-    }
-
-    /// One value per sketch.
-    #[inline]
-    pub fn push_row(&mut self, row: &[f64]) {
-        debug_assert_eq!(row.len(), self.sketches.len());
-        self.pending.extend_from_slice(row);
-    }
-
-    /// Bins the buffered rows; call before merging or reading.
-    pub fn flush(&mut self) {
-        let width = self.sketches.len();
-        if width > 0 {
-            for (k, sketch) in self.sketches.iter_mut().enumerate() {
-                for row in self.pending.chunks_exact(width) {
-                    sketch.push(row[k]);
-                }
-            }
-        }
-        self.pending.clear();
-    }
-
-    /// Merges `other`; both must be flushed.
-    pub fn merge(&mut self, other: &SketchSet) {
-        debug_assert!(self.pending.is_empty() && other.pending.is_empty());
-        for (a, b) in self.sketches.iter_mut().zip(&other.sketches) {
-            a.merge(b);
-        }
     }
 }
 

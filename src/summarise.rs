@@ -17,21 +17,21 @@ pub fn summarise(
     seed: u64,
     overrides: &[String],
 ) -> Summary {
-    let n = acc.trials.max(1) as f64;
+    let n = acc.tally.trials.max(1) as f64;
     let prob = |k: u64| k as f64 / n;
     let months = model.months();
     let h = months - 1;
-    let met = acc.met_by_month[h];
+    let met = acc.tally.met_by_month[h];
     let p_met = prob(met);
     let quantile = |s: &Sketch, q: f64| s.quantile(q).unwrap_or(0.0);
 
     let mut cdf = Vec::with_capacity(months);
     let mut ever = 0;
-    for &k in &acc.first_met_by_month {
+    for &k in &acc.tally.first_met_by_month {
         ever += k;
         cdf.push(prob(ever));
     }
-    let overall_h = &acc.overall_horizon;
+    let overall_h = &acc.histograms.overall_horizon;
     // Months before the horizon from counts-only histograms (1/1000 bins,
     // exact 0 and 1); the horizon from the exact-extremes sketch, so that the
     // last entry equals the headline percentile.
@@ -39,7 +39,11 @@ pub fn summarise(
         (0..months)
             .map(|k| match k {
                 _ if k == h => quantile(overall_h, q),
-                _ => acc.overall_by_month.quantile(k, q).unwrap_or(0.0),
+                _ => acc
+                    .histograms
+                    .overall_by_month
+                    .quantile(k, q)
+                    .unwrap_or(0.0),
             })
             .collect()
     };
@@ -49,26 +53,26 @@ pub fn summarise(
             name: scenario.name.clone(),
             horizon_months: scenario.horizon_months,
         },
-        trials: acc.trials,
+        trials: acc.tally.trials,
         seed,
         overrides: overrides.to_vec(),
         guarantee: Guarantee {
             p_met,
             p_met_se: (p_met * (1.0 - p_met) / n).sqrt(),
-            p_met_ci95: wilson95(met, acc.trials),
-            p_met_by_month: acc.met_by_month.iter().map(|&k| prob(k)).collect(),
+            p_met_ci95: wilson95(met, acc.tally.trials),
+            p_met_by_month: acc.tally.met_by_month.iter().map(|&k| prob(k)).collect(),
             time_to_met: TimeToMet {
-                p50: acc.time_to_met.quantile(0.5),
-                p90: acc.time_to_met.quantile(0.9),
-                p_never: prob(acc.trials - ever),
+                p50: acc.histograms.time_to_met.quantile(0.5),
+                p90: acc.histograms.time_to_met.quantile(0.9),
+                p_never: prob(acc.tally.trials - ever),
                 cdf_by_month: cdf,
             },
         },
         coverage: Coverage {
             overall: Distribution {
-                mean: acc.overall_at_horizon.mean,
-                sd: acc.overall_at_horizon.sd(),
-                se: acc.overall_at_horizon.se(),
+                mean: acc.tally.overall_at_horizon.mean,
+                sd: acc.tally.overall_at_horizon.sd(),
+                se: acc.tally.overall_at_horizon.se(),
                 p05: quantile(overall_h, 0.05),
                 p25: quantile(overall_h, 0.25),
                 p50: quantile(overall_h, 0.5),
@@ -76,7 +80,12 @@ pub fn summarise(
                 p95: quantile(overall_h, 0.95),
             },
             overall_by_month: ByMonth {
-                mean: acc.overall_sum_by_month.iter().map(|s| s / n).collect(),
+                mean: acc
+                    .tally
+                    .overall_sum_by_month
+                    .iter()
+                    .map(|s| s / n)
+                    .collect(),
                 p05: by_month(0.05),
                 p25: by_month(0.25),
                 p50: by_month(0.5),
@@ -93,13 +102,13 @@ pub fn summarise(
                     .iter()
                     .enumerate()
                     .map(|(c, cap)| {
-                        let sums = &acc.capability_sum_by_month[c * months..(c + 1) * months];
-                        let s = &acc.capability_at_horizon.sketches[c];
+                        let sums = &acc.tally.capability_sum_by_month[c * months..(c + 1) * months];
+                        let s = &acc.histograms.capability_at_horizon[c];
                         (
                             cap.id.clone(),
                             CapabilityCoverage {
                                 mean: sums[h] / n,
-                                p_met: prob(acc.capability_met[c]),
+                                p_met: prob(acc.tally.capability_met[c]),
                                 p05: quantile(s, 0.05),
                                 p50: quantile(s, 0.5),
                                 p95: quantile(s, 0.95),
@@ -116,8 +125,8 @@ pub fn summarise(
                 .iter()
                 .enumerate()
                 .map(|(c, cap)| {
-                    let s = &acc.committed_sketch.sketches[c];
-                    let m = &acc.committed[c];
+                    let s = &acc.histograms.committed[c];
+                    let m = &acc.tally.committed[c];
                     (
                         cap.id.clone(),
                         Committed {
@@ -140,8 +149,9 @@ pub fn summarise(
                     (
                         member.id.clone(),
                         MemberStats {
-                            p_joined: acc.member_joined[m] as f64 / (n * f64::from(member.count)),
-                            p_pivotal: prob(acc.member_pivotal[m]),
+                            p_joined: acc.tally.member_joined[m] as f64
+                                / (n * f64::from(member.count)),
+                            p_pivotal: prob(acc.tally.member_pivotal[m]),
                         },
                     )
                 })
@@ -157,8 +167,8 @@ pub fn summarise(
                     (
                         phase.id.clone(),
                         PhaseStats {
-                            p_started: prob(acc.phase_started[k]),
-                            start_p50: acc.phase_start[k].quantile(0.5),
+                            p_started: prob(acc.tally.phase_started[k]),
+                            start_p50: acc.histograms.phase_start[k].quantile(0.5),
                         },
                     )
                 })

@@ -513,7 +513,9 @@ fn outcome_only_path_matches_the_full_path() {
     )
     .expect("default scenario");
     let model = Model::compile(&loaded.scenario);
-    let (_, full) = guarantee_sim::simulate::run_chunk(&model, 3, 1000, 3000, true);
+    let mut histograms = guarantee_sim::simulate::Histograms::new(&model);
+    let (_, full) =
+        guarantee_sim::simulate::run_chunk(&model, 3, 1000, 3000, true, &mut histograms);
     let lean = guarantee_sim::simulate::run_outcomes(&model, 3, 1000, 3000);
     assert_eq!(full, lean);
     assert!(full.iter().any(|o| o.met_at_horizon) && full.iter().any(|o| !o.met_at_horizon));
