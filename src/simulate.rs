@@ -8,9 +8,9 @@ use crate::compile::{GateModel, Model, PhaseStartModel};
 use crate::dist::inverse_normal_cdf;
 use crate::rng::{EntityStream, key_for_seed, open_unit};
 use crate::stats::{Moments, Sketch, UnitHistograms};
-use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 /// Trials per chunk. Part of the reproducibility contract: it fixes the order
 /// in which floating-point sums are merged.
@@ -999,47 +999,129 @@ pub fn run_outcomes(model: &Model, seed: u64, first: u64, count: u64) -> Vec<Tri
     out
 }
 
-/// Calls `work` on every chunk of `trials` (in parallel on `threads`
-/// threads) and hands the results to `merge` strictly in chunk order.
-/// Chunks run in batches of a few per thread; a batch's results are merged
-/// while the next batch runs, so merging costs no wall time on more than one
-/// thread, and at most two batches of results are alive at once: memory does
-/// not grow with the number of trials. `progress` gets the trials merged.
+/// Calls `work` on every chunk of `trials` on `threads` worker threads and
+/// hands the results to `merge` strictly in chunk order, on the calling
+/// thread, as soon as each is next in line. Workers take chunks in order
+/// and never wait for each other (no batches, no barriers); a worker only
+/// waits when it is `4 * threads` chunks ahead of the merge, so at most that
+/// many results are alive at once and memory does not grow with the number
+/// of trials. `progress` gets the trials merged.
 pub fn for_each_chunk<T: Send>(
     trials: u64,
     threads: usize,
     work: impl Fn(u64, u64) -> T + Sync,
-    mut merge: impl FnMut(T) + Send,
+    mut merge: impl FnMut(T),
     progress: &dyn Fn(u64),
 ) -> anyhow::Result<()> {
+    let threads = threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
+        .num_threads(threads)
         .build()?;
     let chunks = trials.div_ceil(CHUNK_TRIALS);
-    let batch = (threads.max(1) * 4) as u64;
-    let run = |range: Range<u64>| -> Vec<T> {
-        range
-            .into_par_iter()
-            .map(|c| {
-                let first = c * CHUNK_TRIALS;
-                work(first, CHUNK_TRIALS.min(trials - first))
-            })
-            .collect()
+    let ahead = 4 * threads as u64;
+    let queue = ChunkQueue {
+        state: Mutex::new(QueueState {
+            next: 0,
+            merged: 0,
+            ready: BTreeMap::new(),
+            failed: false,
+        }),
+        changed: Condvar::new(),
     };
-    let mut ready: Vec<T> = Vec::new();
-    let mut next = 0;
-    while next < chunks {
-        let end = (next + batch).min(chunks);
-        let merged = (next * CHUNK_TRIALS).min(trials);
-        let (results, ()) = pool
-            .install(|| rayon::join(|| run(next..end), || ready.drain(..).for_each(&mut merge)));
-        progress(merged);
-        ready = results;
-        next = end;
-    }
-    ready.into_iter().for_each(&mut merge);
+    pool.in_place_scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|_| {
+                let _stop = StopOnPanic(&queue);
+                while let Some(c) = queue.claim(chunks, ahead) {
+                    let first = c * CHUNK_TRIALS;
+                    let result = work(first, CHUNK_TRIALS.min(trials - first));
+                    queue.deliver(c, result);
+                }
+            });
+        }
+        // A worker that panicked leaves its chunk missing: stop merging,
+        // and the scope passes the panic on.
+        for c in 0..chunks {
+            let Some(result) = queue.take(c) else { break };
+            merge(result);
+            progress(((c + 1) * CHUNK_TRIALS).min(trials));
+        }
+    });
     progress(trials);
     Ok(())
+}
+
+/// Marks the queue failed if a worker unwinds, so nobody waits for it.
+struct StopOnPanic<'q, T>(&'q ChunkQueue<T>);
+
+impl<T> Drop for StopOnPanic<'_, T> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().failed = true;
+            self.0.changed.notify_all();
+        }
+    }
+}
+
+/// The chunks handed out and the results waiting to be merged.
+struct QueueState<T> {
+    next: u64,
+    merged: u64,
+    ready: BTreeMap<u64, T>,
+    /// A worker panicked.
+    failed: bool,
+}
+
+struct ChunkQueue<T> {
+    state: Mutex<QueueState<T>>,
+    changed: Condvar,
+}
+
+impl<T> ChunkQueue<T> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState<T>> {
+        // Poisoned only if a thread panicked while holding it; the state
+        // is then still consistent (every update is a single step).
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next chunk to run, once it is fewer than `ahead` chunks past the
+    /// merge; `None` when every chunk is handed out.
+    fn claim(&self, chunks: u64, ahead: u64) -> Option<u64> {
+        let mut state = self.lock();
+        loop {
+            if state.next >= chunks || state.failed {
+                return None;
+            }
+            if state.next < state.merged + ahead {
+                state.next += 1;
+                return Some(state.next - 1);
+            }
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn deliver(&self, chunk: u64, result: T) {
+        self.lock().ready.insert(chunk, result);
+        self.changed.notify_all();
+    }
+
+    /// Waits for chunk `c`'s result (all before it are taken); `None` once
+    /// a worker has panicked.
+    fn take(&self, c: u64) -> Option<T> {
+        let mut state = self.lock();
+        loop {
+            if let Some(result) = state.ready.remove(&c) {
+                state.merged = c + 1;
+                drop(state);
+                self.changed.notify_all();
+                return Some(result);
+            }
+            if state.failed {
+                return None;
+            }
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
 }
 
 /// Runs `trials` trials of `model` and merges them.
