@@ -7,6 +7,7 @@
 //! draw monotonically instead of reshuffling it.
 
 use crate::scenario::Dist;
+use rayon::prelude::*;
 use statrs::distribution::{Beta, ContinuousCDF};
 use std::sync::Arc;
 
@@ -251,7 +252,10 @@ fn pert_table(alpha: f64, beta: f64) -> Arc<PertTable> {
         Ok(dist) => (
             alpha,
             beta,
+            // The costly part of compiling a model: spread over all cores
+            // (the values do not depend on how).
             (0..=N)
+                .into_par_iter()
                 .map(|i| match i {
                     0 => 0.0,
                     _ if i == N => 1.0,
