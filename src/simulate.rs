@@ -1160,7 +1160,50 @@ pub fn simulate(
 
 #[cfg(test)]
 mod tests {
-    use super::least_meeting;
+    use super::{CHUNK_TRIALS, for_each_chunk, least_meeting};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    #[test]
+    fn chunks_merge_in_order_with_bounded_results_alive() {
+        for threads in 1..=4 {
+            let trials = 37 * CHUNK_TRIALS + 5;
+            let alive = AtomicU64::new(0);
+            let most_alive = AtomicU64::new(0);
+            let mut merged = Vec::new();
+            let reported = std::cell::RefCell::new(Vec::new());
+            for_each_chunk(
+                trials,
+                threads,
+                |first, count| {
+                    let now = alive.fetch_add(1, Ordering::SeqCst) + 1;
+                    most_alive.fetch_max(now, Ordering::SeqCst);
+                    (first, count)
+                },
+                |chunk| {
+                    alive.fetch_sub(1, Ordering::SeqCst);
+                    merged.push(chunk);
+                },
+                &|n| reported.borrow_mut().push(n),
+            )
+            .expect("pool");
+            let expected: Vec<(u64, u64)> = (0..38)
+                .map(|c| {
+                    (
+                        c * CHUNK_TRIALS,
+                        CHUNK_TRIALS.min(trials - c * CHUNK_TRIALS),
+                    )
+                })
+                .collect();
+            assert_eq!(merged, expected, "threads {threads}");
+            // Waiting or being made, plus the one being merged.
+            let limit = 4 * threads as u64 + 1;
+            let most = most_alive.into_inner();
+            assert!(most <= limit, "threads {threads}: {most} results alive");
+            let reported = reported.into_inner();
+            assert!(reported.windows(2).all(|w| w[0] <= w[1]));
+            assert_eq!(reported.last(), Some(&trials));
+        }
+    }
 
     #[test]
     fn least_meeting_agrees_with_the_division_form() {
