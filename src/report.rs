@@ -11,6 +11,7 @@ use crate::provenance::Provenance;
 use crate::scenario::{Dist, PhaseStart, Scenario};
 use crate::summary::Summary;
 use anyhow::Result;
+use rayon::prelude::*;
 
 /// `report.md` and `report.html`. The HTML inlines every chart as SVG
 /// (rendered here, whatever chart formats the run writes to disk); the
@@ -35,7 +36,7 @@ pub fn document_files(
     figures: &[Figure],
 ) -> Result<Vec<OutputFile>> {
     let svgs = figures
-        .iter()
+        .par_iter()
         .map(|f| Ok(String::from_utf8(f.render(ChartFormat::Svg)?)?))
         .collect::<Result<Vec<_>>>()?;
     Ok(vec![

@@ -21,6 +21,7 @@ use crate::provenance::Provenance;
 use crate::scenario::Scenario;
 use crate::summary::{Histogram, Summary};
 use anyhow::Result;
+use rayon::prelude::*;
 use style::{palette, pct, pct0, trim};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,11 +47,17 @@ pub fn run_charts(
     prov: &Provenance,
     formats: &[ChartFormat],
 ) -> Result<Vec<OutputFile>> {
-    let mut out = Vec::new();
-    for fig in run_figures(scenario, summary, prov) {
-        out.extend(fig.files(formats)?);
-    }
-    Ok(out)
+    figure_files(&run_figures(scenario, summary, prov), formats)
+}
+
+/// Every figure in every format, rendered on all cores (charts are
+/// independent; the files come back in figure order).
+pub fn figure_files(figures: &[Figure], formats: &[ChartFormat]) -> Result<Vec<OutputFile>> {
+    let files = figures
+        .par_iter()
+        .map(|fig| fig.files(formats))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(files.into_iter().flatten().collect())
 }
 
 /// The run's charts as figures, in report order.
@@ -675,11 +682,7 @@ pub fn compare_charts(
     prov_line: &str,
     formats: &[ChartFormat],
 ) -> Result<Vec<OutputFile>> {
-    let mut out = Vec::new();
-    for fig in compare_figures(names, summaries, prov_line) {
-        out.extend(fig.files(formats)?);
-    }
-    Ok(out)
+    figure_files(&compare_figures(names, summaries, prov_line), formats)
 }
 
 pub fn compare_figures(names: &[String], summaries: &[Summary], prov_line: &str) -> Vec<Figure> {
