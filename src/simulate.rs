@@ -1053,7 +1053,9 @@ pub fn for_each_chunk<T: Send>(
             });
         }
         // A worker that panicked leaves its chunk missing: stop merging,
-        // and the scope passes the panic on.
+        // and the scope passes the panic on. A panic in `merge` likewise
+        // releases workers waiting to run ahead.
+        let _stop = StopOnPanic(&queue);
         for c in 0..chunks {
             let Some(result) = queue.take(c) else { break };
             merge(result);
@@ -1064,7 +1066,7 @@ pub fn for_each_chunk<T: Send>(
     Ok(())
 }
 
-/// Marks the queue failed if a worker unwinds, so nobody waits for it.
+/// Marks the queue failed if its thread unwinds, so nobody waits for it.
 struct StopOnPanic<'q, T>(&'q ChunkQueue<T>);
 
 impl<T> Drop for StopOnPanic<'_, T> {
@@ -1202,6 +1204,32 @@ mod tests {
             let reported = reported.into_inner();
             assert!(reported.windows(2).all(|w| w[0] <= w[1]));
             assert_eq!(reported.last(), Some(&trials));
+        }
+    }
+
+    /// A panic in a chunk or in the merge reaches the caller instead of
+    /// leaving the other threads waiting for each other.
+    #[test]
+    fn a_panic_in_work_or_merge_is_passed_on_not_a_hang() {
+        for panic_in_work in [true, false] {
+            let (done, finished) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let result = std::panic::catch_unwind(|| {
+                    for_each_chunk(
+                        100 * CHUNK_TRIALS,
+                        2,
+                        |first, _| {
+                            assert!(!(panic_in_work && first == 3 * CHUNK_TRIALS), "work");
+                            first
+                        },
+                        |first| assert!(panic_in_work || first != 3 * CHUNK_TRIALS, "merge"),
+                        &|_| {},
+                    )
+                });
+                let _ = done.send(result.is_err());
+            });
+            let panicked = finished.recv_timeout(std::time::Duration::from_secs(60));
+            assert_eq!(panicked, Ok(true), "panic in work: {panic_in_work}");
         }
     }
 
