@@ -904,11 +904,11 @@ impl<'m> Trial<'m> {
         std::mem::swap(&mut self.gate_time, &mut spare.3);
     }
 
-    fn record(&mut self, acc: &mut Tally, histograms: &mut Histograms) -> TrialOutcome {
+    fn record(&mut self, tally: &mut Tally, histograms: &mut Histograms) -> TrialOutcome {
         let model = self.model;
         let months = model.months();
         let h = months - 1;
-        acc.trials += 1;
+        tally.trials += 1;
         // One pass per capability over its months: coverage, its running
         // weighted sum, and the per-month coverage sums.
         self.overall.fill(0.0);
@@ -918,7 +918,7 @@ impl<'m> Trial<'m> {
             // A row nothing was added to is all +0.0, and adding +0.0 to
             // these sums leaves them as they are: skip it.
             if self.row_used[c] {
-                let sums = &mut acc.capability_sum_by_month[c * months..(c + 1) * months];
+                let sums = &mut tally.capability_sum_by_month[c * months..(c + 1) * months];
                 let overall = &mut self.overall[..months];
                 for m in 0..months {
                     let cov = (committed[m] / need).min(1.0);
@@ -927,8 +927,8 @@ impl<'m> Trial<'m> {
                 }
             }
             let at_h = (committed[h] / need).min(1.0);
-            acc.capability_met[c] += u64::from(at_h >= cap.threshold);
-            acc.committed[c].push(committed[h]);
+            tally.capability_met[c] += u64::from(at_h >= cap.threshold);
+            tally.committed[c].push(committed[h]);
             histograms.capability_at_horizon[c].push(at_h);
             histograms.committed[c].push(committed[h]);
         }
@@ -936,8 +936,8 @@ impl<'m> Trial<'m> {
         // gives exactly 1, which a multiplication by 1/W need not.
         let weight_sum = model.weight_sum;
         let overall = &mut self.overall[..months];
-        let overall_sums = &mut acc.overall_sum_by_month[..months];
-        let met_counts = &mut acc.met_by_month[..months];
+        let overall_sums = &mut tally.overall_sum_by_month[..months];
+        let met_counts = &mut tally.met_by_month[..months];
         let margin = &self.margin[..months];
         for m in 0..months {
             let o = overall[m] / weight_sum;
@@ -948,22 +948,22 @@ impl<'m> Trial<'m> {
         }
         let overall_h = self.overall[h];
         histograms.overall_horizon.push(overall_h);
-        acc.overall_at_horizon.push(overall_h);
+        tally.overall_at_horizon.push(overall_h);
 
         if let Some(t) = self.first_met() {
             histograms.time_to_met.push(t);
-            acc.first_met_by_month[(t.ceil() as usize).min(h)] += 1;
+            tally.first_met_by_month[(t.ceil() as usize).min(h)] += 1;
         }
         if self.met(h) {
             self.mark_pivotal();
             for (m, &p) in self.pivotal.iter().enumerate() {
-                acc.member_pivotal[m] += u64::from(p);
+                tally.member_pivotal[m] += u64::from(p);
             }
         }
         let horizon = f64::from(model.horizon);
         for (k, &s) in self.phase_start.iter().enumerate() {
             if s <= horizon {
-                acc.phase_started[k] += 1;
+                tally.phase_started[k] += 1;
                 histograms.phase_start[k].push(s);
             }
         }
