@@ -108,8 +108,14 @@ impl Bin {
         // whose min and max are either one, so merges in any order agree.
         let x = x + 0.0;
         self.count += 1;
-        self.min = self.min.min(x);
-        self.max = self.max.max(x);
+        // Branches, not min/max: sketches live for a whole run on a worker,
+        // so a bin's extremes soon stop moving and the branches predict.
+        if x < self.min {
+            self.min = x;
+        }
+        if x > self.max {
+            self.max = x;
+        }
     }
     fn merge(&mut self, o: &Bin) {
         self.count += o.count;
