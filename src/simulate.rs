@@ -166,8 +166,8 @@ impl<'m> HistogramPool<'m> {
     pub fn with<R>(&self, f: impl FnOnce(&mut Histograms) -> R) -> R {
         // A poisoned lock only means another chunk panicked; its sets are
         // still whole (nothing is modified under the lock).
-        let take = || self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut histograms = take().unwrap_or_else(|| Histograms::new(self.model));
+        let free = self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut histograms = free.unwrap_or_else(|| Histograms::new(self.model));
         let result = f(&mut histograms);
         self.free
             .lock()
@@ -1062,7 +1062,6 @@ pub fn for_each_chunk<T: Send>(
             progress(((c + 1) * CHUNK_TRIALS).min(trials));
         }
     });
-    progress(trials);
     Ok(())
 }
 
