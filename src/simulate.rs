@@ -280,7 +280,7 @@ struct Trial<'m> {
     pledge_streams: Vec<EntityStream<4>>,
     phase_streams: Vec<EntityStream<1>>,
     /// Raw random words of one entity for a block of trials.
-    words: Vec<u64>,
+    words: Vec<u32>,
     /// Trials of the block where a pledge is delivered.
     idx: Vec<u32>,
     /// Block arrays: `[group * BLOCK + t]`, `[unit * BLOCK + t]`.
