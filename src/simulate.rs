@@ -9,6 +9,7 @@ use crate::dist::inverse_normal_cdf;
 use crate::rng::{EntityStream, key_for_seed, open_unit};
 use crate::stats::{Moments, Sketch, UnitHistograms};
 use std::collections::BTreeMap;
+use std::hint::select_unpredictable;
 use std::ops::Range;
 use std::sync::{Condvar, Mutex};
 
@@ -305,24 +306,38 @@ struct Trial<'m> {
     /// Spare `start`, `end`, `phase_start`, `gate_time` for a counterfactual
     /// schedule (see `met_at_horizon_without`).
     spare: (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>),
-    /// `[capability * months + month]`
+    /// Months each pledge is deployed at, `first <= m < last` (as f64, to
+    /// compare with a month without conversions); `first = last = months`
+    /// when none.
+    first_month: Vec<f64>,
+    last_month: Vec<f64>,
+    /// Bit set of the months where some pledge starts or stops counting
+    /// (bit `months` is a sentinel, never visited).
+    changes: Vec<u64>,
+    /// Per month (and the sentinel), bit `c % 64` set when a pledge to
+    /// capability `c` starts or stops counting there; cleared as visited.
+    changed_capabilities: Vec<u64>,
+    /// Bit `capability % 64` of each pledge.
+    capability_flag: Vec<u64>,
+    /// Capability weights.
+    weights: Vec<f64>,
+    /// Committed amount and coverage of each capability, at the last month
+    /// swept: after `sweep_months`, at the horizon.
     committed: Vec<f64>,
-    /// Whether any amount was added to each capability's row this trial.
-    row_used: Vec<bool>,
-    /// Least margin `committed - least meeting amount` over the critical
-    /// capabilities at each month: met there iff >= 0 (see `met`).
-    margin: Vec<f64>,
+    coverage: Vec<f64>,
+    /// Overall coverage and met at the horizon; the first integer month met.
+    overall_at_horizon: f64,
+    met_at_horizon: bool,
+    first_met_month: Option<usize>,
+    /// The per-month statistics of the chunk, as steps (see `MonthSteps`).
+    steps: MonthSteps,
     /// (deployment time, condition, amount) and per-condition upper bounds,
     /// scratch of `first_reached`.
     candidates: Vec<(f64, usize, f64)>,
     bounds: Vec<f64>,
     pivotal: Vec<bool>,
-    /// Overall coverage by month.
-    overall: Vec<f64>,
     /// The unit (member replica) of each pledge.
     pledge_unit: Vec<usize>,
-    /// Offset of each pledge's capability row in `committed`.
-    pledge_row: Vec<usize>,
     /// Pledges of each phase slot.
     pledges_by_phase: Vec<Vec<usize>>,
     /// Meeting each critical capability's threshold (in `model.critical`
@@ -427,19 +442,26 @@ impl<'m> Trial<'m> {
                 vec![0.0; n_phases],
                 vec![0.0; n_phases],
             ),
-            committed: vec![0.0; caps * model.months()],
-            row_used: vec![false; caps],
-            margin: vec![0.0; model.months()],
+            first_month: vec![0.0; n_pledges],
+            last_month: vec![0.0; n_pledges],
+            changes: vec![0; model.months() / 64 + 1],
+            changed_capabilities: vec![0; model.months() + 1],
+            capability_flag: model
+                .pledges
+                .iter()
+                .map(|p| 1 << (p.capability % 64))
+                .collect(),
+            weights: model.capabilities.iter().map(|c| c.weight).collect(),
+            committed: vec![0.0; caps],
+            coverage: vec![0.0; caps],
+            overall_at_horizon: 0.0,
+            met_at_horizon: false,
+            first_met_month: None,
+            steps: MonthSteps::new(model),
             candidates: Vec::with_capacity(n_pledges),
             bounds: Vec::with_capacity(conditions.len()),
             pivotal: vec![false; model.member_count],
-            overall: vec![0.0; model.months()],
             pledge_unit: model.pledges.iter().map(|p| p.unit).collect(),
-            pledge_row: model
-                .pledges
-                .iter()
-                .map(|p| p.capability * model.months())
-                .collect(),
             pledges_by_phase,
             conditions,
             factors,
@@ -475,7 +497,7 @@ impl<'m> Trial<'m> {
         for t in 0..n {
             self.load(t);
             self.schedule_phases(usize::MAX);
-            self.fill_month_grid();
+            self.sweep_months(acc.is_some());
             let o = match acc.as_mut() {
                 Some((tally, histograms)) => self.record(tally, histograms),
                 None => self.outcome(),
@@ -487,18 +509,11 @@ impl<'m> Trial<'m> {
     }
 
     /// The trial's outcome alone, without recording any statistics; the
-    /// same values `record` returns (same operations, same order).
+    /// same values `record` returns.
     fn outcome(&self) -> TrialOutcome {
-        let model = self.model;
-        let months = model.months();
-        let h = months - 1;
-        let mut overall = 0.0;
-        for (c, cap) in model.capabilities.iter().enumerate() {
-            overall += cap.weight * (self.committed[c * months + h] / cap.need).min(1.0);
-        }
         TrialOutcome {
-            met_at_horizon: self.met(h),
-            overall_at_horizon: overall / model.weight_sum,
+            met_at_horizon: self.met_at_horizon,
+            overall_at_horizon: self.overall_at_horizon,
         }
     }
 
@@ -737,52 +752,125 @@ impl<'m> Trial<'m> {
             .all(|c| self.committed_at(c, t, skip_unit) >= c.amount)
     }
 
-    /// MODEL.md 3.4 at integer months: committed per capability, then met.
-    fn fill_month_grid(&mut self) {
+    /// MODEL.md 3.4 at integer months. Committed amounts only change at the
+    /// months where a pledge starts or stops counting (a dozen on the
+    /// default scenario, of 25), so only those are visited: each gets the
+    /// exact committed amount per capability (summed in pledge order, the
+    /// same bits as `committed_at`), coverage, overall and met, and, with
+    /// `record`, adds the change since the month before to `steps`.
+    fn sweep_months(&mut self, record: bool) {
         let model = self.model;
         let months = model.months();
         let horizon = f64::from(model.horizon);
+        let none = months as i64 as f64;
+        // Month 0 is always visited; capabilities not flagged there are at 0.
+        self.changes.fill(0);
+        self.changes[0] = 1;
         self.committed.fill(0.0);
-        self.row_used.fill(false);
-        for (i, &row) in self.pledge_row.iter().enumerate() {
-            let (s, e) = (self.start[i], self.end[i]);
-            // `s` is +inf for a pledge that never deploys.
-            if !(s <= horizon && s < e) {
-                continue;
-            }
-            // Deployed at integer month m iff s <= m < e.
-            let first = month_ceil(s);
-            let last = if e > horizon { months } else { month_ceil(e) };
-            let a = self.b_amount[self.base + i];
-            if let Some(cells) = self.committed[row..row + months].get_mut(first..last) {
-                cells.iter_mut().for_each(|x| *x += a);
-                self.row_used[row / months] = true;
+        self.coverage.fill(0.0);
+        let n = model.pledges.len();
+        let pledges = self.start[..n]
+            .iter()
+            .zip(&self.end[..n])
+            .zip(&self.capability_flag[..n])
+            .zip(
+                self.first_month[..n]
+                    .iter_mut()
+                    .zip(&mut self.last_month[..n]),
+            );
+        for (((&s, &e), &flag), (first_month, last_month)) in pledges {
+            // Deployed at integer month m iff s <= m < e; `s` is +inf for a
+            // pledge that never deploys. Unpredictable selects, not
+            // branches: whether a pledge deploys is a coin flip.
+            let first = month_ceil(s.min(none));
+            let last = select_unpredictable(e > horizon, months, month_ceil(e.min(none)));
+            let (first, last) = select_unpredictable(first < last, (first, last), (months, months));
+            self.changes[first / 64] |= 1 << (first % 64);
+            self.changes[last / 64] |= 1 << (last % 64);
+            self.changed_capabilities[first] |= flag;
+            self.changed_capabilities[last] |= flag;
+            // Through i64: a cheaper conversion than from usize.
+            *first_month = first as i64 as f64;
+            *last_month = last as i64 as f64;
+        }
+        let amounts = &self.b_amount[self.base..self.base + n];
+        let steps = &mut self.steps;
+        // The state before month 0 is all zeros: the first steps are the
+        // values at month 0. `UnitHistograms::BINS` is a spare row of
+        // steps, never read.
+        let mut last = MonthState {
+            overall: 0,
+            met: false,
+            bin: UnitHistograms::BINS,
+        };
+        steps.last_coverage.fill(0);
+        self.first_met_month = None;
+        for (w, &word) in self.changes.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let m = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if m >= months {
+                    break;
+                }
+                let month = m as i64 as f64;
+                // Capabilities flagged at m (a flag stands for every
+                // capability with that index mod 64).
+                let mut flags = std::mem::take(&mut self.changed_capabilities[m]);
+                while flags != 0 {
+                    let first_c = flags.trailing_zeros() as usize;
+                    flags &= flags - 1;
+                    for c in (first_c..model.capabilities.len()).step_by(64) {
+                        let range = model.capability_pledges[c].clone();
+                        let on = self.first_month[range.clone()]
+                            .iter()
+                            .zip(&self.last_month[range.clone()]);
+                        let mut sum = 0.0;
+                        for ((&first, &last), &a) in on.zip(&amounts[range]) {
+                            // Adding +0.0 leaves the sum as it is (see
+                            // `committed_at`).
+                            sum += select((first <= month) & (month < last), a, 0.0);
+                        }
+                        let coverage = (sum / model.capabilities[c].need).min(1.0);
+                        self.committed[c] = sum;
+                        self.coverage[c] = coverage;
+                        if record {
+                            steps.add_coverage(c, m, coverage);
+                        }
+                    }
+                }
+                let mut overall = 0.0;
+                for (&weight, &coverage) in self.weights.iter().zip(&self.coverage) {
+                    overall += weight * coverage;
+                }
+                // A division, as MODEL.md 3.4 writes it: full coverage
+                // everywhere gives exactly 1, which a multiplication by 1/W
+                // need not.
+                let overall = overall / model.weight_sum;
+                let met = model
+                    .critical
+                    .iter()
+                    .zip(&self.conditions)
+                    .fold(true, |met, (&c, cond)| {
+                        met & (self.committed[c] >= cond.amount)
+                    });
+                if met && self.first_met_month.is_none() {
+                    self.first_met_month = Some(m);
+                }
+                if record {
+                    last = steps.add(m, overall, met, last);
+                }
+                self.overall_at_horizon = overall;
+                self.met_at_horizon = met;
             }
         }
-        // For finite x and m, x >= m exactly when x - m >= 0 (a difference
-        // of distinct doubles is never 0), so the least margin over the
-        // critical capabilities decides met; min vectorises, bools do not.
-        self.margin.fill(f64::INFINITY);
-        for (&c, cond) in model.critical.iter().zip(&self.conditions) {
-            let m = cond.amount;
-            let row = &self.committed[c * months..(c + 1) * months];
-            for (margin, &x) in self.margin.iter_mut().zip(row) {
-                *margin = margin.min(x - m);
-            }
-        }
-    }
-
-    /// Whether the guarantee is met at integer month `m` (after `fill_month_grid`).
-    #[inline]
-    fn met(&self, m: usize) -> bool {
-        self.margin[m] >= 0.0
+        self.changed_capabilities[months] = 0;
     }
 
     /// First time in [0, horizon] the guarantee is met, exactly (continuous).
     fn first_met(&mut self) -> Option<f64> {
         let model = self.model;
-        let months = model.months();
-        if self.met(0) {
+        if self.first_met_month == Some(0) {
             return Some(0.0);
         }
         // Without a withdrawal inside the horizon, met can only switch on:
@@ -794,17 +882,16 @@ impl<'m> Trial<'m> {
             .iter()
             .flat_map(|c| c.pledges.clone())
             .any(|i| self.end[i] <= horizon && self.start[i] < self.end[i]);
-        // Met at integer month t (exactly: the grid sums are the exact sums)
-        // bounds the first time met from above in either case.
-        let first_month = self.margin.iter().position(|&m| m >= 0.0);
-        let (lo, hi) = match (withdrawals, first_month) {
+        // Met at integer month t (exactly: the swept sums are the exact
+        // sums) bounds the first time met from above in either case.
+        let (lo, hi) = match (withdrawals, self.first_met_month) {
             (true, None) => (0.0, horizon),
             (true, Some(t)) => (0.0, t as f64),
             (false, None) => return None,
             (false, Some(t)) => ((t - 1) as f64, t as f64),
         };
         let found = self.first_reached(0..model.critical.len(), lo, hi);
-        debug_assert!(withdrawals || found.is_some() || months == 0);
+        debug_assert!(withdrawals || found.is_some());
         found
     }
 
@@ -904,49 +991,20 @@ impl<'m> Trial<'m> {
         std::mem::swap(&mut self.gate_time, &mut spare.3);
     }
 
+    /// Records the trial's statistics at the horizon (those by month are in
+    /// `steps`, added by `sweep_months`).
     fn record(&mut self, tally: &mut Tally, histograms: &mut Histograms) -> TrialOutcome {
         let model = self.model;
-        let months = model.months();
-        let h = months - 1;
+        let h = model.months() - 1;
         tally.trials += 1;
-        // One pass per capability over its months: coverage, its running
-        // weighted sum, and the per-month coverage sums.
-        self.overall.fill(0.0);
         for (c, cap) in model.capabilities.iter().enumerate() {
-            let (need, weight) = (cap.need, cap.weight);
-            let committed = &self.committed[c * months..(c + 1) * months];
-            // A row nothing was added to is all +0.0, and adding +0.0 to
-            // these sums leaves them as they are: skip it.
-            if self.row_used[c] {
-                let sums = &mut tally.capability_sum_by_month[c * months..(c + 1) * months];
-                let overall = &mut self.overall[..months];
-                for m in 0..months {
-                    let cov = (committed[m] / need).min(1.0);
-                    overall[m] += weight * cov;
-                    sums[m] += cov;
-                }
-            }
-            let at_h = (committed[h] / need).min(1.0);
-            tally.capability_met[c] += u64::from(at_h >= cap.threshold);
-            tally.committed[c].push(committed[h]);
-            histograms.capability_at_horizon[c].push(at_h);
-            histograms.committed[c].push(committed[h]);
+            let (committed, coverage) = (self.committed[c], self.coverage[c]);
+            tally.capability_met[c] += u64::from(coverage >= cap.threshold);
+            tally.committed[c].push(committed);
+            histograms.capability_at_horizon[c].push(coverage);
+            histograms.committed[c].push(committed);
         }
-        // A division, as MODEL.md 3.4 writes it: full coverage everywhere
-        // gives exactly 1, which a multiplication by 1/W need not.
-        let weight_sum = model.weight_sum;
-        let overall = &mut self.overall[..months];
-        let overall_sums = &mut tally.overall_sum_by_month[..months];
-        let met_counts = &mut tally.met_by_month[..months];
-        let margin = &self.margin[..months];
-        for m in 0..months {
-            let o = overall[m] / weight_sum;
-            overall[m] = o;
-            overall_sums[m] += o;
-            met_counts[m] += u64::from(margin[m] >= 0.0);
-            histograms.overall_by_month.push(m, o);
-        }
-        let overall_h = self.overall[h];
+        let overall_h = self.overall_at_horizon;
         histograms.overall_horizon.push(overall_h);
         tally.overall_at_horizon.push(overall_h);
 
@@ -954,7 +1012,7 @@ impl<'m> Trial<'m> {
             histograms.time_to_met.push(t);
             tally.first_met_by_month[(t.ceil() as usize).min(h)] += 1;
         }
-        if self.met(h) {
+        if self.met_at_horizon {
             self.mark_pivotal();
             for (m, &p) in self.pivotal.iter().enumerate() {
                 tally.member_pivotal[m] += u64::from(p);
@@ -967,10 +1025,116 @@ impl<'m> Trial<'m> {
                 histograms.phase_start[k].push(s);
             }
         }
-        TrialOutcome {
-            met_at_horizon: self.met(h),
-            overall_at_horizon: overall_h,
+        self.outcome()
+    }
+}
+
+/// Fixed-point scale of coverage in `MonthSteps`: 2^40, so a chunk's sum
+/// (at most `CHUNK_TRIALS` values in [0, 1]) is an exact integer below
+/// 2^53 and converts to f64 exactly.
+const COVERAGE_SCALE: f64 = (1u64 << 40) as f64;
+const _: () = assert!(CHUNK_TRIALS <= 1 << 12);
+
+#[inline(always)]
+fn fixed(coverage: f64) -> i64 {
+    // For 0 <= v < 2^52, v + 2^52 rounds v to an integer in the low bits
+    // of the sum: cheaper than a saturating `as` conversion.
+    const SHIFT: f64 = (1u64 << 52) as f64;
+    (coverage * COVERAGE_SCALE + SHIFT).to_bits() as i64 - SHIFT.to_bits() as i64
+}
+
+/// What `MonthSteps::add` compares the next visited month with.
+#[derive(Clone, Copy)]
+struct MonthState {
+    overall: i64,
+    met: bool,
+    bin: usize,
+}
+
+/// The per-month statistics of a chunk, as steps: a trial's values only
+/// change at the months `sweep_months` visits, so each adds there the
+/// change since the month before, and `flush` turns the steps into sums
+/// per month by running totals. Coverage is kept in fixed point (see
+/// `COVERAGE_SCALE`, about 1e-12): integer steps add up exactly, in any
+/// order, and a running total never comes out a hair below 0.
+struct MonthSteps {
+    months: usize,
+    /// `[capability * months + month]`
+    coverage: Vec<i64>,
+    overall: Vec<i64>,
+    met: Vec<i64>,
+    /// `[bin * months + month]`, `UnitHistograms::BINS + 1` rows (the last
+    /// a spare row for the month before month 0); wrapping counts.
+    histogram: Vec<u32>,
+    /// Each capability's coverage at the month visited last.
+    last_coverage: Vec<i64>,
+}
+
+impl MonthSteps {
+    fn new(model: &Model) -> Self {
+        let months = model.months();
+        let caps = model.capabilities.len();
+        MonthSteps {
+            months,
+            coverage: vec![0; caps * months],
+            overall: vec![0; months],
+            met: vec![0; months],
+            histogram: vec![0; (UnitHistograms::BINS + 1) * months],
+            last_coverage: vec![0; caps],
         }
+    }
+
+    /// Adds the change of capability `c`'s coverage at month `m` from the
+    /// month before.
+    #[inline(always)]
+    fn add_coverage(&mut self, c: usize, m: usize, coverage: f64) {
+        let now = fixed(coverage);
+        self.coverage[c * self.months + m] += now - self.last_coverage[c];
+        self.last_coverage[c] = now;
+    }
+
+    /// Adds the change of overall coverage and met at month `m` from the
+    /// month visited before (`last`), and returns the state at `m`.
+    #[inline(always)]
+    fn add(&mut self, m: usize, overall: f64, met: bool, last: MonthState) -> MonthState {
+        let months = self.months;
+        let now = MonthState {
+            overall: fixed(overall),
+            met,
+            bin: UnitHistograms::bin(overall),
+        };
+        self.overall[m] += now.overall - last.overall;
+        self.met[m] += i64::from(now.met) - i64::from(last.met);
+        let cell = &mut self.histogram[now.bin * months + m];
+        *cell = cell.wrapping_add(1);
+        let cell = &mut self.histogram[last.bin * months + m];
+        *cell = cell.wrapping_sub(1);
+        now
+    }
+
+    /// Adds the running totals to `tally` and `histograms`, and clears.
+    fn flush(&mut self, tally: &mut Tally, histograms: &mut Histograms) {
+        fn running(steps: &mut [i64]) -> impl Iterator<Item = i64> + '_ {
+            steps.iter_mut().scan(0, |run, step| {
+                *run += std::mem::take(step);
+                Some(*run)
+            })
+        }
+        let months = self.months;
+        let sums = tally.capability_sum_by_month.chunks_exact_mut(months);
+        for (sums, steps) in sums.zip(self.coverage.chunks_exact_mut(months)) {
+            for (sum, run) in sums.iter_mut().zip(running(steps)) {
+                *sum += run as f64 / COVERAGE_SCALE;
+            }
+        }
+        let sums = tally.overall_sum_by_month.iter_mut();
+        for (sum, run) in sums.zip(running(&mut self.overall)) {
+            *sum += run as f64 / COVERAGE_SCALE;
+        }
+        for (count, run) in tally.met_by_month.iter_mut().zip(running(&mut self.met)) {
+            *count += run as u64;
+        }
+        histograms.overall_by_month.add_steps(&mut self.histogram);
     }
 }
 
@@ -994,6 +1158,7 @@ pub fn run_chunk(
         trial.run_block(n, Some((&mut tally, &mut *histograms)), &mut out, outcomes);
         left -= n;
     }
+    trial.steps.flush(&mut tally, histograms);
     (tally, out)
 }
 
@@ -1161,7 +1326,7 @@ pub fn simulate(
 
 #[cfg(test)]
 mod tests {
-    use super::{CHUNK_TRIALS, for_each_chunk, least_meeting};
+    use super::*;
     use std::sync::atomic::{AtomicU64, Ordering};
 
     #[test]
@@ -1229,6 +1394,70 @@ mod tests {
             });
             let panicked = finished.recv_timeout(std::time::Duration::from_secs(60));
             assert_eq!(panicked, Ok(true), "panic in work: {panic_in_work}");
+        }
+    }
+
+    /// The sweep visits only the months where something changes; every
+    /// per-month statistic must be what evaluating each month directly
+    /// gives, from the exact sums of `committed_at`: counts exactly,
+    /// coverage sums within the fixed-point resolution.
+    #[test]
+    fn month_sweep_matches_every_month_evaluated_directly() {
+        let paris = include_str!("../scenarios/paris-jan-2026.toml");
+        for (text, set) in [
+            (crate::DEFAULT_SCENARIO, None),
+            // More than 64 months (several words of changes), withdrawals.
+            (paris, Some("scenario.horizon_months=130".to_string())),
+        ] {
+            let set: Vec<String> = set.into_iter().collect();
+            let scenario = crate::load::load_str("test", text, &set).expect("valid");
+            let model = Model::compile(&scenario.scenario);
+            let (months, caps, trials) = (model.months(), model.capabilities.len(), 3000);
+            let mut histograms = Histograms::new(&model);
+            let (tally, _) = run_chunk(&model, 5, 0, trials, false, &mut histograms);
+
+            let every_capability: Vec<Condition> = (0..caps)
+                .map(|c| Condition {
+                    pledges: model.capability_pledges[c].clone(),
+                    factors: model.capability_pledges[c].start,
+                    amount: 0.0,
+                })
+                .collect();
+            let mut coverage_sums = vec![0.0; caps * months];
+            let mut overall_sums = vec![0.0; months];
+            let mut met = vec![0u64; months];
+            let mut overall_histograms = UnitHistograms::new(months);
+            let mut trial = Trial::new(&model, 5, 0);
+            for block in 0..(trials as usize).div_ceil(BLOCK) {
+                let n = BLOCK.min(trials as usize - block * BLOCK);
+                trial.draw_block(n);
+                for t in 0..n {
+                    trial.load(t);
+                    trial.schedule_phases(usize::MAX);
+                    for m in 0..months {
+                        let month = m as f64;
+                        let mut overall = 0.0;
+                        for (c, cap) in model.capabilities.iter().enumerate() {
+                            let committed =
+                                trial.committed_at(&every_capability[c], month, usize::MAX);
+                            let coverage = (committed / cap.need).min(1.0);
+                            coverage_sums[c * months + m] += coverage;
+                            overall += cap.weight * coverage;
+                        }
+                        let overall = overall / model.weight_sum;
+                        overall_sums[m] += overall;
+                        overall_histograms.push(m, overall);
+                        met[m] += u64::from(trial.met_at(month, usize::MAX));
+                    }
+                }
+            }
+            assert_eq!(tally.met_by_month, met);
+            assert!(met.iter().any(|&k| k > 0) && met[0] < met[months - 1]);
+            assert_eq!(histograms.overall_by_month, overall_histograms);
+            let sums = tally.capability_sum_by_month.iter().zip(&coverage_sums);
+            for (a, b) in sums.chain(tally.overall_sum_by_month.iter().zip(&overall_sums)) {
+                assert!((a - b).abs() <= 1e-9, "{a} {b}");
+            }
         }
     }
 

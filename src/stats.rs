@@ -244,10 +244,35 @@ impl UnitHistograms {
         self.counts.is_empty()
     }
 
+    /// Bins per histogram.
+    pub const BINS: usize = UNIT_BINS;
+
     /// Adds `x` to histogram `k`.
     #[inline(always)]
     pub fn push(&mut self, k: usize, x: f64) {
         self.counts[unit_bin(x) * self.len + k] += 1;
+    }
+
+    /// The bin `x` falls in (see `add_steps`).
+    #[inline(always)]
+    pub fn bin(x: f64) -> usize {
+        unit_bin(x)
+    }
+
+    /// Adds values given as steps along the histograms (months, say):
+    /// `steps[bin * len + k]` is, as a wrapping count, the change from
+    /// histogram `k - 1` to `k` of the count in `bin`, so histogram `k`
+    /// gets the running total up to `k`. Rows of `steps` past the last bin
+    /// are ignored. Clears `steps`.
+    pub fn add_steps(&mut self, steps: &mut [u32]) {
+        let rows = self.counts.chunks_exact_mut(self.len);
+        for (counts, steps) in rows.zip(steps.chunks_exact_mut(self.len)) {
+            let mut run = 0u32;
+            for (count, step) in counts.iter_mut().zip(steps) {
+                run = run.wrapping_add(std::mem::take(step));
+                *count += run;
+            }
+        }
     }
 
     pub fn merge(&mut self, other: &UnitHistograms) {
