@@ -818,9 +818,9 @@ impl<'m> Trial<'m> {
                 // capability with that index mod 64).
                 let mut flags = std::mem::take(&mut self.changed_capabilities[m]);
                 while flags != 0 {
-                    let first_c = flags.trailing_zeros() as usize;
+                    let mut c = flags.trailing_zeros() as usize;
                     flags &= flags - 1;
-                    for c in (first_c..model.capabilities.len()).step_by(64) {
+                    while c < self.coverage.len() {
                         let range = model.capability_pledges[c].clone();
                         let on = self.first_month[range.clone()]
                             .iter()
@@ -837,6 +837,7 @@ impl<'m> Trial<'m> {
                         if record {
                             steps.add_coverage(c, m, coverage);
                         }
+                        c += 64;
                     }
                 }
                 let mut overall = 0.0;
