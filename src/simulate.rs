@@ -110,9 +110,9 @@ pub struct Histograms {
     pub overall_by_month: UnitHistograms,
     /// Overall coverage at the horizon, with exact bin extremes.
     pub overall_horizon: Sketch,
-    /// Coverage at the horizon, per capability.
-    pub capability_at_horizon: Vec<Sketch>,
-    /// Committed amount at the horizon, per capability.
+    /// Committed amount at the horizon, per capability. (Coverage there is
+    /// a non-decreasing function of it, so its percentiles are this
+    /// sketch's, mapped: no sketch of its own to fill.)
     pub committed: Vec<Sketch>,
     /// Start time of each model phase slot, when it starts.
     pub phase_start: Vec<Sketch>,
@@ -126,7 +126,6 @@ impl Histograms {
             time_to_met: Sketch::new(0.0, horizon, SKETCH_BINS),
             overall_by_month: UnitHistograms::new(model.months()),
             overall_horizon: Sketch::unit(),
-            capability_at_horizon: vec![Sketch::unit(); caps],
             committed: (0..caps)
                 .map(|c| Sketch::new(0.0, committed_range(model, c), SKETCH_BINS))
                 .collect(),
@@ -142,7 +141,6 @@ impl Histograms {
         self.time_to_met.merge(&o.time_to_met);
         self.overall_by_month.merge(&o.overall_by_month);
         self.overall_horizon.merge(&o.overall_horizon);
-        sketches(&mut self.capability_at_horizon, &o.capability_at_horizon);
         sketches(&mut self.committed, &o.committed);
         sketches(&mut self.phase_start, &o.phase_start);
     }
@@ -1002,7 +1000,6 @@ impl<'m> Trial<'m> {
             let (committed, coverage) = (self.committed[c], self.coverage[c]);
             tally.capability_met[c] += u64::from(coverage >= cap.threshold);
             tally.committed[c].push(committed);
-            histograms.capability_at_horizon[c].push(coverage);
             histograms.committed[c].push(committed);
         }
         let overall_h = self.overall_at_horizon;

@@ -103,15 +103,18 @@ pub fn summarise(
                     .enumerate()
                     .map(|(c, cap)| {
                         let sums = &acc.tally.capability_sum_by_month[c * months..(c + 1) * months];
-                        let s = &acc.histograms.capability_at_horizon[c];
+                        // Quantiles commute with the non-decreasing
+                        // map from committed amount to coverage.
+                        let committed = &acc.histograms.committed[c];
+                        let quantile = |q| (quantile(committed, q) / cap.need).min(1.0);
                         (
                             cap.id.clone(),
                             CapabilityCoverage {
                                 mean: sums[h] / n,
                                 p_met: prob(acc.tally.capability_met[c]),
-                                p05: quantile(s, 0.05),
-                                p50: quantile(s, 0.5),
-                                p95: quantile(s, 0.95),
+                                p05: quantile(0.05),
+                                p50: quantile(0.5),
+                                p95: quantile(0.95),
                                 mean_by_month: sums.iter().map(|x| x / n).collect(),
                             },
                         )

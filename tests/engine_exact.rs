@@ -163,6 +163,42 @@ fn independent_members_match_enumeration() {
     );
     let [lo, hi] = g.p_met_ci95;
     assert!(lo < g.p_met && g.p_met < hi && hi - lo < 0.01);
+
+    // Percentiles of a discrete total are its atoms (sketch bins keep their
+    // extremes), and coverage's are the same atoms mapped by min(1, x/need).
+    let mut atoms: Vec<(f64, f64)> = (0u32..16)
+        .map(|mask| {
+            let joined = |i: usize| mask & (1 << i) != 0;
+            let p: f64 = (0..4)
+                .map(|i| if joined(i) { joins[i] } else { 1.0 - joins[i] })
+                .product();
+            let total: f64 = (0..4).filter(|&i| joined(i)).map(|i| amounts[i]).sum();
+            (total, p)
+        })
+        .collect();
+    atoms.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let committed = summary.committed.get("cap").unwrap();
+    let coverage = summary.coverage.capability.get("cap").unwrap();
+    for (q, est_committed, est_coverage) in [
+        (0.05, committed.p05, coverage.p05),
+        (0.5, committed.p50, coverage.p50),
+        (0.95, committed.p95, coverage.p95),
+    ] {
+        let mut cdf = 0.0;
+        let (exact, _) = atoms
+            .iter()
+            .find(|&&(_, p)| {
+                cdf += p;
+                cdf >= q
+            })
+            .unwrap();
+        // Not decidable when q is within sampling error of a step of the CDF.
+        let se = (q * (1.0 - q) / TRIALS as f64).sqrt();
+        if (cdf - q).abs() > 4.5 * se {
+            assert_eq!(est_committed, *exact, "committed p{q}");
+            assert_eq!(est_coverage, (exact / need).min(1.0), "coverage p{q}");
+        }
+    }
 }
 
 #[test]
