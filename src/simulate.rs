@@ -299,7 +299,9 @@ struct Trial<'m> {
     start: Vec<f64>,
     end: Vec<f64>,
     phase_start: Vec<f64>,
-    /// Time each gated phase's gate was reached (+inf: never; -inf: no gate).
+    /// A time at which each gated phase's gate holds, from which its start
+    /// follows: the first time reached, or the phase's earliest start when
+    /// reached by then (+inf: never; -inf: no gate).
     gate_time: Vec<f64>,
     /// Spare `start`, `end`, `phase_start`, `gate_time` for a counterfactual
     /// schedule (see `met_at_horizon_without`).
@@ -629,6 +631,25 @@ impl<'m> Trial<'m> {
                         None => earliest,
                         Some(_) => {
                             let c = self.gate_condition[k];
+                            let amount = self.conditions[c].amount;
+                            // Reached at `earliest` already: then it was first
+                            // reached no later than the last start among the
+                            // pledges counted then (all still deployed at that
+                            // start), so the phase starts at `earliest`, and
+                            // the search is skipped. `gate_time` need only be
+                            // a time the gate holds at from which the start
+                            // follows (see `mark_pivotal`). With amount 0,
+                            // nothing deployed means never reached.
+                            if earliest <= horizon
+                                && amount > 0.0
+                                && self.committed_at(&self.conditions[c], earliest, usize::MAX)
+                                    >= amount
+                            {
+                                self.gate_time[k] = earliest;
+                                self.phase_start[k] = earliest;
+                                self.place_pledges(k, earliest, skip_unit);
+                                continue;
+                            }
                             let reached = self.first_reached(c..c + 1, f64::NEG_INFINITY, horizon);
                             self.gate_time[k] = reached.unwrap_or(f64::INFINITY);
                             match reached {
@@ -640,16 +661,23 @@ impl<'m> Trial<'m> {
                 }
             };
             self.phase_start[k] = start;
-            // Selects, not branches: delivery is a coin flip per trial. A
-            // phase that never starts gives +inf through the sums.
-            for &i in &self.pledges_by_phase[k] {
-                let j = self.base + i;
-                let s = start + self.b_delay[j];
-                let e = s + self.b_duration[j];
-                let active = self.b_active[j] & (self.pledge_unit[i] != skip_unit);
-                self.start[i] = select(active, s, f64::INFINITY);
-                self.end[i] = select(active, e, f64::INFINITY);
-            }
+            self.place_pledges(k, start, skip_unit);
+        }
+    }
+
+    /// The deployment interval of each pledge of phase `k`, starting at
+    /// `start`, leaving out unit `skip_unit`'s.
+    #[inline]
+    fn place_pledges(&mut self, k: usize, start: f64, skip_unit: usize) {
+        // Selects, not branches: delivery is a coin flip per trial. A phase
+        // that never starts gives +inf through the sums.
+        for &i in &self.pledges_by_phase[k] {
+            let j = self.base + i;
+            let s = start + self.b_delay[j];
+            let e = s + self.b_duration[j];
+            let active = self.b_active[j] & (self.pledge_unit[i] != skip_unit);
+            self.start[i] = select(active, s, f64::INFINITY);
+            self.end[i] = select(active, e, f64::INFINITY);
         }
     }
 
@@ -911,9 +939,10 @@ impl<'m> Trial<'m> {
             }
             // Without the replica's pledges and with the schedule unchanged.
             let fails_directly = (0..n_crit).any(|c| self.short_without(c, u));
-            // Every gate is reached at the same time without them (coverage
-            // without them is never higher, so an unreached gate stays
-            // unreached): then the schedule stays as it is.
+            // Every gate still holds without them at `gate_time`, so its
+            // phase starts when it did (coverage without them is never
+            // higher, so an unreached gate stays unreached): then the
+            // schedule stays as it is.
             let gates_stay = !(n_crit..n_cond).any(|c| self.short_without(c, u));
             self.pivotal[unit.member] = if unit.feeds_gate && !gates_stay {
                 // Some phase moves. When moving can only delay pledges that
@@ -1457,6 +1486,47 @@ mod tests {
                 assert!((a - b).abs() <= 1e-9, "{a} {b}");
             }
         }
+    }
+
+    /// A gate reached by its phase's earliest start skips the search; the
+    /// start must be what the full search gives, in every trial.
+    #[test]
+    fn gated_starts_match_the_full_search() {
+        let paris = include_str!("../scenarios/paris-jan-2026.toml");
+        let mut shortcuts = 0;
+        for text in [crate::DEFAULT_SCENARIO, paris] {
+            let scenario = crate::load::load_str("test", text, &[]).expect("valid");
+            let model = Model::compile(&scenario.scenario);
+            let horizon = f64::from(model.horizon);
+            let mut trial = Trial::new(&model, 9, 0);
+            for _ in 0..8 {
+                trial.draw_block(BLOCK);
+                for t in 0..BLOCK {
+                    trial.load(t);
+                    trial.schedule_phases(usize::MAX);
+                    for (k, phase) in model.phases.iter().enumerate() {
+                        let PhaseStartModel::After {
+                            parent,
+                            lag,
+                            gate: Some(_),
+                        } = &phase.start
+                        else {
+                            continue;
+                        };
+                        let u = trial.b_phase_u[t * model.phases.len() + k];
+                        let earliest = trial.phase_start[*parent] + lag.sample(u).max(0.0);
+                        let c = trial.gate_condition[k];
+                        // Pledges of later phases do not count towards the
+                        // gate, so the schedule as it stands serves.
+                        let searched = trial.first_reached(c..c + 1, f64::NEG_INFINITY, horizon);
+                        let expected = searched.map_or(f64::INFINITY, |g| earliest.max(g));
+                        assert_eq!(trial.phase_start[k].to_bits(), expected.to_bits());
+                        shortcuts += usize::from(trial.gate_time[k] == earliest);
+                    }
+                }
+            }
+        }
+        assert!(shortcuts > 100, "{shortcuts}");
     }
 
     #[test]
