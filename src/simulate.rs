@@ -25,6 +25,11 @@ const SKETCH_BINS: usize = 4_000;
 /// on (seed, entity, trial, slot) and trials are recorded in order.
 const BLOCK: usize = 256;
 
+/// Row length of the per-pledge block arrays: a block plus one cache line,
+/// so that rows do not all map to the same few sets of the first level
+/// cache (a power-of-two stride does, and `load` reads down a column).
+const ROW: usize = BLOCK + 8;
+
 /// What a paired comparison needs from one trial.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrialOutcome {
@@ -285,16 +290,22 @@ struct Trial<'m> {
     /// Block arrays: `[group * BLOCK + t]`, `[unit * BLOCK + t]`.
     b_factor: Vec<f64>,
     b_joined: Vec<bool>,
-    /// Block arrays `[t * pledges + i]`.
+    /// Block arrays `[pledge * ROW + t]`: drawn pledge by pledge, so each
+    /// pledge's draws are stored one after another (trial-major, every
+    /// store would touch another cache line).
     b_active: Vec<bool>,
     b_amount: Vec<f64>,
     b_delay: Vec<f64>,
     b_duration: Vec<f64>,
     /// `[t * phases + k]`
     b_phase_u: Vec<f64>,
-    /// The current trial: its index in the block, and `t * pledges`.
+    /// The current trial's index in the block, and its pledge draws (from
+    /// the block arrays, gathered by `load`).
     t: usize,
-    base: usize,
+    active: Vec<bool>,
+    amount: Vec<f64>,
+    delay: Vec<f64>,
+    duration: Vec<f64>,
     /// Absolute deployment interval [start, end); +inf start = never.
     start: Vec<f64>,
     end: Vec<f64>,
@@ -425,13 +436,16 @@ impl<'m> Trial<'m> {
             idx: vec![0; BLOCK],
             b_factor: vec![0.0; model.groups.len() * BLOCK],
             b_joined: vec![false; model.units.len() * BLOCK],
-            b_active: vec![false; n_pledges * BLOCK],
-            b_amount: vec![0.0; n_pledges * BLOCK],
-            b_delay: vec![0.0; n_pledges * BLOCK],
-            b_duration: vec![0.0; n_pledges * BLOCK],
+            b_active: vec![false; n_pledges * ROW],
+            b_amount: vec![0.0; n_pledges * ROW],
+            b_delay: vec![0.0; n_pledges * ROW],
+            b_duration: vec![0.0; n_pledges * ROW],
             b_phase_u: vec![0.0; n_phases * BLOCK],
             t: 0,
-            base: 0,
+            active: vec![false; n_pledges],
+            amount: vec![0.0; n_pledges],
+            delay: vec![0.0; n_pledges],
+            duration: vec![0.0; n_pledges],
             start: vec![f64::INFINITY; n_pledges],
             end: vec![f64::INFINITY; n_pledges],
             phase_start: vec![f64::INFINITY; n_phases],
@@ -558,42 +572,42 @@ impl<'m> Trial<'m> {
                 }
             }
         }
-        let np = model.pledges.len();
         for (i, p) in model.pledges.iter().enumerate() {
             let w = &mut words[..4 * n];
             self.pledge_streams[i].fill(w);
             let joined = &self.b_joined[p.unit * BLOCK..p.unit * BLOCK + n];
+            let active = &mut self.b_active[i * ROW..i * ROW + n];
             let mut m = 0;
             for t in 0..n {
                 let a = joined[t] & (open_unit(w[4 * t]) < p.probability);
-                self.b_active[t * np + i] = a;
+                active[t] = a;
                 self.idx[m] = t as u32;
                 m += usize::from(a);
             }
             let idx = &self.idx[..m];
             let w = &*w;
-            let amount = &mut self.b_amount;
+            let amount = &mut self.b_amount[i * ROW..(i + 1) * ROW];
             p.amount.sample_each(
                 idx,
                 |t| open_unit(w[4 * t + 1]),
-                |t, x| amount[t * np + i] = x.max(0.0),
+                |t, x| amount[t] = x.max(0.0),
             );
-            let delay = &mut self.b_delay;
+            let delay = &mut self.b_delay[i * ROW..(i + 1) * ROW];
             p.delay.sample_each(
                 idx,
                 |t| open_unit(w[4 * t + 2]),
-                |t, x| delay[t * np + i] = x.max(0.0),
+                |t, x| delay[t] = x.max(0.0),
             );
-            let duration = &mut self.b_duration;
+            let duration = &mut self.b_duration[i * ROW..(i + 1) * ROW];
             match &p.duration {
                 Some(d) => d.sample_each(
                     idx,
                     |t| open_unit(w[4 * t + 3]),
-                    |t, x| duration[t * np + i] = x.max(0.0),
+                    |t, x| duration[t] = x.max(0.0),
                 ),
                 None => {
                     for &t in idx {
-                        duration[t as usize * np + i] = f64::INFINITY;
+                        duration[t as usize] = f64::INFINITY;
                     }
                 }
             }
@@ -607,11 +621,23 @@ impl<'m> Trial<'m> {
         }
     }
 
-    /// Makes trial `t` of the block the current trial.
+    /// Makes trial `t` of the block the current trial. (Its draws of a
+    /// pledge share a cache line with the next 7 trials', so the gather
+    /// mostly hits the first level cache.)
     #[inline]
     fn load(&mut self, t: usize) {
         self.t = t;
-        self.base = t * self.model.pledges.len();
+        let column = |block: &[f64], out: &mut [f64]| {
+            for (x, row) in out.iter_mut().zip(block.chunks_exact(ROW)) {
+                *x = row[t];
+            }
+        };
+        column(&self.b_amount, &mut self.amount);
+        column(&self.b_delay, &mut self.delay);
+        column(&self.b_duration, &mut self.duration);
+        for (x, row) in self.active.iter_mut().zip(self.b_active.chunks_exact(ROW)) {
+            *x = row[t];
+        }
     }
 
     /// MODEL.md 3.3: phase starts in `after` order, with gates, and the
@@ -672,10 +698,9 @@ impl<'m> Trial<'m> {
         // Selects, not branches: delivery is a coin flip per trial. A phase
         // that never starts gives +inf through the sums.
         for &i in &self.pledges_by_phase[k] {
-            let j = self.base + i;
-            let s = start + self.b_delay[j];
-            let e = s + self.b_duration[j];
-            let active = self.b_active[j] & (self.pledge_unit[i] != skip_unit);
+            let s = start + self.delay[i];
+            let e = s + self.duration[i];
+            let active = self.active[i] & (self.pledge_unit[i] != skip_unit);
             self.start[i] = select(active, s, f64::INFINITY);
             self.end[i] = select(active, e, f64::INFINITY);
         }
@@ -702,7 +727,7 @@ impl<'m> Trial<'m> {
             for (i, &f) in cond.pledges.clone().zip(factors) {
                 let (s, e) = (self.start[i], self.end[i]);
                 if f > 0.0 && s < e && s <= hi {
-                    let a = self.b_amount[self.base + i];
+                    let a = self.amount[i];
                     most += a;
                     if s <= lo {
                         bound += a;
@@ -757,7 +782,7 @@ impl<'m> Trial<'m> {
         let start = &self.start[range.clone()];
         let end = &self.end[range.clone()];
         let unit = &self.pledge_unit[range.clone()];
-        let amount = &self.b_amount[self.base + range.start..self.base + range.end];
+        let amount = &self.amount[range.clone()];
         let factors = &self.factors[cond.factors..cond.factors + start.len()];
         let mut sum = 0.0;
         for j in 0..start.len() {
@@ -819,7 +844,7 @@ impl<'m> Trial<'m> {
             *first_month = first as i64 as f64;
             *last_month = last as i64 as f64;
         }
-        let amounts = &self.b_amount[self.base..self.base + n];
+        let amounts = &self.amount[..n];
         let steps = &mut self.steps;
         // The state before month 0 is all zeros: the first steps are the
         // values at month 0. `UnitHistograms::BINS` is a spare row of
@@ -972,7 +997,7 @@ impl<'m> Trial<'m> {
             let mut total = 0.0;
             for (i, &f) in cond.pledges.clone().zip(factors) {
                 if self.start[i] <= t && t < self.end[i] {
-                    let a = self.b_amount[self.base + i] * f;
+                    let a = self.amount[i] * f;
                     total += a;
                     self.condition_part[self.pledge_unit[i] * n_cond + c] += a;
                 }
