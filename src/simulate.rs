@@ -330,7 +330,8 @@ struct Trial<'m> {
     changed_capabilities: Vec<u64>,
     /// Bit `capability % 64` of each pledge.
     capability_flag: Vec<u64>,
-    /// Capability weights.
+    /// Capability weights, apart: summing them from the capabilities'
+    /// structs costs the sweep 7 branch mispredicts a trial (cachegrind).
     weights: Vec<f64>,
     /// Committed amount and coverage of each capability, at the last month
     /// swept: after `sweep_months`, at the horizon.
@@ -804,8 +805,8 @@ impl<'m> Trial<'m> {
     }
 
     /// MODEL.md 3.4 at integer months. Committed amounts only change at the
-    /// months where a pledge starts or stops counting (a dozen on the
-    /// default scenario, of 25), so only those are visited: each gets the
+    /// months where a pledge starts or stops counting (about six a trial on
+    /// the default scenario, of 25), so only those are visited: each gets the
     /// exact committed amount per capability (summed in pledge order, the
     /// same bits as `committed_at`), coverage, overall and met, and, with
     /// `record`, adds the change since the month before to `steps`.
