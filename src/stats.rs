@@ -247,8 +247,9 @@ impl UnitHistograms {
     /// Bins per histogram.
     pub const BINS: usize = UNIT_BINS;
 
-    /// Adds `x` to histogram `k`.
-    #[inline(always)]
+    /// Adds `x` to histogram `k`. The engine adds runs of months by
+    /// `add_steps`; this one-value form is the reference tests check it by.
+    #[cfg(test)]
     pub fn push(&mut self, k: usize, x: f64) {
         self.counts[unit_bin(x) * self.len + k] += 1;
     }
