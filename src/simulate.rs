@@ -9,7 +9,6 @@ use crate::dist::inverse_normal_cdf;
 use crate::rng::{EntityStream, key_for_seed, open_unit};
 use crate::stats::{Moments, Sketch, UnitHistograms};
 use std::collections::BTreeMap;
-use std::hint::select_unpredictable;
 use std::ops::Range;
 use std::sync::{Condvar, Mutex};
 
@@ -255,15 +254,23 @@ fn select(c: bool, a: f64, b: f64) -> f64 {
     f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }
 
-/// The first integer month at or after `x` (0 for `x <= 0`); `x` finite.
+/// `x.max(0).ceil()` for `x <= 2^51`, in plain arithmetic that vectorises
+/// (`f64::ceil` is a library call without SSE4.1): adding and taking away
+/// 2^52 rounds to the nearest integer.
 #[inline(always)]
-fn month_ceil(x: f64) -> usize {
-    if x <= 0.0 {
-        return 0;
-    }
-    // Through i64: a cheaper conversion than to usize; months are < 2^31.
-    let m = x as i64;
-    (m + i64::from((m as f64) < x)) as usize
+fn ceil_month(x: f64) -> f64 {
+    const SHIFT: f64 = (1u64 << 52) as f64;
+    let x = x.max(0.0);
+    let nearest = (x + SHIFT) - SHIFT;
+    nearest + if nearest < x { 1.0 } else { 0.0 }
+}
+
+/// The index of a month given as an integer-valued f64 in [0, 2^52): its
+/// low bits once 2^52 is added, cheaper than a saturating conversion.
+#[inline(always)]
+fn month_index(month: f64) -> usize {
+    const SHIFT: f64 = (1u64 << 52) as f64;
+    ((month + SHIFT).to_bits() - SHIFT.to_bits()) as usize
 }
 
 /// A sum the trial tests against a least amount: the pledges of one
@@ -330,9 +337,16 @@ struct Trial<'m> {
     changed_capabilities: Vec<u64>,
     /// Bit `capability % 64` of each pledge.
     capability_flag: Vec<u64>,
-    /// Capability weights, apart: summing them from the capabilities'
-    /// structs costs the sweep 7 branch mispredicts a trial (cachegrind).
+    /// Capability weights and needs, apart: summing weights from the
+    /// capabilities' structs costs the sweep 7 branch mispredicts a trial
+    /// (cachegrind).
     weights: Vec<f64>,
+    need: Vec<f64>,
+    /// Per capability, the least committed amount that meets it: the
+    /// condition's amount when critical, else -inf (always met). How many
+    /// capabilities meet theirs with nothing committed.
+    meeting_amount: Vec<f64>,
+    meeting_at_zero: usize,
     /// Committed amount and coverage of each capability, at the last month
     /// swept: after `sweep_months`, at the horizon.
     committed: Vec<f64>,
@@ -411,6 +425,10 @@ impl<'m> Trial<'m> {
             factors.extend_from_slice(&g.counted);
         }
         let n_conditions = conditions.len();
+        let mut meeting_amount = vec![f64::NEG_INFINITY; caps];
+        for (&c, cond) in model.critical.iter().zip(&conditions) {
+            meeting_amount[c] = cond.amount;
+        }
         Trial {
             model,
             group_streams: model
@@ -467,6 +485,9 @@ impl<'m> Trial<'m> {
                 .map(|p| 1 << (p.capability % 64))
                 .collect(),
             weights: model.capabilities.iter().map(|c| c.weight).collect(),
+            need: model.capabilities.iter().map(|c| c.need).collect(),
+            meeting_at_zero: meeting_amount.iter().filter(|&&a| 0.0 >= a).count(),
+            meeting_amount,
             committed: vec![0.0; caps],
             coverage: vec![0.0; caps],
             overall_at_horizon: 0.0,
@@ -813,38 +834,43 @@ impl<'m> Trial<'m> {
     fn sweep_months(&mut self, record: bool) {
         let model = self.model;
         let months = model.months();
-        let horizon = f64::from(model.horizon);
+        let n = model.pledges.len();
         let none = months as i64 as f64;
+        let horizon = f64::from(model.horizon);
+        // Deployed at integer month m iff s <= m < e; `s` is +inf for a
+        // pledge that never deploys. Branch-free, so that it vectorises:
+        // whether a pledge deploys is a coin flip.
+        let schedule = self.start[..n].iter().zip(&self.end[..n]);
+        let months_of = self.first_month[..n]
+            .iter_mut()
+            .zip(&mut self.last_month[..n]);
+        for ((&s, &e), (first_month, last_month)) in schedule.zip(months_of) {
+            let first = ceil_month(s.min(none));
+            let last = if e > horizon {
+                none
+            } else {
+                ceil_month(e.min(none))
+            };
+            let deployed = first < last;
+            *first_month = if deployed { first } else { none };
+            *last_month = if deployed { last } else { none };
+        }
         // Month 0 is always visited; capabilities not flagged there are at 0.
         self.changes.fill(0);
         self.changes[0] = 1;
-        self.committed.fill(0.0);
-        self.coverage.fill(0.0);
-        let n = model.pledges.len();
-        let pledges = self.start[..n]
+        let flagged = self.first_month[..n]
             .iter()
-            .zip(&self.end[..n])
-            .zip(&self.capability_flag[..n])
-            .zip(
-                self.first_month[..n]
-                    .iter_mut()
-                    .zip(&mut self.last_month[..n]),
-            );
-        for (((&s, &e), &flag), (first_month, last_month)) in pledges {
-            // Deployed at integer month m iff s <= m < e; `s` is +inf for a
-            // pledge that never deploys. Unpredictable selects, not
-            // branches: whether a pledge deploys is a coin flip.
-            let first = month_ceil(s.min(none));
-            let last = select_unpredictable(e > horizon, months, month_ceil(e.min(none)));
-            let (first, last) = select_unpredictable(first < last, (first, last), (months, months));
+            .zip(&self.last_month[..n])
+            .zip(&self.capability_flag[..n]);
+        for ((&first, &last), &flag) in flagged {
+            let (first, last) = (month_index(first), month_index(last));
             self.changes[first / 64] |= 1 << (first % 64);
             self.changes[last / 64] |= 1 << (last % 64);
             self.changed_capabilities[first] |= flag;
             self.changed_capabilities[last] |= flag;
-            // Through i64: a cheaper conversion than from usize.
-            *first_month = first as i64 as f64;
-            *last_month = last as i64 as f64;
         }
+        self.committed.fill(0.0);
+        self.coverage.fill(0.0);
         let amounts = &self.amount[..n];
         let steps = &mut self.steps;
         // The state before month 0 is all zeros: the first steps are the
@@ -856,6 +882,10 @@ impl<'m> Trial<'m> {
             bin: UnitHistograms::BINS,
         };
         steps.last_coverage.fill(0);
+        // Capabilities at or above their meeting amount; met when all are
+        // (those that are not critical always are).
+        let mut meeting = self.meeting_at_zero;
+        let caps = self.coverage.len();
         self.first_met_month = None;
         for (w, &word) in self.changes.iter().enumerate() {
             let mut bits = word;
@@ -872,7 +902,7 @@ impl<'m> Trial<'m> {
                 while flags != 0 {
                     let mut c = flags.trailing_zeros() as usize;
                     flags &= flags - 1;
-                    while c < self.coverage.len() {
+                    while c < caps {
                         let range = model.capability_pledges[c].clone();
                         let on = self.first_month[range.clone()]
                             .iter()
@@ -883,7 +913,10 @@ impl<'m> Trial<'m> {
                             // `committed_at`).
                             sum += select((first <= month) & (month < last), a, 0.0);
                         }
-                        let coverage = (sum / model.capabilities[c].need).min(1.0);
+                        let meets = self.meeting_amount[c];
+                        meeting = meeting + usize::from(sum >= meets)
+                            - usize::from(self.committed[c] >= meets);
+                        let coverage = (sum / self.need[c]).min(1.0);
                         self.committed[c] = sum;
                         self.coverage[c] = coverage;
                         if record {
@@ -900,13 +933,7 @@ impl<'m> Trial<'m> {
                 // everywhere gives exactly 1, which a multiplication by 1/W
                 // need not.
                 let overall = overall / model.weight_sum;
-                let met = model
-                    .critical
-                    .iter()
-                    .zip(&self.conditions)
-                    .fold(true, |met, (&c, cond)| {
-                        met & (self.committed[c] >= cond.amount)
-                    });
+                let met = meeting == caps;
                 if met && self.first_met_month.is_none() {
                     self.first_met_month = Some(m);
                 }
