@@ -855,24 +855,47 @@ impl<'m> Trial<'m> {
             *first_month = if deployed { first } else { none };
             *last_month = if deployed { last } else { none };
         }
+        // The fields the visits use, as local slices: LLVM then keeps their
+        // addresses and lengths in registers instead of reloading them from
+        // `self` after every store.
+        let caps = model.capabilities.len();
+        let Trial {
+            amount,
+            first_month,
+            last_month,
+            changes,
+            changed_capabilities,
+            capability_flag,
+            weights,
+            need,
+            meeting_amount,
+            committed,
+            coverage,
+            steps,
+            ..
+        } = self;
+        let changed_capabilities = &mut changed_capabilities[..=months];
         // Month 0 is always visited; capabilities not flagged there are at 0.
-        self.changes.fill(0);
-        self.changes[0] = 1;
-        let flagged = self.first_month[..n]
+        changes.fill(0);
+        changes[0] = 1;
+        let flagged = first_month[..n]
             .iter()
-            .zip(&self.last_month[..n])
-            .zip(&self.capability_flag[..n]);
+            .zip(&last_month[..n])
+            .zip(&capability_flag[..n]);
         for ((&first, &last), &flag) in flagged {
             let (first, last) = (month_index(first), month_index(last));
-            self.changes[first / 64] |= 1 << (first % 64);
-            self.changes[last / 64] |= 1 << (last % 64);
-            self.changed_capabilities[first] |= flag;
-            self.changed_capabilities[last] |= flag;
+            changes[first / 64] |= 1 << (first % 64);
+            changes[last / 64] |= 1 << (last % 64);
+            changed_capabilities[first] |= flag;
+            changed_capabilities[last] |= flag;
         }
-        self.committed.fill(0.0);
-        self.coverage.fill(0.0);
-        let amounts = &self.amount[..n];
-        let steps = &mut self.steps;
+        let (amounts, first_month, last_month) =
+            (&amount[..n], &first_month[..n], &last_month[..n]);
+        let (weights, need, meeting_amount) =
+            (&weights[..caps], &need[..caps], &meeting_amount[..caps]);
+        let (committed, coverage) = (&mut committed[..caps], &mut coverage[..caps]);
+        committed.fill(0.0);
+        coverage.fill(0.0);
         // The state before month 0 is all zeros: the first steps are the
         // values at month 0. `UnitHistograms::BINS` is a spare row of
         // steps, never read.
@@ -885,9 +908,9 @@ impl<'m> Trial<'m> {
         // Capabilities at or above their meeting amount; met when all are
         // (those that are not critical always are).
         let mut meeting = self.meeting_at_zero;
-        let caps = self.coverage.len();
-        self.first_met_month = None;
-        for (w, &word) in self.changes.iter().enumerate() {
+        let mut first_met_month = None;
+        let (mut overall_at_horizon, mut met_at_horizon) = (0.0, false);
+        for (w, &word) in changes.iter().enumerate() {
             let mut bits = word;
             while bits != 0 {
                 let m = w * 64 + bits.trailing_zeros() as usize;
@@ -898,53 +921,56 @@ impl<'m> Trial<'m> {
                 let month = m as i64 as f64;
                 // Capabilities flagged at m (a flag stands for every
                 // capability with that index mod 64).
-                let mut flags = std::mem::take(&mut self.changed_capabilities[m]);
+                let mut flags = std::mem::take(&mut changed_capabilities[m]);
                 while flags != 0 {
                     let mut c = flags.trailing_zeros() as usize;
                     flags &= flags - 1;
                     while c < caps {
                         let range = model.capability_pledges[c].clone();
-                        let on = self.first_month[range.clone()]
+                        let on = first_month[range.clone()]
                             .iter()
-                            .zip(&self.last_month[range.clone()]);
+                            .zip(&last_month[range.clone()]);
                         let mut sum = 0.0;
                         for ((&first, &last), &a) in on.zip(&amounts[range]) {
                             // Adding +0.0 leaves the sum as it is (see
                             // `committed_at`).
                             sum += select((first <= month) & (month < last), a, 0.0);
                         }
-                        let meets = self.meeting_amount[c];
+                        let meets = meeting_amount[c];
                         meeting = meeting + usize::from(sum >= meets)
-                            - usize::from(self.committed[c] >= meets);
-                        let coverage = (sum / self.need[c]).min(1.0);
-                        self.committed[c] = sum;
-                        self.coverage[c] = coverage;
+                            - usize::from(committed[c] >= meets);
+                        let cov = (sum / need[c]).min(1.0);
+                        committed[c] = sum;
+                        coverage[c] = cov;
                         if record {
-                            steps.add_coverage(c, m, coverage);
+                            steps.add_coverage(c, m, cov);
                         }
                         c += 64;
                     }
                 }
                 let mut overall = 0.0;
-                for (&weight, &coverage) in self.weights.iter().zip(&self.coverage) {
-                    overall += weight * coverage;
+                for (&weight, &cov) in weights.iter().zip(coverage.iter()) {
+                    overall += weight * cov;
                 }
                 // A division, as MODEL.md 3.4 writes it: full coverage
                 // everywhere gives exactly 1, which a multiplication by 1/W
                 // need not.
                 let overall = overall / model.weight_sum;
                 let met = meeting == caps;
-                if met && self.first_met_month.is_none() {
-                    self.first_met_month = Some(m);
+                if met && first_met_month.is_none() {
+                    first_met_month = Some(m);
                 }
                 if record {
                     last = steps.add(m, overall, met, last);
                 }
-                self.overall_at_horizon = overall;
-                self.met_at_horizon = met;
+                overall_at_horizon = overall;
+                met_at_horizon = met;
             }
         }
-        self.changed_capabilities[months] = 0;
+        changed_capabilities[months] = 0;
+        self.first_met_month = first_met_month;
+        self.overall_at_horizon = overall_at_horizon;
+        self.met_at_horizon = met_at_horizon;
     }
 
     /// First time in [0, horizon] the guarantee is met, exactly (continuous).
