@@ -256,9 +256,9 @@ fn select(c: bool, a: f64, b: f64) -> f64 {
     f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }
 
-/// `x.max(0).ceil()` for `x <= 2^51`, in plain arithmetic that vectorises
-/// (`f64::ceil` is a library call without SSE4.1): adding and taking away
-/// 2^52 rounds to the nearest integer.
+/// `x.max(0).ceil()` for `x <= 2^51`, in plain arithmetic (`f64::ceil` is a
+/// library call without SSE4.1): adding and taking away 2^52 rounds to the
+/// nearest integer.
 #[inline(always)]
 fn ceil_month(x: f64) -> f64 {
     const SHIFT: f64 = (1u64 << 52) as f64;
@@ -840,8 +840,8 @@ impl<'m> Trial<'m> {
         let none = months as i64 as f64;
         let horizon = f64::from(model.horizon);
         // Deployed at integer month m iff s <= m < e; `s` is +inf for a
-        // pledge that never deploys. Branch-free, so that it vectorises:
-        // whether a pledge deploys is a coin flip.
+        // pledge that never deploys. Branch-free: whether a pledge deploys
+        // is a coin flip.
         let schedule = self.start[..n].iter().zip(&self.end[..n]);
         let months_of = self.first_month[..n]
             .iter_mut()
