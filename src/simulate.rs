@@ -256,23 +256,24 @@ fn select(c: bool, a: f64, b: f64) -> f64 {
     f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }
 
-/// `x.max(0).ceil()` for `x <= 2^51`, in plain arithmetic (`f64::ceil` is a
-/// library call without SSE4.1): adding and taking away 2^52 rounds to the
-/// nearest integer.
+/// 2^52: adding it to a value in [0, 2^52) rounds the value to an integer,
+/// which then sits in the low bits of the sum (the ulp there is 1).
+const TWO_POW_52: f64 = (1u64 << 52) as f64;
+
+/// `x` in [0, 2^52) rounded to the nearest integer, as an integer: cheaper
+/// than a saturating `as` conversion.
 #[inline(always)]
-fn ceil_month(x: f64) -> f64 {
-    const SHIFT: f64 = (1u64 << 52) as f64;
-    let x = x.max(0.0);
-    let nearest = (x + SHIFT) - SHIFT;
-    nearest + if nearest < x { 1.0 } else { 0.0 }
+fn round_to_int(x: f64) -> i64 {
+    (x + TWO_POW_52).to_bits() as i64 - TWO_POW_52.to_bits() as i64
 }
 
-/// The index of a month given as an integer-valued f64 in [0, 2^52): its
-/// low bits once 2^52 is added, cheaper than a saturating conversion.
+/// `x.max(0).ceil()` for `x <= 2^51`, in plain arithmetic (`f64::ceil` is a
+/// library call without SSE4.1).
 #[inline(always)]
-fn month_index(month: f64) -> usize {
-    const SHIFT: f64 = (1u64 << 52) as f64;
-    ((month + SHIFT).to_bits() - SHIFT.to_bits()) as usize
+fn ceil_month(x: f64) -> f64 {
+    let x = x.max(0.0);
+    let nearest = (x + TWO_POW_52) - TWO_POW_52;
+    nearest + if nearest < x { 1.0 } else { 0.0 }
 }
 
 /// A sum the trial tests against a least amount: the pledges of one
@@ -651,17 +652,15 @@ impl<'m> Trial<'m> {
     #[inline]
     fn load(&mut self, t: usize) {
         self.t = t;
-        let column = |block: &[f64], out: &mut [f64]| {
+        fn column<T: Copy>(block: &[T], t: usize, out: &mut [T]) {
             for (x, row) in out.iter_mut().zip(block.chunks_exact(ROW)) {
                 *x = row[t];
             }
-        };
-        column(&self.b_amount, &mut self.amount);
-        column(&self.b_delay, &mut self.delay);
-        column(&self.b_duration, &mut self.duration);
-        for (x, row) in self.active.iter_mut().zip(self.b_active.chunks_exact(ROW)) {
-            *x = row[t];
         }
+        column(&self.b_amount, t, &mut self.amount);
+        column(&self.b_delay, t, &mut self.delay);
+        column(&self.b_duration, t, &mut self.duration);
+        column(&self.b_active, t, &mut self.active);
     }
 
     /// MODEL.md 3.3: phase starts in `after` order, with gates, and the
@@ -885,7 +884,7 @@ impl<'m> Trial<'m> {
             .zip(&last_month[..n])
             .zip(&capability_flag[..n]);
         for ((&first, &last), &flag) in flagged {
-            let (first, last) = (month_index(first), month_index(last));
+            let (first, last) = (round_to_int(first) as usize, round_to_int(last) as usize);
             changes[first / 64] |= 1 << (first % 64);
             changes[last / 64] |= 1 << (last % 64);
             changed_capabilities[first] |= flag;
@@ -1145,10 +1144,7 @@ const _: () = assert!(CHUNK_TRIALS <= 1 << 12);
 
 #[inline(always)]
 fn fixed(coverage: f64) -> i64 {
-    // For 0 <= v < 2^52, v + 2^52 rounds v to an integer in the low bits
-    // of the sum: cheaper than a saturating `as` conversion.
-    const SHIFT: f64 = (1u64 << 52) as f64;
-    (coverage * COVERAGE_SCALE + SHIFT).to_bits() as i64 - SHIFT.to_bits() as i64
+    round_to_int(coverage * COVERAGE_SCALE)
 }
 
 /// What `MonthSteps::add` compares the next visited month with.
