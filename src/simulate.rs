@@ -302,8 +302,8 @@ struct Trial<'m> {
     b_joined: Vec<bool>,
     /// Block arrays `[pledge * ROW + t]`: drawn pledge by pledge, so each
     /// pledge's draws are stored one after another (trial-major, every
-    /// store would touch another cache line).
-    b_active: Vec<bool>,
+    /// store would touch another cache line). A pledge not delivered has
+    /// delay +inf, so it is placed at +inf without a branch or select.
     b_amount: Vec<f64>,
     b_delay: Vec<f64>,
     b_duration: Vec<f64>,
@@ -312,7 +312,6 @@ struct Trial<'m> {
     /// The current trial's index in the block, and its pledge draws (from
     /// the block arrays, gathered by `load`).
     t: usize,
-    active: Vec<bool>,
     amount: Vec<f64>,
     delay: Vec<f64>,
     duration: Vec<f64>,
@@ -458,13 +457,11 @@ impl<'m> Trial<'m> {
             idx: vec![0; BLOCK],
             b_factor: vec![0.0; model.groups.len() * BLOCK],
             b_joined: vec![false; model.units.len() * BLOCK],
-            b_active: vec![false; n_pledges * ROW],
             b_amount: vec![0.0; n_pledges * ROW],
             b_delay: vec![0.0; n_pledges * ROW],
             b_duration: vec![0.0; n_pledges * ROW],
             b_phase_u: vec![0.0; n_phases * BLOCK],
             t: 0,
-            active: vec![false; n_pledges],
             amount: vec![0.0; n_pledges],
             delay: vec![0.0; n_pledges],
             duration: vec![0.0; n_pledges],
@@ -535,7 +532,7 @@ impl<'m> Trial<'m> {
         }
         for t in 0..n {
             self.load(t);
-            self.schedule_phases(usize::MAX);
+            self.schedule_phases(None);
             self.sweep_months(acc.is_some());
             let o = match acc.as_mut() {
                 Some((tally, histograms)) => self.record(tally, histograms),
@@ -601,11 +598,11 @@ impl<'m> Trial<'m> {
             let w = &mut words[..4 * n];
             self.pledge_streams[i].fill(w);
             let joined = &self.b_joined[p.unit * BLOCK..p.unit * BLOCK + n];
-            let active = &mut self.b_active[i * ROW..i * ROW + n];
+            let delay = &mut self.b_delay[i * ROW..(i + 1) * ROW];
             let mut m = 0;
             for t in 0..n {
                 let a = joined[t] & (open_unit(w[4 * t]) < p.probability);
-                active[t] = a;
+                delay[t] = f64::INFINITY;
                 self.idx[m] = t as u32;
                 m += usize::from(a);
             }
@@ -617,7 +614,6 @@ impl<'m> Trial<'m> {
                 |t| open_unit(w[4 * t + 1]),
                 |t, x| amount[t] = x.max(0.0),
             );
-            let delay = &mut self.b_delay[i * ROW..(i + 1) * ROW];
             p.delay.sample_each(
                 idx,
                 |t| open_unit(w[4 * t + 2]),
@@ -660,14 +656,13 @@ impl<'m> Trial<'m> {
         column(&self.b_amount, t, &mut self.amount);
         column(&self.b_delay, t, &mut self.delay);
         column(&self.b_duration, t, &mut self.duration);
-        column(&self.b_active, t, &mut self.active);
     }
 
     /// MODEL.md 3.3: phase starts in `after` order, with gates, and the
     /// absolute deployment interval of every pledge, leaving out unit
-    /// `skip_unit`'s pledges (`usize::MAX`: none). Deterministic given the
+    /// `skip_unit`'s pledges (if any). Deterministic given the
     /// draws, so a counterfactual (a member's pledges removed) can rerun it.
-    fn schedule_phases(&mut self, skip_unit: usize) {
+    fn schedule_phases(&mut self, skip_unit: Option<usize>) {
         let model = self.model;
         let horizon = f64::from(model.horizon);
         for k in 0..model.phases.len() {
@@ -691,8 +686,7 @@ impl<'m> Trial<'m> {
                             // nothing deployed means never reached.
                             if earliest <= horizon
                                 && amount > 0.0
-                                && self.committed_at(&self.conditions[c], earliest, usize::MAX)
-                                    >= amount
+                                && self.committed_at(&self.conditions[c], earliest, None) >= amount
                             {
                                 self.gate_time[k] = earliest;
                                 self.phase_start[k] = earliest;
@@ -717,15 +711,24 @@ impl<'m> Trial<'m> {
     /// The deployment interval of each pledge of phase `k`, starting at
     /// `start`, leaving out unit `skip_unit`'s.
     #[inline]
-    fn place_pledges(&mut self, k: usize, start: f64, skip_unit: usize) {
-        // Selects, not branches: delivery is a coin flip per trial. A phase
-        // that never starts gives +inf through the sums.
+    fn place_pledges(&mut self, k: usize, start: f64, skip_unit: Option<usize>) {
+        // No branch on delivery (a coin flip per trial): a pledge not
+        // delivered has delay +inf, and a phase that never starts gives
+        // +inf through the sums.
+        let n = self.start.len();
+        let (delay, duration) = (&self.delay[..n], &self.duration[..n]);
+        let (starts, ends) = (&mut self.start[..n], &mut self.end[..n]);
         for &i in &self.pledges_by_phase[k] {
-            let s = start + self.delay[i];
-            let e = s + self.duration[i];
-            let active = self.active[i] & (self.pledge_unit[i] != skip_unit);
-            self.start[i] = select(active, s, f64::INFINITY);
-            self.end[i] = select(active, e, f64::INFINITY);
+            let s = start + delay[i];
+            starts[i] = s;
+            ends[i] = s + duration[i];
+        }
+        if let Some(u) = skip_unit {
+            for &i in &self.pledges_by_phase[k] {
+                if self.pledge_unit[i] == u {
+                    (starts[i], ends[i]) = (f64::INFINITY, f64::INFINITY);
+                }
+            }
         }
     }
 
@@ -785,7 +788,7 @@ impl<'m> Trial<'m> {
             if may_hold
                 && conditions
                     .iter()
-                    .all(|c| self.committed_at(c, t, usize::MAX) >= c.amount)
+                    .all(|c| self.committed_at(c, t, None) >= c.amount)
             {
                 first = Some(t);
                 break;
@@ -800,7 +803,7 @@ impl<'m> Trial<'m> {
     /// their factors, leaving out `skip_unit`'s; summed in pledge order, the
     /// same order as the month grid.
     #[inline]
-    fn committed_at(&self, cond: &Condition, t: f64, skip_unit: usize) -> f64 {
+    fn committed_at(&self, cond: &Condition, t: f64, skip_unit: Option<usize>) -> f64 {
         let range = cond.pledges.clone();
         let start = &self.start[range.clone()];
         let end = &self.end[range.clone()];
@@ -811,19 +814,20 @@ impl<'m> Trial<'m> {
         for j in 0..start.len() {
             // Adding +0.0 leaves a sum of non-negative amounts unchanged, so
             // the select gives the same bits as skipping, without a branch.
-            let on = (start[j] <= t) & (t < end[j]) & (unit[j] != skip_unit);
+            let kept = skip_unit.is_none_or(|u| unit[j] != u);
+            let on = (start[j] <= t) & (t < end[j]) & kept;
             sum += select(on, amount[j] * factors[j], 0.0);
         }
         sum
     }
 
     /// Whether the critical capabilities are all met at `t` by the current
-    /// schedule, leaving out `skip_unit`'s pledges.
+    /// schedule.
     #[inline]
-    fn met_at(&self, t: f64, skip_unit: usize) -> bool {
+    fn met_at(&self, t: f64) -> bool {
         self.conditions[..self.model.critical.len()]
             .iter()
-            .all(|c| self.committed_at(c, t, skip_unit) >= c.amount)
+            .all(|c| self.committed_at(c, t, None) >= c.amount)
     }
 
     /// MODEL.md 3.4 at integer months. Committed amounts only change at the
@@ -1075,7 +1079,8 @@ impl<'m> Trial<'m> {
         let rest = total - own;
         let tolerance = 1e-9 * total.max(m);
         rest < m - tolerance
-            || (rest < m + tolerance && self.committed_at(cond, self.condition_time[c], u) < m)
+            || (rest < m + tolerance
+                && self.committed_at(cond, self.condition_time[c], Some(u)) < m)
     }
 
     /// Whether the guarantee is met at the horizon once unit `u`'s pledges
@@ -1085,8 +1090,8 @@ impl<'m> Trial<'m> {
         // The counterfactual schedule goes into the spare arrays, swapped in
         // and back out: nothing is copied.
         self.swap_schedule();
-        self.schedule_phases(u);
-        let met = self.met_at(horizon, usize::MAX);
+        self.schedule_phases(Some(u));
+        let met = self.met_at(horizon);
         self.swap_schedule();
         met
     }
@@ -1537,13 +1542,12 @@ mod tests {
                 trial.draw_block(n);
                 for t in 0..n {
                     trial.load(t);
-                    trial.schedule_phases(usize::MAX);
+                    trial.schedule_phases(None);
                     for m in 0..months {
                         let month = m as f64;
                         let mut overall = 0.0;
                         for (c, cap) in model.capabilities.iter().enumerate() {
-                            let committed =
-                                trial.committed_at(&every_capability[c], month, usize::MAX);
+                            let committed = trial.committed_at(&every_capability[c], month, None);
                             let coverage = (committed / cap.need).min(1.0);
                             coverage_sums[c * months + m] += coverage;
                             overall += cap.weight * coverage;
@@ -1551,7 +1555,7 @@ mod tests {
                         let overall = overall / model.weight_sum;
                         overall_sums[m] += overall;
                         overall_histograms.push(m, overall);
-                        met[m] += u64::from(trial.met_at(month, usize::MAX));
+                        met[m] += u64::from(trial.met_at(month));
                     }
                 }
             }
@@ -1580,7 +1584,7 @@ mod tests {
                 trial.draw_block(BLOCK);
                 for t in 0..BLOCK {
                     trial.load(t);
-                    trial.schedule_phases(usize::MAX);
+                    trial.schedule_phases(None);
                     for (k, phase) in model.phases.iter().enumerate() {
                         let PhaseStartModel::After {
                             parent,
