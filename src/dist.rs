@@ -365,6 +365,44 @@ fn beta_cdf_pdf(a: f64, b: f64, ln_b: f64, x: f64) -> (f64, f64) {
     (if swap { 1.0 - part } else { part }, pdf)
 }
 
+/// Bits of a 32-bit word that pick its cell in `NormalCells`.
+const CELL_BITS: u32 = 10;
+
+/// `inverse_normal_cdf` at the ends of the cells the top `CELL_BITS` bits
+/// of a word pick (8 KiB): each cell's two ends bracket the quantile of
+/// every word in it.
+static NORMAL_CELLS: std::sync::LazyLock<Vec<f64>> = std::sync::LazyLock::new(|| {
+    let cells = 1u32 << CELL_BITS;
+    (0..=cells)
+        .map(|k| inverse_normal_cdf(f64::from(k) / f64::from(cells)))
+        .collect()
+});
+
+/// Widening of the brackets: far more than the rounding of the rational
+/// approximations (about 1e-15 for |z| < 7), so that a bracket holds even
+/// where they are not monotone to the last bit.
+const CELL_PAD: f64 = 1e-9;
+
+/// Whether `shared + scale * inverse_normal_cdf(open_unit(w)) < threshold`,
+/// exactly, for `scale > 0`: the join test of a group member (MODEL.md
+/// 3.1). The word's cell brackets the quantile, and the sum is monotone in
+/// it (rounding included), so the bracket's ends decide all but the rare
+/// words whose bracket straddles the threshold (under 1% of tests); only
+/// those evaluate the quantile. The same answers as the direct test, at a
+/// fraction of its cost.
+#[inline(always)]
+pub fn normal_join(w: u32, shared: f64, scale: f64, threshold: f64) -> bool {
+    let bounds = &NORMAL_CELLS;
+    let k = (w >> (32 - CELL_BITS)) as usize;
+    let surely = shared + scale * (bounds[k + 1] + CELL_PAD) < threshold;
+    let surely_not = shared + scale * (bounds[k] - CELL_PAD) >= threshold;
+    if surely | surely_not {
+        surely
+    } else {
+        shared + scale * inverse_normal_cdf(crate::rng::open_unit(w)) < threshold
+    }
+}
+
 /// Inverse of the standard normal CDF (Wichura 1988, algorithm AS 241,
 /// PPND16: relative accuracy about 1e-16). Returns -inf at 0 and +inf at 1.
 // The coefficients are quoted as published.
@@ -467,6 +505,70 @@ pub fn inverse_normal_cdf(p: f64) -> f64 {
 mod tests {
     use super::*;
     use statrs::distribution::Normal;
+
+    /// The bracketed join test must answer exactly as the direct one,
+    /// most of all where the threshold sits at a word's own value (ties)
+    /// and at the words on either side of every cell boundary.
+    #[test]
+    fn normal_join_agrees_with_the_direct_test() {
+        use crate::rng::open_unit;
+        let direct = |w: u32, shared: f64, scale: f64, threshold: f64| {
+            shared + scale * inverse_normal_cdf(open_unit(w)) < threshold
+        };
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let cells = 1u32 << CELL_BITS;
+        let mut words: Vec<u32> = (0..cells)
+            .flat_map(|k| {
+                let edge = k << (32 - CELL_BITS);
+                [edge, edge.wrapping_sub(1), edge + 1]
+            })
+            .collect();
+        words.extend((0..200_000).map(|_| next() as u32));
+        words.extend([0, 1, u32::MAX, u32::MAX - 1]);
+        let mut fallbacks = 0;
+        for (i, &w) in words.iter().enumerate() {
+            let rho: f64 = [0.0, 0.3, 0.7, 0.99][i % 4];
+            let (shared, scale) = (
+                rho.sqrt() * ((i % 7) as f64 - 3.0) * 0.7,
+                (1.0 - rho).sqrt(),
+            );
+            let exact = shared + scale * inverse_normal_cdf(open_unit(w));
+            let random = (next() >> 11) as f64 / (1u64 << 53) as f64 * 8.0 - 4.0;
+            for threshold in [
+                exact,
+                exact.next_up(),
+                exact.next_down(),
+                random,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            ] {
+                let got = normal_join(w, shared, scale, threshold);
+                assert_eq!(
+                    got,
+                    direct(w, shared, scale, threshold),
+                    "{w} {shared} {scale} {threshold}"
+                );
+                let bounds = &NORMAL_CELLS;
+                let k = (w >> (32 - CELL_BITS)) as usize;
+                let decided = shared + scale * (bounds[k + 1] + CELL_PAD) < threshold
+                    || shared + scale * (bounds[k] - CELL_PAD) >= threshold;
+                fallbacks += usize::from(threshold == random && !decided);
+            }
+        }
+        // The brackets decide nearly every test with a threshold not tied
+        // to the word (else there is no gain).
+        assert!(
+            fallbacks * 100 < words.len(),
+            "{fallbacks} of {}",
+            words.len()
+        );
+    }
 
     #[test]
     fn inverse_normal_matches_statrs() {

@@ -5,10 +5,11 @@
 //! merged in chunk order, so the result is identical for any thread count.
 
 use crate::compile::{GateModel, Model, PhaseStartModel};
-use crate::dist::inverse_normal_cdf;
+use crate::dist::{inverse_normal_cdf, normal_join};
 use crate::rng::{EntityStream, key_for_seed, open_unit};
 use crate::stats::{Moments, Sketch, UnitHistograms};
 use std::collections::BTreeMap;
+use std::hint::select_unpredictable;
 use std::ops::Range;
 use std::sync::{Condvar, Mutex};
 
@@ -23,6 +24,9 @@ const SKETCH_BINS: usize = 4_000;
 /// chunk. Not part of the reproducibility contract: every draw depends only
 /// on (seed, entity, trial, slot) and trials are recorded in order.
 const BLOCK: usize = 256;
+
+/// Spare rows of `Trial::changed_capabilities` (see `sweep_months`).
+const SPARE_ROWS: usize = 8;
 
 /// Row length of the per-pledge block arrays: a block plus one cache line,
 /// so that rows do not all map to the same few sets of the first level
@@ -334,8 +338,9 @@ struct Trial<'m> {
     /// Bit set of the months where some pledge starts or stops counting
     /// (bit `months` is a sentinel, never visited).
     changes: Vec<u64>,
-    /// Per month (and the sentinel), bit `c % 64` set when a pledge to
-    /// capability `c` starts or stops counting there; cleared as visited.
+    /// Per month, bit `c % 64` set when a pledge to capability `c` starts
+    /// or stops counting there; cleared as visited. Then the sentinel row
+    /// and `SPARE_ROWS` rows written for it, never read.
     changed_capabilities: Vec<u64>,
     /// Bit `capability % 64` of each pledge.
     capability_flag: Vec<u64>,
@@ -478,7 +483,7 @@ impl<'m> Trial<'m> {
             first_month: vec![0.0; n_pledges],
             last_month: vec![0.0; n_pledges],
             changes: vec![0; model.months() / 64 + 1],
-            changed_capabilities: vec![0; model.months() + 1],
+            changed_capabilities: vec![0; model.months() + 1 + SPARE_ROWS],
             capability_flag: model
                 .pledges
                 .iter()
@@ -587,9 +592,9 @@ impl<'m> Trial<'m> {
                     let group = &model.groups[g];
                     let factor = &self.b_factor[g * BLOCK..g * BLOCK + n];
                     for t in 0..n {
-                        let z = group.sqrt_rho * factor[t]
-                            + group.sqrt_one_minus_rho * inverse_normal_cdf(open_unit(words[t]));
-                        out[t] = z < rule(t).z;
+                        let shared = group.sqrt_rho * factor[t];
+                        let scale = group.sqrt_one_minus_rho;
+                        out[t] = normal_join(words[t], shared, scale, rule(t).z);
                     }
                 }
             }
@@ -879,21 +884,33 @@ impl<'m> Trial<'m> {
             steps,
             ..
         } = self;
-        let changed_capabilities = &mut changed_capabilities[..=months];
-        // Month 0 is always visited; capabilities not flagged there are at 0.
+        let changed_capabilities = &mut changed_capabilities[..months + 1 + SPARE_ROWS];
+        // Most pledges start or stop at the sentinel (never, or not within
+        // the horizon), and ORs into one memory word wait for each other:
+        // so the bits of months below 64 collect in a register, and a
+        // pledge's flags for the sentinel go to one of the spare rows
+        // (never read) instead. Month 0 is always visited; capabilities not
+        // flagged there are at 0.
         changes.fill(0);
-        changes[0] = 1;
+        let long = months >= 64;
+        let mut low = 1u64;
         let flagged = first_month[..n]
             .iter()
             .zip(&last_month[..n])
             .zip(&capability_flag[..n]);
-        for ((&first, &last), &flag) in flagged {
+        for (j, ((&first, &last), &flag)) in flagged.enumerate() {
             let (first, last) = (round_to_int(first) as usize, round_to_int(last) as usize);
-            changes[first / 64] |= 1 << (first % 64);
-            changes[last / 64] |= 1 << (last % 64);
-            changed_capabilities[first] |= flag;
-            changed_capabilities[last] |= flag;
+            let bit = |m: usize| select_unpredictable(m < 64, 1u64 << (m % 64), 0);
+            low |= bit(first) | bit(last);
+            if long {
+                changes[first / 64] |= 1 << (first % 64);
+                changes[last / 64] |= 1 << (last % 64);
+            }
+            let spare = months + 1 + j % SPARE_ROWS;
+            changed_capabilities[select_unpredictable(first == months, spare, first)] |= flag;
+            changed_capabilities[select_unpredictable(last == months, spare, last)] |= flag;
         }
+        changes[0] |= low;
         let (amounts, first_month, last_month) =
             (&amount[..n], &first_month[..n], &last_month[..n]);
         let (weights, need, meeting_amount) =
@@ -972,7 +989,6 @@ impl<'m> Trial<'m> {
                 met_at_horizon = met;
             }
         }
-        changed_capabilities[months] = 0;
         self.first_met_month = first_met_month;
         self.overall_at_horizon = overall_at_horizon;
         self.met_at_horizon = met_at_horizon;
