@@ -85,13 +85,20 @@ impl JoinRule {
     }
 }
 
+/// The random quantities of a pledge, each read from its own stream (keyed
+/// `pledge/<replica>/<capability>/<phase>/<position>/<slot>`), so that a
+/// quantity that needs no draw (a constant, no duration, probability 0 or
+/// 1) costs no random words.
+pub const PLEDGE_SLOTS: [&str; 4] = ["delivered", "amount", "delay", "duration"];
+
 #[derive(Debug, Clone)]
 pub struct PledgeModel {
     pub unit: usize,
     pub capability: usize,
     /// Index into `Model::phases` (evaluation order).
     pub phase: usize,
-    pub stream: u64,
+    /// One stream per random quantity, in `PLEDGE_SLOTS` order.
+    pub streams: [u64; 4],
     pub probability: f64,
     pub amount: Sampler,
     pub delay: Sampler,
@@ -169,7 +176,8 @@ impl Model {
                         unit: units.len(),
                         capability: pledge.capability,
                         phase: phase_slot[pledge.phase],
-                        stream: stream_for_key(&pledge_key),
+                        streams: PLEDGE_SLOTS
+                            .map(|slot| stream_for_key(&format!("{pledge_key}/{slot}"))),
                         probability: pledge.probability,
                         amount: Sampler::new(&pledge.amount),
                         delay: Sampler::new(&pledge.delay),

@@ -56,6 +56,11 @@ pub enum Sampler {
 }
 
 impl Sampler {
+    /// Whether a draw needs no uniform.
+    pub fn is_constant(&self) -> bool {
+        matches!(self, Sampler::Constant(_))
+    }
+
     pub fn new(dist: &Dist) -> Self {
         match *dist {
             Dist::Constant(v) => Sampler::Constant(v),

@@ -1,12 +1,14 @@
 //! Random streams keyed by entity id and trial index (MODEL.md 3.5).
 //!
-//! One ChaCha8 key is derived from the seed. Each entity (group, member
-//! replica, pledge, phase) reads its own ChaCha stream, numbered by a hash of
-//! its key string ("member/uk#0", ...), and each trial reads a fixed window of
-//! that stream: trial `t` of an entity with `k` draws per trial uses 64-bit
-//! words `t*k .. t*k + k`. So a draw depends only on (seed, entity key, trial,
-//! slot): adding, removing or re-parameterising other entities never shifts
-//! it, and chunks can start anywhere without replaying earlier trials.
+//! One ChaCha8 key is derived from the seed. Each random quantity (a group's
+//! factor, a member replica's join, each of a pledge's delivery, amount,
+//! delay and duration, a phase's start or lag) reads its own ChaCha stream,
+//! numbered by a hash of its key string ("member/uk#0",
+//! "pledge/uk#0/training/training/0/amount", ...), and trial `t` reads 32-bit
+//! word `t` of it. So a draw depends only on (seed, key, trial): adding,
+//! removing or re-parameterising other entities never shifts it, chunks can
+//! start anywhere without replaying earlier trials, and a quantity that
+//! needs no draw (a constant) costs no random words at all.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

@@ -295,8 +295,10 @@ struct Trial<'m> {
     model: &'m Model,
     group_streams: Vec<EntityStream<1>>,
     unit_streams: Vec<EntityStream<1>>,
-    pledge_streams: Vec<EntityStream<4>>,
-    phase_streams: Vec<EntityStream<1>>,
+    /// Per pledge, a stream per `PLEDGE_SLOTS` quantity; per phase, one for
+    /// its start or lag. `None` where the quantity needs no draw.
+    pledge_streams: Vec<[Option<EntityStream<1>>; 4]>,
+    phase_streams: Vec<Option<EntityStream<1>>>,
     /// Raw random words of one entity for a block of trials.
     words: Vec<u32>,
     /// Trials of the block where a pledge is delivered.
@@ -451,12 +453,28 @@ impl<'m> Trial<'m> {
             pledge_streams: model
                 .pledges
                 .iter()
-                .map(|p| EntityStream::new(&key, p.stream, first_trial))
+                .map(|p| {
+                    let drawn = [
+                        p.probability > 0.0 && p.probability < 1.0,
+                        !p.amount.is_constant(),
+                        !p.delay.is_constant(),
+                        p.duration.as_ref().is_some_and(|d| !d.is_constant()),
+                    ];
+                    std::array::from_fn(|slot| {
+                        drawn[slot].then(|| EntityStream::new(&key, p.streams[slot], first_trial))
+                    })
+                })
                 .collect(),
             phase_streams: model
                 .phases
                 .iter()
-                .map(|p| EntityStream::new(&key, p.stream, first_trial))
+                .map(|p| {
+                    let drawn = match &p.start {
+                        PhaseStartModel::At(d) => !d.is_constant(),
+                        PhaseStartModel::After { lag, .. } => !lag.is_constant(),
+                    };
+                    drawn.then(|| EntityStream::new(&key, p.stream, first_trial))
+                })
                 .collect(),
             words: vec![0; 4 * BLOCK],
             idx: vec![0; BLOCK],
@@ -560,9 +578,10 @@ impl<'m> Trial<'m> {
 
     /// MODEL.md 3.1 and 3.2 for a block of trials, entity by entity: group
     /// factors, joins (required members first), then each pledge's
-    /// delivery, amount, delay and duration, and the phase uniforms. Every
-    /// entity consumes its fixed number of words per trial whether or not
-    /// they are used.
+    /// delivery, amount, delay and duration, and the phase uniforms. Each
+    /// quantity that needs a draw reads one word per trial of its own
+    /// stream (see `rng`), used or not (a pledge not delivered draws no
+    /// amount, but its word is skipped all the same).
     fn draw_block(&mut self, n: usize) {
         let model = self.model;
         let words = &mut self.words;
@@ -600,35 +619,44 @@ impl<'m> Trial<'m> {
             }
         }
         for (i, p) in model.pledges.iter().enumerate() {
-            let w = &mut words[..4 * n];
-            self.pledge_streams[i].fill(w);
+            // Words of quantities that need no draw are left as they are:
+            // constants never read them, and a delivery probability of 0
+            // or 1 decides the same for any word, so zeros serve.
+            let slots = self.pledge_streams[i]
+                .iter_mut()
+                .zip(words.chunks_exact_mut(BLOCK));
+            for (slot, (stream, w)) in slots.enumerate() {
+                match stream {
+                    Some(stream) => stream.fill(&mut w[..n]),
+                    None if slot == 0 => w[..n].fill(0),
+                    None => {}
+                }
+            }
+            let [delivered, w_amount, w_delay, w_duration] =
+                [0, 1, 2, 3].map(|s| &words[s * BLOCK..s * BLOCK + n]);
             let joined = &self.b_joined[p.unit * BLOCK..p.unit * BLOCK + n];
             let delay = &mut self.b_delay[i * ROW..(i + 1) * ROW];
             let mut m = 0;
             for t in 0..n {
-                let a = joined[t] & (open_unit(w[4 * t]) < p.probability);
+                let a = joined[t] & (open_unit(delivered[t]) < p.probability);
                 delay[t] = f64::INFINITY;
                 self.idx[m] = t as u32;
                 m += usize::from(a);
             }
             let idx = &self.idx[..m];
-            let w = &*w;
             let amount = &mut self.b_amount[i * ROW..(i + 1) * ROW];
             p.amount.sample_each(
                 idx,
-                |t| open_unit(w[4 * t + 1]),
+                |t| open_unit(w_amount[t]),
                 |t, x| amount[t] = x.max(0.0),
             );
-            p.delay.sample_each(
-                idx,
-                |t| open_unit(w[4 * t + 2]),
-                |t, x| delay[t] = x.max(0.0),
-            );
+            p.delay
+                .sample_each(idx, |t| open_unit(w_delay[t]), |t, x| delay[t] = x.max(0.0));
             let duration = &mut self.b_duration[i * ROW..(i + 1) * ROW];
             match &p.duration {
                 Some(d) => d.sample_each(
                     idx,
-                    |t| open_unit(w[4 * t + 3]),
+                    |t| open_unit(w_duration[t]),
                     |t, x| duration[t] = x.max(0.0),
                 ),
                 None => {
@@ -640,6 +668,8 @@ impl<'m> Trial<'m> {
         }
         let nk = model.phases.len();
         for (k, stream) in self.phase_streams.iter_mut().enumerate() {
+            // A constant start or lag never reads its uniform.
+            let Some(stream) = stream else { continue };
             stream.fill(&mut words[..n]);
             for (t, &w) in words[..n].iter().enumerate() {
                 self.b_phase_u[t * nk + k] = open_unit(w);
