@@ -366,8 +366,8 @@ struct Trial<'m> {
     first_met_month: Option<usize>,
     /// The per-month statistics of the chunk, as steps (see `MonthSteps`).
     steps: MonthSteps,
-    /// (deployment time, condition, amount) and per-condition upper bounds,
-    /// scratch of `first_reached`.
+    /// (deployment time, condition, amount), room for every condition's
+    /// pledges, and per-condition upper bounds: scratch of `first_reached`.
     candidates: Vec<(f64, usize, f64)>,
     bounds: Vec<f64>,
     pivotal: Vec<bool>,
@@ -517,7 +517,7 @@ impl<'m> Trial<'m> {
             met_at_horizon: false,
             first_met_month: None,
             steps: MonthSteps::new(model),
-            candidates: Vec::with_capacity(n_pledges),
+            candidates: vec![(0.0, 0, 0.0); conditions.iter().map(|c| c.pledges.len()).sum()],
             bounds: Vec::with_capacity(conditions.len()),
             pivotal: vec![false; model.member_count],
             pledge_unit: model.pledges.iter().map(|p| p.unit).collect(),
@@ -778,24 +778,30 @@ impl<'m> Trial<'m> {
     fn first_reached(&mut self, which: Range<usize>, lo: f64, hi: f64) -> Option<f64> {
         let mut candidates = std::mem::take(&mut self.candidates);
         let mut bounds = std::mem::take(&mut self.bounds);
-        candidates.clear();
         bounds.clear();
         let conditions = &self.conditions[which];
         let mut reachable = true;
+        // Without branches (whether a pledge deploys by `hi` is a coin
+        // flip): every pledge is written at the end of the candidates, and
+        // the end moves past it only when it is one; the sums add amounts
+        // times 0 or 1 (amounts are finite and not negative, so times 0 is
+        // +0.0, which leaves a sum as it is). The buffer has room for every
+        // condition's pledges, so a write never overruns.
+        let mut len = 0;
         for (c, cond) in conditions.iter().enumerate() {
-            let factors = &self.factors[cond.factors..];
+            let range = cond.pledges.clone();
+            let (start, end) = (&self.start[range.clone()], &self.end[range.clone()]);
+            let amount = &self.amount[range];
+            let factors = &self.factors[cond.factors..cond.factors + start.len()];
             let (mut bound, mut most) = (0.0, 0.0);
-            for (i, &f) in cond.pledges.clone().zip(factors) {
-                let (s, e) = (self.start[i], self.end[i]);
-                if f > 0.0 && s < e && s <= hi {
-                    let a = self.amount[i];
-                    most += a;
-                    if s <= lo {
-                        bound += a;
-                    } else {
-                        candidates.push((s, c, a));
-                    }
-                }
+            for j in 0..start.len() {
+                let (s, a) = (start[j], amount[j]);
+                let counted = (factors[j] > 0.0) & (s < end[j]) & (s <= hi);
+                let before = s <= lo;
+                most += a * f64::from(u8::from(counted));
+                bound += a * f64::from(u8::from(counted & before));
+                candidates[len] = (s, c, a);
+                len += usize::from(counted & !before);
             }
             bounds.push(bound);
             // The same test as `may_hold` below on the last bound (summed
@@ -807,13 +813,14 @@ impl<'m> Trial<'m> {
             self.bounds = bounds;
             return None;
         }
-        candidates.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let found = &mut candidates[..len];
+        found.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         let mut first = None;
         let mut k = 0;
-        while k < candidates.len() {
-            let t = candidates[k].0;
-            while k < candidates.len() && candidates[k].0 == t {
-                bounds[candidates[k].1] += candidates[k].2;
+        while k < found.len() {
+            let t = found[k].0;
+            while k < found.len() && found[k].0 == t {
+                bounds[found[k].1] += found[k].2;
                 k += 1;
             }
             let may_hold = bounds
