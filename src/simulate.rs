@@ -784,8 +784,9 @@ impl<'m> Trial<'m> {
         // Without branches (whether a pledge deploys by `hi` is a coin
         // flip): every pledge is written at the end of the candidates, and
         // the end moves past it only when it is one; the sums add amounts
-        // times 0 or 1 (amounts are finite and not negative, so times 0 is
-        // +0.0, which leaves a sum as it is). The buffer has room for every
+        // times 0 or 1 (amounts are not negative, and finite as validation
+        // bounds every parameter, so times 0 is +0.0, which leaves a sum as
+        // it is). The buffer has room for every
         // condition's pledges, so a write never overruns.
         let mut len = 0;
         for (c, cond) in conditions.iter().enumerate() {
