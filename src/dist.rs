@@ -376,11 +376,16 @@ const CELL_BITS: u32 = 10;
 /// `inverse_normal_cdf` at the ends of the cells the top `CELL_BITS` bits
 /// of a word pick (8 KiB): each cell's two ends bracket the quantile of
 /// every word in it.
-static NORMAL_CELLS: std::sync::LazyLock<Vec<f64>> = std::sync::LazyLock::new(|| {
+pub struct NormalCells {
+    bounds: Vec<f64>,
+}
+
+static NORMAL_CELLS: std::sync::LazyLock<NormalCells> = std::sync::LazyLock::new(|| {
     let cells = 1u32 << CELL_BITS;
-    (0..=cells)
+    let bounds = (0..=cells)
         .map(|k| inverse_normal_cdf(f64::from(k) / f64::from(cells)))
-        .collect()
+        .collect();
+    NormalCells { bounds }
 });
 
 /// Widening of the brackets: far more than the rounding of the rational
@@ -388,23 +393,29 @@ static NORMAL_CELLS: std::sync::LazyLock<Vec<f64>> = std::sync::LazyLock::new(||
 /// where they are not monotone to the last bit.
 const CELL_PAD: f64 = 1e-9;
 
-/// Whether `shared + scale * inverse_normal_cdf(open_unit(w)) < threshold`,
-/// exactly, for `scale > 0`: the join test of a group member (MODEL.md
+/// `NormalCells::join`: whether
+/// `shared + scale * inverse_normal_cdf(open_unit(w)) < threshold`, exactly, for `scale > 0`: the join test of a group member (MODEL.md
 /// 3.1). The word's cell brackets the quantile, and the sum is monotone in
 /// it (rounding included), so the bracket's ends decide all but the rare
 /// words whose bracket straddles the threshold (under 1% of tests); only
 /// those evaluate the quantile. The same answers as the direct test, at a
 /// fraction of its cost.
-#[inline(always)]
-pub fn normal_join(w: u32, shared: f64, scale: f64, threshold: f64) -> bool {
-    let bounds = &NORMAL_CELLS;
-    let k = (w >> (32 - CELL_BITS)) as usize;
-    let surely = shared + scale * (bounds[k + 1] + CELL_PAD) < threshold;
-    let surely_not = shared + scale * (bounds[k] - CELL_PAD) >= threshold;
-    if surely | surely_not {
-        surely
-    } else {
-        shared + scale * inverse_normal_cdf(crate::rng::open_unit(w)) < threshold
+impl NormalCells {
+    /// The table, built on first use (take it once, outside hot loops).
+    pub fn get() -> &'static NormalCells {
+        &NORMAL_CELLS
+    }
+
+    #[inline(always)]
+    pub fn join(&self, w: u32, shared: f64, scale: f64, threshold: f64) -> bool {
+        let k = (w >> (32 - CELL_BITS)) as usize;
+        let surely = shared + scale * (self.bounds[k + 1] + CELL_PAD) < threshold;
+        let surely_not = shared + scale * (self.bounds[k] - CELL_PAD) >= threshold;
+        if surely | surely_not {
+            surely
+        } else {
+            shared + scale * inverse_normal_cdf(crate::rng::open_unit(w)) < threshold
+        }
     }
 }
 
@@ -553,13 +564,13 @@ mod tests {
                 f64::INFINITY,
                 f64::NEG_INFINITY,
             ] {
-                let got = normal_join(w, shared, scale, threshold);
+                let got = NormalCells::get().join(w, shared, scale, threshold);
                 assert_eq!(
                     got,
                     direct(w, shared, scale, threshold),
                     "{w} {shared} {scale} {threshold}"
                 );
-                let bounds = &NORMAL_CELLS;
+                let bounds = &NORMAL_CELLS.bounds;
                 let k = (w >> (32 - CELL_BITS)) as usize;
                 let decided = shared + scale * (bounds[k + 1] + CELL_PAD) < threshold
                     || shared + scale * (bounds[k] - CELL_PAD) >= threshold;

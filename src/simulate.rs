@@ -5,7 +5,7 @@
 //! merged in chunk order, so the result is identical for any thread count.
 
 use crate::compile::{GateModel, Model, PhaseStartModel};
-use crate::dist::{inverse_normal_cdf, normal_join};
+use crate::dist::{NormalCells, inverse_normal_cdf};
 use crate::rng::{EntityStream, key_for_seed, open_unit};
 use crate::stats::{Moments, Sketch, UnitHistograms};
 use std::collections::BTreeMap;
@@ -592,15 +592,16 @@ impl<'m> Trial<'m> {
                 *f = inverse_normal_cdf(open_unit(w));
             }
         }
+        let cells = NormalCells::get();
         for (i, unit) in model.units.iter().enumerate() {
             self.unit_streams[i].fill(&mut words[..n]);
             let (before, rest) = self.b_joined.split_at_mut(i * BLOCK);
             let out = &mut rest[..n];
             let required = unit.requires.map(|r| &before[r * BLOCK..r * BLOCK + n]);
-            let rule = |t: usize| match required {
-                Some(r) if !r[t] => unit.join_without,
-                _ => unit.join,
-            };
+            // The rule by indexing, not a branch: the required member's
+            // join is a coin flip.
+            let rules = [unit.join, unit.join_without];
+            let rule = |t: usize| rules[usize::from(required.is_some_and(|r| !r[t]))];
             match unit.group {
                 None => {
                     for t in 0..n {
@@ -613,7 +614,7 @@ impl<'m> Trial<'m> {
                     for t in 0..n {
                         let shared = group.sqrt_rho * factor[t];
                         let scale = group.sqrt_one_minus_rho;
-                        out[t] = normal_join(words[t], shared, scale, rule(t).z);
+                        out[t] = cells.join(words[t], shared, scale, rule(t).z);
                     }
                 }
             }
