@@ -332,11 +332,15 @@ struct Trial<'m> {
     /// Spare `start`, `end`, `phase_start`, `gate_time` for a counterfactual
     /// schedule (see `met_at_horizon_without`).
     spare: (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>),
-    /// Months each pledge is deployed at, `first <= m < last` (as f64, to
-    /// compare with a month without conversions); `first = last = months`
-    /// when none.
+    /// The pledges deployed at some month (see `sweep_months`): months
+    /// `first <= m < last` (as f64, to compare with a month without
+    /// conversions; `last = months` for none within the horizon) and
+    /// amounts. Those of capability `c` are
+    /// `deployed_range[c]..deployed_range[c + 1]`.
     first_month: Vec<f64>,
     last_month: Vec<f64>,
+    deployed_amount: Vec<f64>,
+    deployed_range: Vec<usize>,
     /// Bit set of the months where some pledge starts or stops counting
     /// (bit `months` is a sentinel, never visited).
     changes: Vec<u64>,
@@ -344,8 +348,6 @@ struct Trial<'m> {
     /// or stops counting there; cleared as visited. Then the sentinel row
     /// and `SPARE_ROWS` rows written for it, never read.
     changed_capabilities: Vec<u64>,
-    /// Bit `capability % 64` of each pledge.
-    capability_flag: Vec<u64>,
     /// Capability weights and needs, apart: summing weights from the
     /// capabilities' structs costs the sweep 7 branch mispredicts a trial
     /// (cachegrind).
@@ -500,13 +502,10 @@ impl<'m> Trial<'m> {
             ),
             first_month: vec![0.0; n_pledges],
             last_month: vec![0.0; n_pledges],
+            deployed_amount: vec![0.0; n_pledges],
+            deployed_range: vec![0; caps + 1],
             changes: vec![0; model.months() / 64 + 1],
             changed_capabilities: vec![0; model.months() + 1 + SPARE_ROWS],
-            capability_flag: model
-                .pledges
-                .iter()
-                .map(|p| 1 << (p.capability % 64))
-                .collect(),
             weights: model.capabilities.iter().map(|c| c.weight).collect(),
             need: model.capabilities.iter().map(|c| c.need).collect(),
             meeting_at_zero: meeting_amount.iter().filter(|&&a| 0.0 >= a).count(),
@@ -889,32 +888,42 @@ impl<'m> Trial<'m> {
         // Deployed at integer month m iff s <= m < e; `s` is +inf for a
         // pledge that never deploys. Branch-free: whether a pledge deploys
         // is a coin flip.
-        let schedule = self.start[..n].iter().zip(&self.end[..n]);
-        let months_of = self.first_month[..n]
-            .iter_mut()
-            .zip(&mut self.last_month[..n]);
-        for ((&s, &e), (first_month, last_month)) in schedule.zip(months_of) {
-            let first = ceil_month(s.min(none));
-            let last = if e > horizon {
-                none
-            } else {
-                ceil_month(e.min(none))
-            };
-            let deployed = first < last;
-            *first_month = if deployed { first } else { none };
-            *last_month = if deployed { last } else { none };
+        // Each capability's pledges deployed at some month, compacted in
+        // pledge order: a sum over them is the sum over all its pledges
+        // with the +0.0 of the others left out, the same bits. (About half
+        // the pledges on the shipped scenarios; the write is unconditional
+        // and the end moves only past a deployed pledge.)
+        let caps = model.capabilities.len();
+        let (start, end, amount) = (&self.start[..n], &self.end[..n], &self.amount[..n]);
+        let (first_month, last_month) = (&mut self.first_month[..n], &mut self.last_month[..n]);
+        let deployed_amount = &mut self.deployed_amount[..n];
+        let mut len = 0;
+        for c in 0..caps {
+            self.deployed_range[c] = len;
+            for i in model.capability_pledges[c].clone() {
+                let first = ceil_month(start[i].min(none));
+                let last = if end[i] > horizon {
+                    none
+                } else {
+                    ceil_month(end[i].min(none))
+                };
+                first_month[len] = first;
+                last_month[len] = last;
+                deployed_amount[len] = amount[i];
+                len += usize::from(first < last);
+            }
         }
+        self.deployed_range[caps] = len;
         // The fields the visits use, as local slices: LLVM then keeps their
         // addresses and lengths in registers instead of reloading them from
         // `self` after every store.
-        let caps = model.capabilities.len();
         let Trial {
-            amount,
             first_month,
             last_month,
+            deployed_amount,
+            deployed_range,
             changes,
             changed_capabilities,
-            capability_flag,
             weights,
             need,
             meeting_amount,
@@ -924,34 +933,37 @@ impl<'m> Trial<'m> {
             ..
         } = self;
         let changed_capabilities = &mut changed_capabilities[..months + 1 + SPARE_ROWS];
-        // Most pledges start or stop at the sentinel (never, or not within
-        // the horizon), and ORs into one memory word wait for each other:
-        // so the bits of months below 64 collect in a register, and a
-        // pledge's flags for the sentinel go to one of the spare rows
+        // A deployed pledge starts before the sentinel, but most stop there
+        // (not within the horizon), and ORs into one memory word wait for
+        // each other: so the bits of months below 64 collect in a register,
+        // and a pledge's flags for the sentinel go to one of the spare rows
         // (never read) instead. Month 0 is always visited; capabilities not
         // flagged there are at 0.
         changes.fill(0);
         let long = months >= 64;
         let mut low = 1u64;
-        let flagged = first_month[..n]
-            .iter()
-            .zip(&last_month[..n])
-            .zip(&capability_flag[..n]);
-        for (j, ((&first, &last), &flag)) in flagged.enumerate() {
-            let (first, last) = (round_to_int(first) as usize, round_to_int(last) as usize);
-            let bit = |m: usize| select_unpredictable(m < 64, 1u64 << (m % 64), 0);
-            low |= bit(first) | bit(last);
-            if long {
-                changes[first / 64] |= 1 << (first % 64);
-                changes[last / 64] |= 1 << (last % 64);
+        for c in 0..caps {
+            let flag = 1u64 << (c % 64);
+            for j in deployed_range[c]..deployed_range[c + 1] {
+                let first = round_to_int(first_month[j]) as usize;
+                let last = round_to_int(last_month[j]) as usize;
+                let bit = |m: usize| select_unpredictable(m < 64, 1u64 << (m % 64), 0);
+                low |= bit(first) | bit(last);
+                if long {
+                    changes[first / 64] |= 1 << (first % 64);
+                    changes[last / 64] |= 1 << (last % 64);
+                }
+                let spare = months + 1 + j % SPARE_ROWS;
+                changed_capabilities[first] |= flag;
+                changed_capabilities[select_unpredictable(last == months, spare, last)] |= flag;
             }
-            let spare = months + 1 + j % SPARE_ROWS;
-            changed_capabilities[select_unpredictable(first == months, spare, first)] |= flag;
-            changed_capabilities[select_unpredictable(last == months, spare, last)] |= flag;
         }
         changes[0] |= low;
-        let (amounts, first_month, last_month) =
-            (&amount[..n], &first_month[..n], &last_month[..n]);
+        let (amounts, first_month, last_month) = (
+            &deployed_amount[..len],
+            &first_month[..len],
+            &last_month[..len],
+        );
         let (weights, need, meeting_amount) =
             (&weights[..caps], &need[..caps], &meeting_amount[..caps]);
         let (committed, coverage) = (&mut committed[..caps], &mut coverage[..caps]);
@@ -987,7 +999,7 @@ impl<'m> Trial<'m> {
                     let mut c = flags.trailing_zeros() as usize;
                     flags &= flags - 1;
                     while c < caps {
-                        let range = model.capability_pledges[c].clone();
+                        let range = deployed_range[c]..deployed_range[c + 1];
                         let on = first_month[range.clone()]
                             .iter()
                             .zip(&last_month[range.clone()]);
