@@ -1051,17 +1051,22 @@ impl<'m> Trial<'m> {
         if self.first_met_month == Some(0) {
             return Some(0.0);
         }
-        // Without a withdrawal inside the horizon, met can only switch on:
-        // not met at the horizon means never met, and otherwise it switches
-        // on in the month before the first met month.
+        // Met at integer month t (exactly: the swept sums are the exact
+        // sums) bounds the first time met from above. Below, met can only
+        // have held between two integer months, and not at the later one,
+        // if a pledge withdrew in between: where no critical pledge
+        // withdraws by month t - 1, every pledge deployed at a time before
+        // it is still deployed then, so the sums there are no smaller (a
+        // superset of non-negative terms, summed in the same order) and
+        // the first time met lies in (t - 1, t]; where none withdraws
+        // within the horizon, not met at the horizon means never met.
         let horizon = f64::from(model.horizon);
+        let until = self.first_met_month.map_or(horizon, |t| (t - 1) as f64);
         let critical = &self.conditions[..model.critical.len()];
         let withdrawals = critical
             .iter()
             .flat_map(|c| c.pledges.clone())
-            .any(|i| self.end[i] <= horizon && self.start[i] < self.end[i]);
-        // Met at integer month t (exactly: the swept sums are the exact
-        // sums) bounds the first time met from above in either case.
+            .any(|i| self.end[i] <= until && self.start[i] < self.end[i]);
         let (lo, hi) = match (withdrawals, self.first_met_month) {
             (true, None) => (0.0, horizon),
             (true, Some(t)) => (0.0, t as f64),
@@ -1675,6 +1680,46 @@ mod tests {
             }
         }
         assert!(shortcuts > 100, "{shortcuts}");
+    }
+
+    /// The first time met is searched only in the month before the first
+    /// met month unless a critical pledge withdraws before that; it must be
+    /// what the search over the whole horizon gives, in every trial.
+    #[test]
+    fn first_met_matches_the_full_search() {
+        let paris = include_str!("../scenarios/paris-jan-2026.toml");
+        let mut narrowed = 0;
+        for (text, set) in [
+            (crate::DEFAULT_SCENARIO, vec![]),
+            (paris, vec!["scenario.horizon_months=130".to_string()]),
+        ] {
+            let scenario = crate::load::load_str("test", text, &set).expect("valid");
+            let model = Model::compile(&scenario.scenario);
+            let (horizon, critical) = (f64::from(model.horizon), 0..model.critical.len());
+            let mut trial = Trial::new(&model, 13, 0);
+            for _ in 0..8 {
+                trial.draw_block(BLOCK);
+                for t in 0..BLOCK {
+                    trial.load(t);
+                    trial.schedule_phases(None);
+                    trial.sweep_months(false);
+                    if trial.first_met_month == Some(0) {
+                        continue;
+                    }
+                    let full = trial.first_reached(critical.clone(), 0.0, horizon);
+                    let found = trial.first_met();
+                    assert_eq!(found.map(f64::to_bits), full.map(f64::to_bits));
+                    let withdrawn = critical
+                        .clone()
+                        .flat_map(|c| trial.conditions[c].pledges.clone())
+                        .any(|i| trial.end[i] <= horizon && trial.start[i] < trial.end[i]);
+                    narrowed += usize::from(withdrawn && found.is_some());
+                }
+            }
+        }
+        // Trials met that have a withdrawal within the horizon: where the
+        // narrowing differs from the search it replaced.
+        assert!(narrowed > 100, "{narrowed}");
     }
 
     #[test]
