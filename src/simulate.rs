@@ -1245,8 +1245,11 @@ struct MonthSteps {
     overall: Vec<i64>,
     met: Vec<i64>,
     /// `[bin * months + month]`, `UnitHistograms::BINS + 1` rows (the last
-    /// a spare row for the month before month 0); wrapping counts.
-    histogram: Vec<u32>,
+    /// a spare row for the month before month 0); wrapping counts, of 16
+    /// bits as a chunk has fewer than 2^16 trials (`CHUNK_TRIALS`): half
+    /// the cache footprint of 32 (each visited month updates two random
+    /// cells).
+    histogram: Vec<u16>,
     /// Each capability's coverage at the month visited last.
     last_coverage: Vec<i64>,
 }

@@ -264,14 +264,16 @@ impl UnitHistograms {
     /// `steps[bin * len + k]` is, as a wrapping count, the change from
     /// histogram `k - 1` to `k` of the count in `bin`, so histogram `k`
     /// gets the running total up to `k`. Rows of `steps` past the last bin
-    /// are ignored. Clears `steps`.
-    pub fn add_steps(&mut self, steps: &mut [u32]) {
+    /// are ignored. Clears `steps`. Counts of 16 bits suffice for fewer
+    /// than 2^16 values per histogram: the wrapping running total is then
+    /// the true count.
+    pub fn add_steps(&mut self, steps: &mut [u16]) {
         let rows = self.counts.chunks_exact_mut(self.len);
         for (counts, steps) in rows.zip(steps.chunks_exact_mut(self.len)) {
-            let mut run = 0u32;
+            let mut run = 0u16;
             for (count, step) in counts.iter_mut().zip(steps) {
                 run = run.wrapping_add(std::mem::take(step));
-                *count += run;
+                *count += u32::from(run);
             }
         }
     }
