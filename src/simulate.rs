@@ -388,10 +388,13 @@ struct Trial<'m> {
     gate_phases: Vec<usize>,
     gate_condition: Vec<usize>,
     /// Per condition: its time, and its sum then (`condition_sums`), in
-    /// total and `[unit * conditions + condition]` per unit.
+    /// total and `[condition * units + unit]` per unit.
     condition_time: Vec<f64>,
     condition_total: Vec<f64>,
     condition_part: Vec<f64>,
+    /// Per unit, scratch of `mark_pivotal`.
+    fails: Vec<bool>,
+    moves: Vec<bool>,
 }
 
 impl<'m> Trial<'m> {
@@ -526,6 +529,8 @@ impl<'m> Trial<'m> {
             condition_time: vec![0.0; n_conditions],
             condition_total: vec![0.0; n_conditions],
             condition_part: vec![0.0; model.units.len() * n_conditions],
+            fails: vec![false; model.units.len()],
+            moves: vec![false; model.units.len()],
             gate_condition: (0..n_phases)
                 .map(|k| {
                     let g = gates.iter().position(|&(p, _)| p == k).unwrap_or(0);
@@ -1085,74 +1090,99 @@ impl<'m> Trial<'m> {
     /// schedule is rerun without its pledges, unless no gate's time moves.
     fn mark_pivotal(&mut self) {
         let model = self.model;
-        let n_crit = model.critical.len();
-        let n_cond = self.conditions.len();
+        let (n_crit, units) = (model.critical.len(), model.units.len());
         self.pivotal.fill(false);
         self.condition_sums();
+        // Per unit, whether the sum of a critical condition (`fails`:
+        // without its pledges and the schedule unchanged) or of a gate
+        // (`moves`: at its `gate_time`) falls short without the unit's part.
+        // If every gate still holds, each phase starts when it did
+        // (coverage without the part is never higher, so an unreached gate
+        // stays unreached) and the schedule stays as it is.
+        let (mut fails, mut moves) = (
+            std::mem::take(&mut self.fails),
+            std::mem::take(&mut self.moves),
+        );
+        fails.fill(false);
+        moves.fill(false);
+        for c in 0..self.conditions.len() {
+            let short = if c < n_crit { &mut fails } else { &mut moves };
+            self.short_without(c, short);
+        }
         for (u, unit) in model.units.iter().enumerate() {
             if !self.b_joined[u * BLOCK + self.t] || self.pivotal[unit.member] {
                 continue;
             }
-            // Without the replica's pledges and with the schedule unchanged.
-            let fails_directly = (0..n_crit).any(|c| self.short_without(c, u));
-            // Every gate still holds without them at `gate_time`, so its
-            // phase starts when it did (coverage without them is never
-            // higher, so an unreached gate stays unreached): then the
-            // schedule stays as it is.
-            let gates_stay = !(n_crit..n_cond).any(|c| self.short_without(c, u));
-            self.pivotal[unit.member] = if unit.feeds_gate && !gates_stay {
+            self.pivotal[unit.member] = if unit.feeds_gate && moves[u] {
                 // Some phase moves. When moving can only delay pledges that
                 // then stay (none withdraws), the rescheduled sums are at
                 // most the direct ones: failing directly settles it.
-                (fails_directly && model.delays_only_remove) || !self.met_at_horizon_without(u)
+                (fails[u] && model.delays_only_remove) || !self.met_at_horizon_without(u)
             } else {
-                fails_directly
+                fails[u]
             };
         }
+        (self.fails, self.moves) = (fails, moves);
+        debug_assert_eq!(self.fails.len(), units);
     }
 
     /// Each condition's exact sum at its time (critical capabilities: the
     /// horizon; gates: when reached, if ever), in total and per unit, in
-    /// pledge order: the same bits as `committed_at`.
+    /// pledge order: the same bits as `committed_at`. Without branches
+    /// (whether a pledge is deployed then is a coin flip): the others add
+    /// +0.0 (see `first_reached`).
     fn condition_sums(&mut self) {
         let horizon = f64::from(self.model.horizon);
         let n_crit = self.model.critical.len();
-        let n_cond = self.conditions.len();
+        let units = self.model.units.len();
         self.condition_part.fill(0.0);
         for (c, cond) in self.conditions.iter().enumerate() {
             let t = match c.checked_sub(n_crit) {
                 None => horizon,
                 Some(g) => self.gate_time[self.gate_phases[g]],
             };
-            let factors = &self.factors[cond.factors..];
+            let range = cond.pledges.clone();
+            let (start, end) = (&self.start[range.clone()], &self.end[range.clone()]);
+            let (amount, unit) = (&self.amount[range.clone()], &self.pledge_unit[range]);
+            let factors = &self.factors[cond.factors..cond.factors + start.len()];
+            let parts = &mut self.condition_part[c * units..(c + 1) * units];
             let mut total = 0.0;
-            for (i, &f) in cond.pledges.clone().zip(factors) {
-                if self.start[i] <= t && t < self.end[i] {
-                    let a = self.amount[i] * f;
-                    total += a;
-                    self.condition_part[self.pledge_unit[i] * n_cond + c] += a;
-                }
+            for j in 0..start.len() {
+                let on = (start[j] <= t) & (t < end[j]);
+                let a = amount[j] * factors[j] * f64::from(u8::from(on));
+                total += a;
+                parts[unit[j]] += a;
             }
             self.condition_time[c] = t;
             self.condition_total[c] = total;
         }
     }
 
-    /// Whether condition `c`'s sum falls short of its amount once unit `u`'s
-    /// part is taken out (after `condition_sums`). Subtraction decides unless
-    /// it lands within rounding of the amount; then the exact sum does.
-    fn short_without(&self, c: usize, u: usize) -> bool {
-        let own = self.condition_part[u * self.conditions.len() + c];
-        if own == 0.0 {
-            return false;
-        }
-        let cond = &self.conditions[c];
-        let (total, m) = (self.condition_total[c], cond.amount);
-        let rest = total - own;
+    /// Marks in `short` each unit without whose part condition `c`'s sum
+    /// falls short of its amount (after `condition_sums`). Subtraction
+    /// decides, for all units at once and without branches, unless it lands
+    /// within rounding of the amount; then the exact sum does.
+    fn short_without(&self, c: usize, short: &mut [bool]) {
+        let units = short.len();
+        let (total, m) = (self.condition_total[c], self.conditions[c].amount);
+        let parts = &self.condition_part[c * units..(c + 1) * units];
         let tolerance = 1e-9 * total.max(m);
-        rest < m - tolerance
-            || (rest < m + tolerance
-                && self.committed_at(cond, self.condition_time[c], Some(u)) < m)
+        let mut unsure = false;
+        for (s, &own) in short.iter_mut().zip(parts) {
+            let rest = total - own;
+            let counted = own != 0.0;
+            *s |= counted & (rest < m - tolerance);
+            unsure |= counted & (rest >= m - tolerance) & (rest < m + tolerance);
+        }
+        if unsure {
+            let (cond, t) = (&self.conditions[c], self.condition_time[c]);
+            for (u, &own) in parts.iter().enumerate() {
+                let rest = total - own;
+                if own != 0.0 && rest >= m - tolerance && rest < m + tolerance {
+                    short[u] |= self.committed_at(cond, t, Some(u)) < m;
+                }
+            }
+        }
     }
 
     /// Whether the guarantee is met at the horizon once unit `u`'s pledges
@@ -1723,6 +1753,83 @@ mod tests {
         // Trials met that have a withdrawal within the horizon: where the
         // narrowing differs from the search it replaced.
         assert!(narrowed > 100, "{narrowed}");
+    }
+
+    /// Pivotal members by brute force: every joined replica's pledges
+    /// removed and the whole schedule rerun. Includes sums that tie with
+    /// the amount up to rounding (0.1 + 0.2 against 0.3), where the
+    /// subtraction cannot decide.
+    #[test]
+    fn pivotal_matches_rescheduling_without_each_unit() {
+        let ties = r#"
+            [scenario]
+            name = "ties"
+            horizon_months = 6
+            [[capability]]
+            id = "c"
+            need = 0.3
+            [[phase]]
+            id = "p"
+            [[phase]]
+            id = "q"
+            after = "p"
+            gate = { capability = "c", coverage = 0.5 }
+            [[member]]
+            id = "a"
+            join = 0.9
+            [[member.pledge]]
+            capability = "c"
+            phase = "p"
+            amount = 0.1
+            [[member]]
+            id = "b"
+            join = 0.9
+            [[member.pledge]]
+            capability = "c"
+            phase = "p"
+            amount = 0.2
+            delay_months = { uniform = [0, 3] }
+            [[member]]
+            id = "d"
+            join = 0.5
+            count = 2
+            [[member.pledge]]
+            capability = "c"
+            phase = "q"
+            amount = 0.1
+        "#;
+        let paris = include_str!("../scenarios/paris-jan-2026.toml");
+        let mut checked = 0;
+        for text in [crate::DEFAULT_SCENARIO, paris, ties] {
+            let scenario = crate::load::load_str("test", text, &[]).expect("valid");
+            let model = Model::compile(&scenario.scenario);
+            let horizon = f64::from(model.horizon);
+            let mut trial = Trial::new(&model, 17, 0);
+            for _ in 0..4 {
+                trial.draw_block(BLOCK);
+                for t in 0..BLOCK {
+                    trial.load(t);
+                    trial.schedule_phases(None);
+                    trial.sweep_months(false);
+                    if !trial.met_at_horizon {
+                        continue;
+                    }
+                    trial.mark_pivotal();
+                    let mut expected = vec![false; model.member_count];
+                    for (u, unit) in model.units.iter().enumerate() {
+                        if trial.b_joined[u * BLOCK + t] {
+                            trial.swap_schedule();
+                            trial.schedule_phases(Some(u));
+                            expected[unit.member] |= !trial.met_at(horizon);
+                            trial.swap_schedule();
+                        }
+                    }
+                    assert_eq!(trial.pivotal, expected);
+                    checked += expected.iter().filter(|&&p| p).count();
+                }
+            }
+        }
+        assert!(checked > 500, "{checked}");
     }
 
     #[test]
