@@ -1681,38 +1681,53 @@ mod tests {
         let paris = include_str!("../scenarios/paris-jan-2026.toml");
         let mut shortcuts = 0;
         for text in [crate::DEFAULT_SCENARIO, paris] {
-            let scenario = crate::load::load_str("test", text, &[]).expect("valid");
-            let model = Model::compile(&scenario.scenario);
-            let horizon = f64::from(model.horizon);
-            let mut trial = Trial::new(&model, 9, 0);
-            for _ in 0..8 {
-                trial.draw_block(BLOCK);
-                for t in 0..BLOCK {
-                    trial.load(t);
-                    trial.schedule_phases(None);
-                    for (k, phase) in model.phases.iter().enumerate() {
-                        let PhaseStartModel::After {
-                            parent,
-                            lag,
-                            gate: Some(_),
-                        } = &phase.start
-                        else {
-                            continue;
-                        };
-                        let u = trial.b_phase_u[t * model.phases.len() + k];
-                        let earliest = trial.phase_start[*parent] + lag.sample(u).max(0.0);
-                        let c = trial.gate_condition[k];
-                        // Pledges of later phases do not count towards the
-                        // gate, so the schedule as it stands serves.
-                        let searched = trial.first_reached(c..c + 1, f64::NEG_INFINITY, horizon);
-                        let expected = searched.map_or(f64::INFINITY, |g| earliest.max(g));
-                        assert_eq!(trial.phase_start[k].to_bits(), expected.to_bits());
-                        shortcuts += usize::from(trial.gate_time[k] == earliest);
-                    }
+            each_scheduled_trial(text, &[], 9, |trial, t| {
+                let model = trial.model;
+                let horizon = f64::from(model.horizon);
+                for (k, phase) in model.phases.iter().enumerate() {
+                    let PhaseStartModel::After {
+                        parent,
+                        lag,
+                        gate: Some(_),
+                    } = &phase.start
+                    else {
+                        continue;
+                    };
+                    let u = trial.b_phase_u[t * model.phases.len() + k];
+                    let earliest = trial.phase_start[*parent] + lag.sample(u).max(0.0);
+                    let c = trial.gate_condition[k];
+                    // Pledges of later phases do not count towards the
+                    // gate, so the schedule as it stands serves.
+                    let searched = trial.first_reached(c..c + 1, f64::NEG_INFINITY, horizon);
+                    let expected = searched.map_or(f64::INFINITY, |g| earliest.max(g));
+                    assert_eq!(trial.phase_start[k].to_bits(), expected.to_bits());
+                    shortcuts += usize::from(trial.gate_time[k] == earliest);
                 }
-            }
+            });
         }
         assert!(shortcuts > 100, "{shortcuts}");
+    }
+
+    /// Draws 8 blocks of trials of scenario `text` (with `set` overrides)
+    /// and calls `check` on each trial (and its index in the block) once
+    /// its phases are scheduled.
+    fn each_scheduled_trial(
+        text: &str,
+        set: &[String],
+        seed: u64,
+        mut check: impl FnMut(&mut Trial, usize),
+    ) {
+        let scenario = crate::load::load_str("test", text, set).expect("valid");
+        let model = Model::compile(&scenario.scenario);
+        let mut trial = Trial::new(&model, seed, 0);
+        for _ in 0..8 {
+            trial.draw_block(BLOCK);
+            for t in 0..BLOCK {
+                trial.load(t);
+                trial.schedule_phases(None);
+                check(&mut trial, t);
+            }
+        }
     }
 
     /// The first time met is searched only in the month before the first
@@ -1726,29 +1741,21 @@ mod tests {
             (crate::DEFAULT_SCENARIO, vec![]),
             (paris, vec!["scenario.horizon_months=130".to_string()]),
         ] {
-            let scenario = crate::load::load_str("test", text, &set).expect("valid");
-            let model = Model::compile(&scenario.scenario);
-            let (horizon, critical) = (f64::from(model.horizon), 0..model.critical.len());
-            let mut trial = Trial::new(&model, 13, 0);
-            for _ in 0..8 {
-                trial.draw_block(BLOCK);
-                for t in 0..BLOCK {
-                    trial.load(t);
-                    trial.schedule_phases(None);
-                    trial.sweep_months(false);
-                    if trial.first_met_month == Some(0) {
-                        continue;
-                    }
-                    let full = trial.first_reached(critical.clone(), 0.0, horizon);
-                    let found = trial.first_met();
-                    assert_eq!(found.map(f64::to_bits), full.map(f64::to_bits));
-                    let withdrawn = critical
-                        .clone()
-                        .flat_map(|c| trial.conditions[c].pledges.clone())
-                        .any(|i| trial.end[i] <= horizon && trial.start[i] < trial.end[i]);
-                    narrowed += usize::from(withdrawn && found.is_some());
+            each_scheduled_trial(text, &set, 13, |trial, _| {
+                let model = trial.model;
+                let (horizon, critical) = (f64::from(model.horizon), 0..model.critical.len());
+                trial.sweep_months(false);
+                if trial.first_met_month == Some(0) {
+                    return;
                 }
-            }
+                let full = trial.first_reached(critical.clone(), 0.0, horizon);
+                let found = trial.first_met();
+                assert_eq!(found.map(f64::to_bits), full.map(f64::to_bits));
+                let withdrawn = critical
+                    .flat_map(|c| trial.conditions[c].pledges.clone())
+                    .any(|i| trial.end[i] <= horizon && trial.start[i] < trial.end[i]);
+                narrowed += usize::from(withdrawn && found.is_some());
+            });
         }
         // Trials met that have a withdrawal within the horizon: where the
         // narrowing differs from the search it replaced.
@@ -1801,33 +1808,25 @@ mod tests {
         let paris = include_str!("../scenarios/paris-jan-2026.toml");
         let mut checked = 0;
         for text in [crate::DEFAULT_SCENARIO, paris, ties] {
-            let scenario = crate::load::load_str("test", text, &[]).expect("valid");
-            let model = Model::compile(&scenario.scenario);
-            let horizon = f64::from(model.horizon);
-            let mut trial = Trial::new(&model, 17, 0);
-            for _ in 0..4 {
-                trial.draw_block(BLOCK);
-                for t in 0..BLOCK {
-                    trial.load(t);
-                    trial.schedule_phases(None);
-                    trial.sweep_months(false);
-                    if !trial.met_at_horizon {
-                        continue;
-                    }
-                    trial.mark_pivotal();
-                    let mut expected = vec![false; model.member_count];
-                    for (u, unit) in model.units.iter().enumerate() {
-                        if trial.b_joined[u * BLOCK + t] {
-                            trial.swap_schedule();
-                            trial.schedule_phases(Some(u));
-                            expected[unit.member] |= !trial.met_at(horizon);
-                            trial.swap_schedule();
-                        }
-                    }
-                    assert_eq!(trial.pivotal, expected);
-                    checked += expected.iter().filter(|&&p| p).count();
+            each_scheduled_trial(text, &[], 17, |trial, t| {
+                let model = trial.model;
+                trial.sweep_months(false);
+                if !trial.met_at_horizon {
+                    return;
                 }
-            }
+                trial.mark_pivotal();
+                let mut expected = vec![false; model.member_count];
+                for (u, unit) in model.units.iter().enumerate() {
+                    if trial.b_joined[u * BLOCK + t] {
+                        trial.swap_schedule();
+                        trial.schedule_phases(Some(u));
+                        expected[unit.member] |= !trial.met_at(f64::from(model.horizon));
+                        trial.swap_schedule();
+                    }
+                }
+                assert_eq!(trial.pivotal, expected);
+                checked += expected.iter().filter(|&&p| p).count();
+            });
         }
         assert!(checked > 500, "{checked}");
     }
