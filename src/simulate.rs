@@ -251,9 +251,12 @@ pub fn least_meeting(need: f64, threshold: f64) -> f64 {
 }
 
 /// `if c { a } else { b }` by bit masks: LLVM turns a float `if` into a
-/// branch, which mispredicts on the coin flips of a trial. (It still
-/// recognises the masks as a select in some loops and branches there; a
-/// forced integer `cmov` saved simulated mispredicts but no time.)
+/// branch, which mispredicts on the coin flips of a trial. It still
+/// recognises the masks as a select in some loops and branches there (x86
+/// has no scalar float `cmov`, and `select_unpredictable` does not change
+/// that for f64); those loops add amounts times 0 or 1 instead, which
+/// cannot become a branch (see `first_reached`). Where LLVM keeps the masks,
+/// they are cheaper than the multiplication.
 #[inline(always)]
 fn select(c: bool, a: f64, b: f64) -> f64 {
     let mask = u64::from(c).wrapping_neg();
@@ -791,8 +794,8 @@ impl<'m> Trial<'m> {
         // the end moves past it only when it is one; the sums add amounts
         // times 0 or 1 (amounts are not negative, and finite as validation
         // bounds every parameter, so times 0 is +0.0, which leaves a sum as
-        // it is). The buffer has room for every
-        // condition's pledges, so a write never overruns.
+        // it is). The buffer has room for every condition's pledges, so a
+        // write never overruns.
         let mut len = 0;
         for (c, cond) in conditions.iter().enumerate() {
             let range = cond.pledges.clone();
@@ -891,10 +894,9 @@ impl<'m> Trial<'m> {
         let none = months as i64 as f64;
         let horizon = f64::from(model.horizon);
         // Deployed at integer month m iff s <= m < e; `s` is +inf for a
-        // pledge that never deploys. Branch-free: whether a pledge deploys
-        // is a coin flip.
-        // Each capability's pledges deployed at some month, compacted in
-        // pledge order: a sum over them is the sum over all its pledges
+        // pledge that never deploys. Each capability's pledges deployed at
+        // some month, compacted in pledge order, without a branch (whether
+        // a pledge deploys is a coin flip): a sum over them is the sum over all its pledges
         // with the +0.0 of the others left out, the same bits. (About half
         // the pledges on the shipped scenarios; the write is unconditional
         // and the end moves only past a deployed pledge.)
@@ -1090,7 +1092,7 @@ impl<'m> Trial<'m> {
     /// schedule is rerun without its pledges, unless no gate's time moves.
     fn mark_pivotal(&mut self) {
         let model = self.model;
-        let (n_crit, units) = (model.critical.len(), model.units.len());
+        let n_crit = model.critical.len();
         self.pivotal.fill(false);
         self.condition_sums();
         // Per unit, whether the sum of a critical condition (`fails`:
@@ -1123,7 +1125,6 @@ impl<'m> Trial<'m> {
             };
         }
         (self.fails, self.moves) = (fails, moves);
-        debug_assert_eq!(self.fails.len(), units);
     }
 
     /// Each condition's exact sum at its time (critical capabilities: the
@@ -1167,18 +1168,22 @@ impl<'m> Trial<'m> {
         let (total, m) = (self.condition_total[c], self.conditions[c].amount);
         let parts = &self.condition_part[c * units..(c + 1) * units];
         let tolerance = 1e-9 * total.max(m);
+        // (surely short, too close to call) without the part `own`.
+        let test = |own: f64| {
+            let (counted, rest) = (own != 0.0, total - own);
+            let surely = rest < m - tolerance;
+            (counted & surely, counted & !surely & (rest < m + tolerance))
+        };
         let mut unsure = false;
         for (s, &own) in short.iter_mut().zip(parts) {
-            let rest = total - own;
-            let counted = own != 0.0;
-            *s |= counted & (rest < m - tolerance);
-            unsure |= counted & (rest >= m - tolerance) & (rest < m + tolerance);
+            let (surely, close) = test(own);
+            *s |= surely;
+            unsure |= close;
         }
         if unsure {
             let (cond, t) = (&self.conditions[c], self.condition_time[c]);
             for (u, &own) in parts.iter().enumerate() {
-                let rest = total - own;
-                if own != 0.0 && rest >= m - tolerance && rest < m + tolerance {
+                if test(own).1 {
                     short[u] |= self.committed_at(cond, t, Some(u)) < m;
                 }
             }
