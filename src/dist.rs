@@ -408,14 +408,26 @@ impl NormalCells {
 
     #[inline(always)]
     pub fn join(&self, w: u32, shared: f64, scale: f64, threshold: f64) -> bool {
+        match self.bracket(w, shared, scale, threshold) {
+            (surely, false) => surely,
+            (_, true) => Self::exact(w, shared, scale, threshold),
+        }
+    }
+
+    /// `join` in two steps, for a loop without a branch on the answer (a
+    /// coin flip): the answer when the bracket decides it, and whether it
+    /// does not (then `exact` does).
+    #[inline(always)]
+    pub fn bracket(&self, w: u32, shared: f64, scale: f64, threshold: f64) -> (bool, bool) {
         let k = (w >> (32 - CELL_BITS)) as usize;
         let surely = shared + scale * (self.bounds[k + 1] + CELL_PAD) < threshold;
         let surely_not = shared + scale * (self.bounds[k] - CELL_PAD) >= threshold;
-        if surely | surely_not {
-            surely
-        } else {
-            shared + scale * inverse_normal_cdf(crate::rng::open_unit(w)) < threshold
-        }
+        (surely, !(surely | surely_not))
+    }
+
+    /// The join test by the quantile itself.
+    pub fn exact(w: u32, shared: f64, scale: f64, threshold: f64) -> bool {
+        shared + scale * inverse_normal_cdf(crate::rng::open_unit(w)) < threshold
     }
 }
 

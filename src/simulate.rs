@@ -322,8 +322,6 @@ struct Trial<'m> {
     /// the block arrays, gathered by `load`).
     t: usize,
     amount: Vec<f64>,
-    delay: Vec<f64>,
-    duration: Vec<f64>,
     /// Absolute deployment interval [start, end); +inf start = never.
     start: Vec<f64>,
     end: Vec<f64>,
@@ -494,8 +492,6 @@ impl<'m> Trial<'m> {
             b_phase_u: vec![0.0; n_phases * BLOCK],
             t: 0,
             amount: vec![0.0; n_pledges],
-            delay: vec![0.0; n_pledges],
-            duration: vec![0.0; n_pledges],
             start: vec![f64::INFINITY; n_pledges],
             end: vec![f64::INFINITY; n_pledges],
             phase_start: vec![f64::INFINITY; n_phases],
@@ -618,10 +614,23 @@ impl<'m> Trial<'m> {
                 Some(g) => {
                     let group = &model.groups[g];
                     let factor = &self.b_factor[g * BLOCK..g * BLOCK + n];
+                    let scale = group.sqrt_one_minus_rho;
+                    // The brackets decide almost every trial; the rest
+                    // are gathered without a branch (a join is a coin
+                    // flip, so a branch on the bracket's answer would
+                    // mispredict) and settled after.
+                    let mut m = 0;
                     for t in 0..n {
                         let shared = group.sqrt_rho * factor[t];
-                        let scale = group.sqrt_one_minus_rho;
-                        out[t] = cells.join(words[t], shared, scale, rule(t).z);
+                        let (surely, unsure) = cells.bracket(words[t], shared, scale, rule(t).z);
+                        out[t] = surely;
+                        self.idx[m] = t as u32;
+                        m += usize::from(unsure);
+                    }
+                    for &t in &self.idx[..m] {
+                        let t = t as usize;
+                        let shared = group.sqrt_rho * factor[t];
+                        out[t] = NormalCells::exact(words[t], shared, scale, rule(t).z);
                     }
                 }
             }
@@ -697,8 +706,6 @@ impl<'m> Trial<'m> {
             }
         }
         column(&self.b_amount, t, &mut self.amount);
-        column(&self.b_delay, t, &mut self.delay);
-        column(&self.b_duration, t, &mut self.duration);
     }
 
     /// MODEL.md 3.3: phase starts in `after` order, with gates, and the
@@ -758,13 +765,16 @@ impl<'m> Trial<'m> {
         // No branch on delivery (a coin flip per trial): a pledge not
         // delivered has delay +inf, and a phase that never starts gives
         // +inf through the sums.
+        // Delays and durations are read from the block arrays in place
+        // (gathering them like amounts would cost more than it saves).
         let n = self.start.len();
-        let (delay, duration) = (&self.delay[..n], &self.duration[..n]);
+        let t = self.t;
+        let (delay, duration) = (&self.b_delay[t..], &self.b_duration[t..]);
         let (starts, ends) = (&mut self.start[..n], &mut self.end[..n]);
         for &i in &self.pledges_by_phase[k] {
-            let s = start + delay[i];
+            let s = start + delay[i * ROW];
             starts[i] = s;
-            ends[i] = s + duration[i];
+            ends[i] = s + duration[i * ROW];
         }
         if let Some(u) = skip_unit {
             for &i in &self.pledges_by_phase[k] {
