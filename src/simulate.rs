@@ -998,7 +998,7 @@ impl<'m> Trial<'m> {
         // Capabilities at or above their meeting amount; met when all are
         // (those that are not critical always are).
         let mut meeting = self.meeting_at_zero;
-        let mut first_met_month = None;
+        let mut first_met_month = usize::MAX;
         let (mut overall_at_horizon, mut met_at_horizon) = (0.0, false);
         for (w, &word) in changes.iter().enumerate() {
             let mut bits = word;
@@ -1047,9 +1047,8 @@ impl<'m> Trial<'m> {
                 // need not.
                 let overall = overall / model.weight_sum;
                 let met = meeting == caps;
-                if met && first_met_month.is_none() {
-                    first_met_month = Some(m);
-                }
+                // A min, not a branch on met (a coin flip).
+                first_met_month = first_met_month.min(if met { m } else { usize::MAX });
                 if record {
                     last = steps.add(m, overall, met, last);
                 }
@@ -1057,7 +1056,7 @@ impl<'m> Trial<'m> {
                 met_at_horizon = met;
             }
         }
-        self.first_met_month = first_met_month;
+        self.first_met_month = (first_met_month < months).then_some(first_met_month);
         self.overall_at_horizon = overall_at_horizon;
         self.met_at_horizon = met_at_horizon;
     }
