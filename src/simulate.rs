@@ -902,7 +902,6 @@ impl<'m> Trial<'m> {
         let months = model.months();
         let n = model.pledges.len();
         let none = months as i64 as f64;
-        let horizon = f64::from(model.horizon);
         // Deployed at integer month m iff s <= m < e; `s` is +inf for a
         // pledge that never deploys. Each capability's pledges deployed at
         // some month, compacted in pledge order, without a branch (whether
@@ -918,12 +917,10 @@ impl<'m> Trial<'m> {
         for c in 0..caps {
             self.deployed_range[c] = len;
             for i in model.capability_pledges[c].clone() {
+                // Without a branch: an end past the horizon rounds up to
+                // `none` all the same.
                 let first = ceil_month(start[i].min(none));
-                let last = if end[i] > horizon {
-                    none
-                } else {
-                    ceil_month(end[i].min(none))
-                };
+                let last = ceil_month(end[i].min(none));
                 first_month[len] = first;
                 last_month[len] = last;
                 deployed_amount[len] = amount[i];
