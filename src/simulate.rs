@@ -306,6 +306,10 @@ struct Trial<'m> {
     words: Vec<u32>,
     /// Trials of the block where a pledge is delivered.
     idx: Vec<u32>,
+    /// `[unit * BLOCK + k]`: the trials of the block where the unit
+    /// joined, the first `unit_joined_len[unit]` entries.
+    unit_joined: Vec<u32>,
+    unit_joined_len: Vec<usize>,
     /// Block arrays: `[group * BLOCK + t]`, `[unit * BLOCK + t]`.
     b_factor: Vec<f64>,
     b_joined: Vec<bool>,
@@ -484,6 +488,8 @@ impl<'m> Trial<'m> {
                 .collect(),
             words: vec![0; 4 * BLOCK],
             idx: vec![0; BLOCK],
+            unit_joined: vec![0; model.units.len() * BLOCK],
+            unit_joined_len: vec![0; model.units.len()],
             b_factor: vec![0.0; model.groups.len() * BLOCK],
             b_joined: vec![false; model.units.len() * BLOCK],
             b_amount: vec![0.0; n_pledges * ROW],
@@ -634,33 +640,46 @@ impl<'m> Trial<'m> {
                     }
                 }
             }
+            // The trials where the unit joined, for all its pledges.
+            let joined = &mut self.unit_joined[i * BLOCK..(i + 1) * BLOCK];
+            let mut m = 0;
+            for (t, &j) in out.iter().enumerate() {
+                joined[m] = t as u32;
+                m += usize::from(j);
+            }
+            self.unit_joined_len[i] = m;
         }
         for (i, p) in model.pledges.iter().enumerate() {
             // Words of quantities that need no draw are left as they are:
             // constants never read them, and a delivery probability of 0
-            // or 1 decides the same for any word, so zeros serve.
+            // or 1 decides the same for any word.
             let slots = self.pledge_streams[i]
                 .iter_mut()
                 .zip(words.chunks_exact_mut(BLOCK));
-            for (slot, (stream, w)) in slots.enumerate() {
-                match stream {
-                    Some(stream) => stream.fill(&mut w[..n]),
-                    None if slot == 0 => w[..n].fill(0),
-                    None => {}
+            for (stream, w) in slots {
+                if let Some(stream) = stream {
+                    stream.fill(&mut w[..n]);
                 }
             }
             let [delivered, w_amount, w_delay, w_duration] =
                 [0, 1, 2, 3].map(|s| &words[s * BLOCK..s * BLOCK + n]);
-            let joined = &self.b_joined[p.unit * BLOCK..p.unit * BLOCK + n];
+            let u = p.unit;
+            let joined = &self.unit_joined[u * BLOCK..u * BLOCK + self.unit_joined_len[u]];
             let delay = &mut self.b_delay[i * ROW..(i + 1) * ROW];
-            let mut m = 0;
-            for t in 0..n {
-                let a = joined[t] & (open_unit(delivered[t]) < p.probability);
-                delay[t] = f64::INFINITY;
-                self.idx[m] = t as u32;
-                m += usize::from(a);
-            }
-            let idx = &self.idx[..m];
+            delay[..n].fill(f64::INFINITY);
+            // Delivered: of the trials where the unit joined, those where
+            // the delivery draw falls below the probability (all of them
+            // for probability 1, without a loop).
+            let idx = if p.probability >= 1.0 {
+                joined
+            } else {
+                let mut m = 0;
+                for &t in joined {
+                    self.idx[m] = t;
+                    m += usize::from(open_unit(delivered[t as usize]) < p.probability);
+                }
+                &self.idx[..m]
+            };
             let amount = &mut self.b_amount[i * ROW..(i + 1) * ROW];
             p.amount.sample_each(
                 idx,
