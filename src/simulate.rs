@@ -556,10 +556,8 @@ impl<'m> Trial<'m> {
     ) {
         self.draw_block(n);
         if let Some((tally, _)) = acc.as_mut() {
-            for (u, unit) in self.model.units.iter().enumerate() {
-                let joined = &self.b_joined[u * BLOCK..u * BLOCK + n];
-                tally.member_joined[unit.member] +=
-                    joined.iter().map(|&j| u64::from(j)).sum::<u64>();
+            for (unit, &joined) in self.model.units.iter().zip(&self.unit_joined_len) {
+                tally.member_joined[unit.member] += joined as u64;
             }
         }
         for t in 0..n {
