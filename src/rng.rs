@@ -47,6 +47,7 @@ fn splitmix64(state: &mut u64) -> u64 {
 /// ChaCha blocks computed at once by `keystream`: 16 blocks of 16 words,
 /// one block per lane of a 512-bit vector.
 const LANES: usize = 16;
+/// Words computed at once by `keystream`.
 const WIDE: usize = 16 * LANES;
 
 /// An entity's stream, positioned at a trial; `K` uniforms per trial.
@@ -197,10 +198,12 @@ fn keystream_avx512(key: &[u32; 8], stream: u64, block: u64, out: &mut [u32; WID
     let load = |row: &[u32; LANES]| unsafe { _mm512_loadu_si512(row.as_ptr().cast()) };
     let mut r: [__m512i; 16] =
         std::array::from_fn(|i| _mm512_add_epi32(load(&rows[i]), load(&init[i])));
-    // Swap the off-diagonal b x b blocks of every 2b x 2b block, b = 8,
-    // 4, 2, 1: rows i and i + b (i & b == 0) become, lane by lane, the
-    // lanes of row i where (j & b) == 0 and of row i + b shifted down
-    // (index 16 + j - b), and of row i shifted up and of row i + b.
+    // Transpose by swapping the off-diagonal b x b blocks of every 2b x 2b
+    // block, for b = 8, 4, 2, 1. For rows i and i + b (i & b == 0), at
+    // lane j: row i keeps its own lane where j & b == 0 and takes lane
+    // j - b of row i + b elsewhere; row i + b takes lane j + b of row i
+    // where j & b == 0 and keeps its own elsewhere. (An index of 16 or
+    // more picks from the second operand.)
     for b in [8usize, 4, 2, 1] {
         let index = |high: bool| -> __m512i {
             let idx: [i32; 16] = std::array::from_fn(|j| {

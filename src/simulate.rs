@@ -304,7 +304,9 @@ struct Trial<'m> {
     phase_streams: Vec<Option<EntityStream<1>>>,
     /// Raw random words of one entity for a block of trials.
     words: Vec<u32>,
-    /// Trials of the block where a pledge is delivered.
+    /// Scratch list of trials of the block: those where a pledge is
+    /// delivered, or where a group member's join is left unsure by its
+    /// bracket (see `draw_block`).
     idx: Vec<u32>,
     /// `[unit * BLOCK + k]`: the trials of the block where the unit
     /// joined, the first `unit_joined_len[unit]` entries.
@@ -322,8 +324,9 @@ struct Trial<'m> {
     b_duration: Vec<f64>,
     /// `[t * phases + k]`
     b_phase_u: Vec<f64>,
-    /// The current trial's index in the block, and its pledge draws (from
-    /// the block arrays, gathered by `load`).
+    /// The current trial's index in the block, and its pledge amounts
+    /// (gathered from the block arrays by `load`; delays and durations are
+    /// read there in place).
     t: usize,
     amount: Vec<f64>,
     /// Absolute deployment interval [start, end); +inf start = never.
