@@ -406,7 +406,10 @@ impl NormalCells {
         &NORMAL_CELLS
     }
 
-    #[inline(always)]
+    /// `bracket`, then `exact` where the bracket does not decide: what the
+    /// engine's join loop does in two passes (see `simulate::draw_block`),
+    /// in one call, for the tests.
+    #[cfg(test)]
     pub fn join(&self, w: u32, shared: f64, scale: f64, threshold: f64) -> bool {
         match self.bracket(w, shared, scale, threshold) {
             (surely, false) => surely,

@@ -96,8 +96,8 @@ impl<const K: usize> EntityStream<K> {
         let mut rng = ChaCha8Rng::from_seed(key_bytes(&self.key));
         rng.set_stream(self.stream);
         rng.set_word_pos(u128::from(self.word));
-        let mut words = [0u32; K];
-        self.fill(&mut words);
+        // Moves this stream on by one trial, as `fill` would.
+        self.fill(&mut [0u32; K]);
         std::array::from_fn(|_| open_unit(rng.next_u32()))
     }
 
