@@ -24,9 +24,16 @@ pub fn run_artifacts(
     prov: &Provenance,
     output: &OutputOptions,
 ) -> anyhow::Result<Vec<OutputFile>> {
-    let mut files = run_charts(scenario, summary, prov, chart_formats(output.charts))?;
-    if !output.no_report {
-        files.extend(run_report(scenario, summary, prov)?);
-    }
+    // Charts and report side by side: both spread over all cores, and the
+    // report's few tasks fill the gaps the charts leave.
+    let (charts, report) = rayon::join(
+        || run_charts(scenario, summary, prov, chart_formats(output.charts)),
+        || match output.no_report {
+            true => Ok(Vec::new()),
+            false => run_report(scenario, summary, prov),
+        },
+    );
+    let mut files = charts?;
+    files.extend(report?);
     Ok(files)
 }

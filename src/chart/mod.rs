@@ -50,14 +50,19 @@ pub fn run_charts(
     figure_files(&run_figures(scenario, summary, prov), formats)
 }
 
-/// Every figure in every format, rendered on all cores (charts are
-/// independent; the files come back in figure order).
+/// Every figure in every format, rendered on all cores, one file per task
+/// (a PNG costs some twenty times an SVG, so figure-sized tasks would leave
+/// a core idle at the end); the files come back in figure order.
 pub fn figure_files(figures: &[Figure], formats: &[ChartFormat]) -> Result<Vec<OutputFile>> {
-    let files = figures
+    let tasks: Vec<(&Figure, ChartFormat)> = figures
+        .iter()
+        .flat_map(|fig| formats.iter().map(move |&f| (fig, f)))
+        .collect();
+    tasks
         .par_iter()
-        .map(|fig| fig.files(formats))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(files.into_iter().flatten().collect())
+        .with_max_len(1)
+        .map(|&(fig, format)| fig.file(format))
+        .collect()
 }
 
 /// The run's charts as figures, in report order.
@@ -560,7 +565,7 @@ pub fn tornado_chart(
     prov_line: &str,
     formats: &[ChartFormat],
 ) -> Result<Vec<OutputFile>> {
-    tornado_figure(title, baseline, bars, prov_line).files(formats)
+    figure_files(&[tornado_figure(title, baseline, bars, prov_line)], formats)
 }
 
 pub fn tornado_figure(
@@ -626,7 +631,7 @@ pub fn sweep_chart(
     prov_line: &str,
     formats: &[ChartFormat],
 ) -> Result<Vec<OutputFile>> {
-    sweep_figure(param, points, prov_line).files(formats)
+    figure_files(&[sweep_figure(param, points, prov_line)], formats)
 }
 
 pub fn sweep_figure(param: &str, points: &[(f64, f64, [f64; 2], f64)], prov_line: &str) -> Figure {
