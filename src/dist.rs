@@ -276,19 +276,61 @@ fn pert_table(alpha: f64, beta: f64) -> Arc<PertTable> {
 
 /// Beta(alpha, beta)'s quantiles at `i / N`, `i = 0..=N` (the costly part
 /// of compiling a model). Points come in fixed runs, spread over all cores
-/// (the values do not depend on how): the first of a run by `inverse_cdf`,
-/// each next by Newton's method from the point before, which is close (two
-/// or three steps, each one CDF evaluation sharing its logarithms with the
-/// density, where `inverse_cdf` takes several and a fresh start). A point
-/// that does not settle falls back to `inverse_cdf`.
+/// (the values do not depend on how). The first of a run, and the points of
+/// the outer intervals (whose power-law pieces want every digit), come from
+/// `inverse_cdf`. Each other point `y` follows from the point `x` before it,
+/// whose CDF is `u - 1/N`: Newton's method on `integral of the density over
+/// [x, y] = 1/N`, the integral by 3-point Gauss-Legendre (exact for
+/// polynomials of degree 5; the interval is a small part of the density's
+/// scale, so the error is far below rounding), from the quantile function's
+/// third-order Taylor step (`Q' = 1/f`, with the log-density's derivatives
+/// in closed form), which is so close that one correction settles it. A
+/// step costs four densities (two logarithms and an exponential each),
+/// where the CDF costs a continued fraction of tens of divisions. A point that does not
+/// settle falls back to `inverse_cdf`.
 fn beta_quantiles(dist: &Beta, alpha: f64, beta: f64) -> Vec<f64> {
     const N: usize = PERT_TABLE_INTERVALS;
+    const E: usize = PERT_END_INTERVALS;
     const RUN: usize = 128;
+    const H: f64 = 1.0 / N as f64;
     let ln_b = statrs::function::beta::ln_beta(alpha, beta);
+    let density = |x: f64| ((alpha - 1.0) * x.ln() + (beta - 1.0) * (1.0 - x).ln() - ln_b).exp();
     let exact = |i: usize| match i {
         0 => 0.0,
         _ if i == N => 1.0,
         _ => dist.inverse_cdf(i as f64 / N as f64).clamp(0.0, 1.0),
+    };
+    // The log-density's first two derivatives.
+    let slopes = |x: f64| {
+        let (a, b) = ((alpha - 1.0) / x, (beta - 1.0) / (1.0 - x));
+        (a - b, -a / x - b / (1.0 - x))
+    };
+    // From `x` (density `fx`) to the next point, with its density.
+    let step = |x: f64, fx: f64| -> Option<(f64, f64)> {
+        let d = H / fx;
+        let (l, dl) = slopes(x);
+        let mut y = x + d - d * d * l / 2.0 + d * d * d * (2.0 * l * l - dl) / 6.0;
+        const NODE: f64 = 0.774_596_669_241_483_4; // sqrt(3/5)
+        for _ in 0..6 {
+            if !(y > x && y < 1.0) {
+                return None;
+            }
+            let (mid, half) = (0.5 * (x + y), 0.5 * (y - x));
+            let integral = half
+                * (5.0 / 9.0 * (density(mid - NODE * half) + density(mid + NODE * half))
+                    + 8.0 / 9.0 * density(mid));
+            let fy = density(y);
+            let delta = (integral - H) / fy;
+            y -= delta;
+            // Newton converges quadratically: after a correction this
+            // small against the step, the error left, about
+            // f'/2f * delta^2, is below rounding. The density moves with
+            // y to first order (it only guides the next step's guess).
+            if delta.abs() <= 1e-6 * d {
+                return (y > x && y < 1.0).then(|| (y, fy * (1.0 - slopes(y).0 * delta)));
+            }
+        }
+        None
     };
     let runs: Vec<Vec<f64>> = (0..=N)
         .step_by(RUN)
@@ -297,77 +339,22 @@ fn beta_quantiles(dist: &Beta, alpha: f64, beta: f64) -> Vec<f64> {
         .map(|first| {
             let mut run = Vec::with_capacity(RUN);
             let mut x = exact(first);
+            let mut fx = density(x);
             run.push(x);
             for i in first + 1..(first + RUN).min(N + 1) {
-                let u = i as f64 / N as f64;
-                // From the point before, along the density there (from 0,
-                // where the density is 0 or infinite, `inverse_cdf`).
-                let mut y = if x > 0.0 {
-                    x + (1.0 / N as f64) / beta_cdf_pdf(alpha, beta, ln_b, x).1
-                } else {
-                    exact(i)
-                };
-                let mut settled = false;
-                for _ in 0..6 {
-                    if !(y > x && y < 1.0) {
-                        break;
-                    }
-                    let (cdf, pdf) = beta_cdf_pdf(alpha, beta, ln_b, y);
-                    let next = y - (cdf - u) / pdf;
-                    // Tables are kept as f32 (6e-8) but for the ends'
-                    // power-law pieces: 1e-14 is ample, and near 0 the
-                    // CDF's rounding does not allow much better.
-                    if (next - y).abs() <= 1e-14 {
-                        y = next;
-                        settled = y > x && y < 1.0;
-                        break;
-                    }
-                    y = next;
-                }
-                x = if settled && i < N { y } else { exact(i) };
+                let stepped = (i > E && i < N - E && x > 0.0)
+                    .then(|| step(x, fx))
+                    .flatten();
+                (x, fx) = stepped.unwrap_or_else(|| {
+                    let y = exact(i);
+                    (y, density(y))
+                });
                 run.push(x);
             }
             run
         })
         .collect();
     runs.concat()
-}
-
-/// The CDF (regularized incomplete beta function, by its continued
-/// fraction, evaluated by the modified Lentz method as in statrs and
-/// Numerical Recipes) and the density of Beta(a, b) at `x` in (0, 1), with
-/// `ln_b = ln B(a, b)` given: both share `x^a (1 - x)^b / B(a, b)`.
-fn beta_cdf_pdf(a: f64, b: f64, ln_b: f64, x: f64) -> (f64, f64) {
-    let front = (a * x.ln() + b * (1.0 - x).ln() - ln_b).exp();
-    let pdf = front / (x * (1.0 - x));
-    // The fraction converges fast for x below the mean, so above it the
-    // complement is computed with a and b swapped.
-    let swap = x >= (a + 1.0) / (a + b + 2.0);
-    let (a, b, x) = if swap { (b, a, 1.0 - x) } else { (a, b, x) };
-    const TINY: f64 = 1e-300;
-    let keep_off_zero = |v: f64| if v.abs() < TINY { TINY } else { v };
-    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
-    let mut c = 1.0;
-    let mut d = 1.0 / keep_off_zero(1.0 - qab * x / qap);
-    let mut h = d;
-    for m in 1..200 {
-        let m = f64::from(m);
-        let m2 = 2.0 * m;
-        let even = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 / keep_off_zero(1.0 + even * d);
-        c = keep_off_zero(1.0 + even / c);
-        h *= d * c;
-        let odd = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 / keep_off_zero(1.0 + odd * d);
-        c = keep_off_zero(1.0 + odd / c);
-        let step = d * c;
-        h *= step;
-        if (step - 1.0).abs() <= f64::EPSILON {
-            break;
-        }
-    }
-    let part = front * h / a;
-    (if swap { 1.0 - part } else { part }, pdf)
 }
 
 /// Bits of a 32-bit word that pick its cell in `NormalCells`.
@@ -674,7 +661,7 @@ mod tests {
         }
     }
 
-    /// Newton's method from the point before gives the quantiles
+    /// Stepping from the point before gives the quantiles
     /// `inverse_cdf` gives, for PERT shapes from the steepest to the flat.
     #[test]
     fn beta_quantiles_agree_with_inverse_cdf() {
