@@ -286,8 +286,8 @@ fn pert_table(alpha: f64, beta: f64) -> Arc<PertTable> {
 /// third-order Taylor step (`Q' = 1/f`, with the log-density's derivatives
 /// in closed form), which is so close that one correction settles it. A
 /// step costs four densities (two logarithms and an exponential each),
-/// where the CDF costs a continued fraction of tens of divisions. A point that does not
-/// settle falls back to `inverse_cdf`.
+/// where the CDF costs a continued fraction of tens of divisions. A point
+/// that does not settle falls back to `inverse_cdf`.
 fn beta_quantiles(dist: &Beta, alpha: f64, beta: f64) -> Vec<f64> {
     const N: usize = PERT_TABLE_INTERVALS;
     const E: usize = PERT_END_INTERVALS;

@@ -148,9 +148,9 @@ impl Figure {
             }
             ChartFormat::Png => {
                 // One pixel buffer per thread, reused from chart to chart:
-                // a fresh 3 MB buffer costs a page fault every 4 KB, about
-                // as much as drawing into it. (`root.fill` paints every
-                // pixel, so what the last chart left does not matter.)
+                // a fresh 3 MB buffer costs a page fault every 4 KB.
+                // (`root.fill` paints every pixel, so what the last chart
+                // left does not matter.)
                 thread_local! {
                     static RGB: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
                 }
