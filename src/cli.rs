@@ -3,7 +3,7 @@
 
 use crate::error::{Error, InputError};
 use crate::load::{Loaded, load_file, load_str};
-use crate::output::{OutputFile, write_all};
+use crate::output::{OutputFile, publish};
 use crate::provenance::Provenance;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
@@ -316,19 +316,15 @@ fn run(file: Option<&Path>, opts: &RunOptions, output: &OutputOptions) -> Result
     let summary = estimate(&loaded, &r, &|d| progress.set(d))?;
     progress.finish();
     let prov = provenance(&loaded, &r);
-    let mut files = vec![OutputFile::new(
-        "summary.json",
-        crate::export::json_bytes(&summary)?,
-    )];
-    files.extend(crate::artifacts::run_artifacts(
-        &loaded.scenario,
-        &summary,
-        &prov,
-        output,
-    )?);
-    write_all(&dir, &files)?;
+    let written = publish(&dir, |staging| {
+        staging.put(OutputFile::new(
+            "summary.json",
+            crate::export::json_bytes(&summary)?,
+        ));
+        crate::artifacts::run_artifacts(&loaded.scenario, &summary, &prov, output, staging)
+    })?;
     print!("{}", crate::console::run_table(&loaded.scenario, &summary));
-    println!("\nWrote {} files to {}", files.len(), dir.display());
+    println!("\nWrote {written} files to {}", dir.display());
     Ok(())
 }
 

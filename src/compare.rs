@@ -228,9 +228,9 @@ pub fn command(files: &[PathBuf], opts: &RunOptions, output: &OutputOptions) -> 
             &figures,
         )?);
     }
-    write_all(&dir, &files)?;
+    let written = write_all(&dir, files)?;
     print!("{}", table_text(&comparison));
-    println!("\nWrote {} files to {}", files.len(), dir.display());
+    println!("\nWrote {written} files to {}", dir.display());
     Ok(())
 }
 

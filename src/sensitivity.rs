@@ -228,9 +228,9 @@ pub fn command(file: &Path, opts: &RunOptions, output: &OutputOptions) -> Result
         &prov_line,
         crate::artifacts::chart_formats(output.charts),
     )?);
-    write_all(&dir, &files)?;
+    let written = write_all(&dir, files)?;
     print!("{}", table_text(&result, &scenario.name));
-    println!("Wrote {} files to {}", files.len(), dir.display());
+    println!("Wrote {written} files to {}", dir.display());
     Ok(())
 }
 

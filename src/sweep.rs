@@ -156,9 +156,9 @@ pub fn command(
         &prov_line,
         crate::artifacts::chart_formats(output.charts),
     )?);
-    write_all(&dir, &files)?;
+    let written = write_all(&dir, files)?;
     print!("{}", table_text(&sweep, name));
-    println!("\nWrote {} files to {}", files.len(), dir.display());
+    println!("\nWrote {written} files to {}", dir.display());
     Ok(())
 }
 

@@ -65,7 +65,7 @@ fn report_html_renders_in_chromium() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let profile = tempfile::tempdir().unwrap();
-    guarantee_sim::output::write_all(dir.path(), &files).unwrap();
+    guarantee_sim::output::write_all(dir.path(), files).unwrap();
     let html = dir.path().join("report.html");
     let png = dir.path().join("screenshot.png");
     screenshot(&html, &png, profile.path());

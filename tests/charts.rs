@@ -23,7 +23,7 @@ fn run_files() -> Vec<OutputFile> {
 /// tests run in parallel).
 fn save(files: &[OutputFile]) {
     if let Ok(dir) = std::env::var("GUARANTEE_SIM_CHARTS_DIR") {
-        guarantee_sim::output::write_all(std::path::Path::new(&dir), files).unwrap();
+        guarantee_sim::output::write_all(std::path::Path::new(&dir), files.to_vec()).unwrap();
     }
 }
 

@@ -22,7 +22,7 @@ fn report_saved(save: bool) -> (String, String) {
     )
     .unwrap();
     if let (true, Ok(dir)) = (save, std::env::var("GUARANTEE_SIM_CHARTS_DIR")) {
-        guarantee_sim::output::write_all(std::path::Path::new(&dir), &files).unwrap();
+        guarantee_sim::output::write_all(std::path::Path::new(&dir), files.clone()).unwrap();
     }
     let get = |p: &str| -> String {
         let f: &OutputFile = files.iter().find(|f| f.path == p).expect(p);

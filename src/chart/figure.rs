@@ -5,6 +5,7 @@
 
 use super::ChartFormat;
 use super::bars::{self, BarPanel};
+use super::glyphs::CachedGlyphs;
 use super::style::{self, MARGIN, palette};
 use super::xy::{self, XyPanel};
 use anyhow::{Context, Result};
@@ -157,7 +158,8 @@ impl Figure {
                 RGB.with_borrow_mut(|rgb| {
                     rgb.resize(w as usize * h as usize * 3, 0);
                     {
-                        let root = BitMapBackend::with_buffer(rgb, (w, h)).into_drawing_area();
+                        let bitmap = BitMapBackend::with_buffer(rgb, (w, h));
+                        let root = CachedGlyphs(bitmap).into_drawing_area();
                         draw(&root, self)?;
                         root.present()?;
                     }

@@ -8,6 +8,7 @@
 
 pub mod bars;
 pub mod figure;
+pub mod glyphs;
 pub mod style;
 pub mod xy;
 
@@ -50,19 +51,27 @@ pub fn run_charts(
     figure_files(&run_figures(scenario, summary, prov), formats)
 }
 
-/// Every figure in every format, rendered on all cores, one file per task
-/// (a PNG costs some twenty times an SVG, so figure-sized tasks would leave
-/// a core idle at the end); the files come back in figure order.
+/// Every figure in every format, rendered on all cores, in figure order.
 pub fn figure_files(figures: &[Figure], formats: &[ChartFormat]) -> Result<Vec<OutputFile>> {
+    render_each(figures, formats).collect()
+}
+
+/// The rendering of every figure in every format, one file per task (a PNG
+/// costs some twenty times an SVG, so figure-sized tasks would leave a core
+/// idle at the end): collect it in figure order, or take each file as it
+/// is ready.
+pub fn render_each<'a>(
+    figures: &'a [Figure],
+    formats: &'a [ChartFormat],
+) -> impl IndexedParallelIterator<Item = Result<OutputFile>> + 'a {
     let tasks: Vec<(&Figure, ChartFormat)> = figures
         .iter()
         .flat_map(|fig| formats.iter().map(move |&f| (fig, f)))
         .collect();
     tasks
-        .par_iter()
+        .into_par_iter()
         .with_max_len(1)
-        .map(|&(fig, format)| fig.file(format))
-        .collect()
+        .map(|(fig, format)| fig.file(format))
 }
 
 /// The run's charts as figures, in report order.
