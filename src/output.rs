@@ -167,3 +167,74 @@ fn commit(made: Result<()>, staged: Vec<Result<Staged>>) -> Result<usize> {
         None => Ok(written),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(listing(&path));
+            } else {
+                out.push((path.display().to_string(), fs::read(&path).unwrap()));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn publish_writes_every_file_it_is_given() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.json"), "old").unwrap();
+        let written = publish(dir.path(), |s| {
+            s.put(OutputFile::new("a.json", "new"));
+            s.put(OutputFile::new("charts/b.svg", "<svg/>"));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(written, 2);
+        let files = listing(dir.path());
+        let names: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(files.len(), 2, "no temp files left: {names:?}");
+        assert_eq!(fs::read(dir.path().join("a.json")).unwrap(), b"new");
+        assert_eq!(
+            fs::read(dir.path().join("charts/b.svg")).unwrap(),
+            b"<svg/>"
+        );
+    }
+
+    #[test]
+    fn a_failure_while_making_files_leaves_the_directory_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.json"), "old").unwrap();
+        let before = listing(dir.path());
+        let result = publish(dir.path(), |s| {
+            s.put(OutputFile::new("a.json", "new"));
+            s.put(OutputFile::new("b.json", "new"));
+            anyhow::bail!("a chart failed")
+        });
+        assert_eq!(result.unwrap_err().to_string(), "a chart failed");
+        assert_eq!(listing(dir.path()), before);
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_written_publishes_none() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file where a directory is needed.
+        fs::write(dir.path().join("charts"), "in the way").unwrap();
+        let before = listing(dir.path());
+        let result = write_all(
+            dir.path(),
+            vec![
+                OutputFile::new("summary.json", "{}"),
+                OutputFile::new("charts/a.png", "png"),
+            ],
+        );
+        assert!(format!("{:#}", result.unwrap_err()).contains("charts"));
+        assert_eq!(listing(dir.path()), before);
+    }
+}
