@@ -9,7 +9,6 @@ use super::glyphs::CachedGlyphs;
 use super::style::{self, MARGIN, palette};
 use super::xy::{self, XyPanel};
 use anyhow::{Context, Result};
-use image::ImageEncoder;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -163,15 +162,7 @@ impl Figure {
                         draw(&root, self)?;
                         root.present()?;
                     }
-                    let mut png = Vec::with_capacity(rgb.len() / 8);
-                    image::codecs::png::PngEncoder::new_with_quality(
-                        &mut png,
-                        image::codecs::png::CompressionType::Fast,
-                        image::codecs::png::FilterType::Sub,
-                    )
-                    .write_image(rgb, w, h, image::ColorType::Rgb8)
-                    .context("encoding PNG")?;
-                    Ok(png)
+                    super::png::encode_rgb(rgb, w, h).context("encoding PNG")
                 })
             }
         }

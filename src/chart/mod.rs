@@ -9,6 +9,7 @@
 pub mod bars;
 pub mod figure;
 pub mod glyphs;
+pub mod png;
 pub mod style;
 pub mod xy;
 
