@@ -4,7 +4,9 @@
 //! place) only once every file of the command is staged, so a crash never
 //! leaves a half-written file, and a failure anywhere, or an invalid input
 //! (caught before any of this runs), leaves an existing output directory
-//! exactly as it was.
+//! exactly as it was. A file that already holds exactly the bytes to be
+//! written is left as it is (its time stamp too): rerunning a command with
+//! the same inputs rewrites nothing.
 
 use anyhow::{Context, Result};
 use std::fs;
@@ -31,9 +33,10 @@ impl OutputFile {
     }
 }
 
-/// A file written and synced under a temp name, waiting for its rename.
+/// A file written and synced under a temp name, waiting for its rename;
+/// `tmp` is `None` for one already in place, byte for byte.
 struct Staged {
-    tmp: PathBuf,
+    tmp: Option<PathBuf>,
     path: PathBuf,
 }
 
@@ -101,8 +104,17 @@ pub fn write_all(dir: &Path, files: Vec<OutputFile>) -> Result<usize> {
     })
 }
 
-/// Writes `bytes` to a temp file beside `path` and syncs it.
+/// Writes `bytes` to a temp file beside `path` and syncs it, unless `path`
+/// already holds exactly `bytes`. (Replacing a file costs more than reading
+/// it: the old file's blocks are freed, some 150 us a file here.)
 fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
+    let path_buf = path.to_path_buf();
+    if holds(path, bytes) {
+        return Ok(Staged {
+            tmp: None,
+            path: path_buf,
+        });
+    }
     let parent = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     let name = path
@@ -120,14 +132,21 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
     })();
     match result {
         Ok(()) => Ok(Staged {
-            tmp,
-            path: path.to_path_buf(),
+            tmp: Some(tmp),
+            path: path_buf,
         }),
         Err(e) => {
             let _ = fs::remove_file(&tmp);
             Err(e).with_context(|| format!("writing {}", path.display()))
         }
     }
+}
+
+/// Whether `path` is a file holding exactly `bytes` (sizes first: a file of
+/// another size is not read).
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && fs::read(path).is_ok_and(|old| old == bytes)
 }
 
 /// Renames every staged file into place if `made` and every stage
@@ -148,8 +167,12 @@ fn commit(made: Result<()>, staged: Vec<Result<Staged>>) -> Result<usize> {
     }
     let mut written = 0;
     for s in ready {
+        let Some(tmp) = s.tmp else {
+            written += 1;
+            continue;
+        };
         if error.is_none() {
-            match fs::rename(&s.tmp, &s.path) {
+            match fs::rename(&tmp, &s.path) {
                 Ok(()) => {
                     written += 1;
                     continue;
@@ -160,7 +183,7 @@ fn commit(made: Result<()>, staged: Vec<Result<Staged>>) -> Result<usize> {
                 }
             }
         }
-        let _ = fs::remove_file(&s.tmp);
+        let _ = fs::remove_file(&tmp);
     }
     match error {
         Some(e) => Err(e),
@@ -205,6 +228,30 @@ mod tests {
             fs::read(dir.path().join("charts/b.svg")).unwrap(),
             b"<svg/>"
         );
+    }
+
+    #[test]
+    fn a_file_already_holding_the_bytes_is_left_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let (same, other) = (dir.path().join("same.json"), dir.path().join("other.json"));
+        fs::write(&same, "{}").unwrap();
+        fs::write(&other, "{}").unwrap();
+        let stamp = |p: &Path| fs::metadata(p).unwrap().modified().unwrap();
+        let (same_before, other_before) = (stamp(&same), stamp(&other));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let written = write_all(
+            dir.path(),
+            vec![
+                OutputFile::new("same.json", "{}"),
+                OutputFile::new("other.json", "[]"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(written, 2);
+        assert_eq!(stamp(&same), same_before, "unchanged: not rewritten");
+        assert_ne!(stamp(&other), other_before);
+        assert_eq!(fs::read(&other).unwrap(), b"[]");
+        assert_eq!(listing(dir.path()).len(), 2);
     }
 
     #[test]
