@@ -1,10 +1,10 @@
 //! The charts and report files of a `run`, as chosen by the output flags.
 
-use crate::chart::{ChartFormat, render_each, run_figures};
+use crate::chart::{ChartFormat, render_each, render_svgs, run_figures};
 use crate::cli::{ChartsFlag, OutputOptions};
-use crate::output::Staging;
+use crate::output::{OutputFile, Staging};
 use crate::provenance::Provenance;
-use crate::report::run_report;
+use crate::report::report_files;
 use crate::scenario::Scenario;
 use crate::summary::Summary;
 use rayon::prelude::*;
@@ -20,7 +20,8 @@ pub fn chart_formats(flag: ChartsFlag) -> &'static [ChartFormat] {
 }
 
 /// Renders the run's charts and report into `staging`, each file as soon as
-/// it is ready, so its write overlaps the rendering of the rest.
+/// it is ready, so its write overlaps the rendering of the rest. Each figure
+/// is drawn as SVG once, for its chart file and the report.
 pub fn run_artifacts(
     scenario: &Scenario,
     summary: &Summary,
@@ -29,20 +30,30 @@ pub fn run_artifacts(
     staging: &Staging,
 ) -> anyhow::Result<()> {
     let figures = run_figures(scenario, summary, prov);
-    // Charts and report side by side: both spread over all cores, and the
-    // report's few tasks fill the gaps the charts leave.
-    let (charts, report) = rayon::join(
+    let formats = chart_formats(output.charts);
+    let svg_files = formats.contains(&ChartFormat::Svg);
+    let svgs = match svg_files || !output.no_report {
+        true => render_svgs(&figures)?,
+        false => Vec::new(),
+    };
+    if svg_files {
+        for (fig, svg) in figures.iter().zip(&svgs) {
+            staging.put(OutputFile::new(fig.path(ChartFormat::Svg), svg.clone()));
+        }
+    }
+    let pngs: &[ChartFormat] = match formats.contains(&ChartFormat::Png) {
+        true => &[ChartFormat::Png],
+        false => &[],
+    };
+    // The PNGs on all cores; the report is assembled beside them.
+    let (charts, ()) = rayon::join(
+        || render_each(&figures, pngs).try_for_each(|file| file.map(|f| staging.put(f))),
         || {
-            render_each(&figures, chart_formats(output.charts))
-                .try_for_each(|file| file.map(|f| staging.put(f)))
-        },
-        || match output.no_report {
-            true => Ok(()),
-            false => run_report(scenario, summary, prov).map(|files| {
+            if !output.no_report {
+                let files = report_files(scenario, summary, prov, &figures, &svgs);
                 files.into_iter().for_each(|f| staging.put(f));
-            }),
+            }
         },
     );
-    charts?;
-    report
+    charts
 }

@@ -221,12 +221,14 @@ pub fn command(files: &[PathBuf], opts: &RunOptions, output: &OutputOptions) -> 
     if !output.no_report {
         let figures = compare_figures(&names, &summaries, &prov_line);
         let doc = document(&comparison, &figures);
+        let svgs = crate::chart::render_svgs(&figures)?;
         files.extend(document_files(
             "comparison",
             "Plan comparison",
             &doc,
             &figures,
-        )?);
+            &svgs,
+        ));
     }
     let written = write_all(&dir, files)?;
     print!("{}", table_text(&comparison));

@@ -11,7 +11,6 @@ use crate::provenance::Provenance;
 use crate::scenario::{Dist, PhaseStart, Scenario};
 use crate::summary::Summary;
 use anyhow::Result;
-use rayon::prelude::*;
 
 /// `report.md` and `report.html`. The HTML inlines every chart as SVG
 /// (rendered here, whatever chart formats the run writes to disk); the
@@ -22,27 +21,38 @@ pub fn run_report(
     prov: &Provenance,
 ) -> Result<Vec<OutputFile>> {
     let figures = chart::run_figures(scenario, summary, prov);
-    let doc = document(scenario, summary, prov, &figures);
-    document_files("report", &summary.scenario.name, &doc, &figures)
+    let svgs = chart::render_svgs(&figures)?;
+    Ok(report_files(scenario, summary, prov, &figures, &svgs))
+}
+
+/// The same from the run's figures already drawn as SVG (`run` draws each
+/// once, for its chart file and the report).
+pub fn report_files(
+    scenario: &Scenario,
+    summary: &Summary,
+    prov: &Provenance,
+    figures: &[Figure],
+    svgs: &[String],
+) -> Vec<OutputFile> {
+    let doc = document(scenario, summary, prov, figures);
+    document_files("report", &summary.scenario.name, &doc, figures, svgs)
 }
 
 /// `<stem>.md` and a self-contained `<stem>.html` for a document: the HTML
-/// inlines every figure as SVG, the Markdown links `charts/<name>.png`.
-/// Shared by the run report and the what-if reports (compare).
+/// inlines every figure as SVG (`svgs`, in figure order), the Markdown links
+/// `charts/<name>.png`. Shared by the run report and the what-if reports
+/// (compare).
 pub fn document_files(
     stem: &str,
     title: &str,
     doc: &[Block],
     figures: &[Figure],
-) -> Result<Vec<OutputFile>> {
-    let svgs = figures
-        .par_iter()
-        .map(|f| Ok(String::from_utf8(f.render(ChartFormat::Svg)?)?))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(vec![
+    svgs: &[String],
+) -> Vec<OutputFile> {
+    vec![
         OutputFile::new(format!("{stem}.md"), markdown(doc, figures)),
-        OutputFile::new(format!("{stem}.html"), html(doc, figures, &svgs, title)),
-    ])
+        OutputFile::new(format!("{stem}.html"), html(doc, figures, svgs, title)),
+    ]
 }
 
 /// A piece of inline text.

@@ -57,6 +57,15 @@ pub fn figure_files(figures: &[Figure], formats: &[ChartFormat]) -> Result<Vec<O
     render_each(figures, formats).collect()
 }
 
+/// Every figure as SVG text, in figure order, on all cores (reports inline
+/// them).
+pub fn render_svgs(figures: &[Figure]) -> Result<Vec<String>> {
+    figures
+        .par_iter()
+        .map(|f| Ok(String::from_utf8(f.render(ChartFormat::Svg)?)?))
+        .collect()
+}
+
 /// The rendering of every figure in every format, one file per task (a PNG
 /// costs some twenty times an SVG, so figure-sized tasks would leave a core
 /// idle at the end): collect it in figure order, or take each file as it
