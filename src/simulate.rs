@@ -274,13 +274,20 @@ fn round_to_int(x: f64) -> i64 {
     (x + TWO_POW_52).to_bits() as i64 - TWO_POW_52.to_bits() as i64
 }
 
-/// `x.max(0).ceil()` for `x <= 2^51`, in plain arithmetic (`f64::ceil` is a
-/// library call without SSE4.1).
+/// `x.max(0).ceil()` for `x <= 2^51`: without SSE4.1 in plain arithmetic
+/// (`f64::ceil` is a library call there). 1% fewer instructions a trial
+/// with it (cachegrind).
 #[inline(always)]
 fn ceil_month(x: f64) -> f64 {
     let x = x.max(0.0);
-    let nearest = (x + TWO_POW_52) - TWO_POW_52;
-    nearest + if nearest < x { 1.0 } else { 0.0 }
+    if cfg!(target_feature = "sse4.1") {
+        // One instruction (`roundsd`; x86-64-v3 has it, see
+        // `.cargo/config.toml`), the same value.
+        x.ceil()
+    } else {
+        let nearest = (x + TWO_POW_52) - TWO_POW_52;
+        nearest + if nearest < x { 1.0 } else { 0.0 }
+    }
 }
 
 /// A sum the trial tests against a least amount: the pledges of one
