@@ -91,7 +91,7 @@ pub fn compare(
     progress: &dyn Fn(u64),
 ) -> anyhow::Result<(Comparison, Vec<Summary>)> {
     let models: Vec<Model> = plans.iter().map(|p| Model::compile(&p.scenario)).collect();
-    let mut accumulators: Vec<Accumulator> = models.iter().map(Accumulator::new).collect();
+    let mut tallies: Vec<Tally> = models.iter().map(Tally::new).collect();
     let mut diffs: Vec<(Moments, Moments)> =
         vec![Default::default(); models.len().saturating_sub(1)];
     let pools: Vec<HistogramPool> = models.iter().map(HistogramPool::new).collect();
@@ -126,8 +126,8 @@ pub fn compare(
             }
         },
         |chunk| {
-            for (a, b) in accumulators.iter_mut().zip(&chunk.tallies) {
-                a.tally.merge(b);
+            for (a, b) in tallies.iter_mut().zip(&chunk.tallies) {
+                a.merge(b);
             }
             for ((m, c), (dm, dc)) in diffs.iter_mut().zip(&chunk.diffs) {
                 m.merge(dm);
@@ -136,9 +136,14 @@ pub fn compare(
         },
         progress,
     )?;
-    for (acc, pool) in accumulators.iter_mut().zip(pools) {
-        pool.merge_into(&mut acc.histograms);
-    }
+    let accumulators: Vec<Accumulator> = tallies
+        .into_iter()
+        .zip(pools)
+        .map(|(tally, pool)| Accumulator {
+            tally,
+            histograms: pool.into_merged(),
+        })
+        .collect();
 
     let summaries: Vec<Summary> = plans
         .iter()

@@ -183,10 +183,14 @@ impl<'m> HistogramPool<'m> {
         result
     }
 
-    /// Every set merged into `total`.
-    pub fn merge_into(self, total: &mut Histograms) {
+    /// Every set merged into one (a fresh set if no chunk ran): the first,
+    /// with the others added, so no further megabyte is filled and merged.
+    pub fn into_merged(self) -> Histograms {
         let free = self.free.into_inner().unwrap_or_else(|e| e.into_inner());
-        free.iter().for_each(|h| total.merge(h));
+        let mut sets = free.into_iter();
+        let mut total = sets.next().unwrap_or_else(|| Histograms::new(self.model));
+        sets.for_each(|h| total.merge(&h));
+        total
     }
 }
 
@@ -195,15 +199,6 @@ impl<'m> HistogramPool<'m> {
 pub struct Accumulator {
     pub tally: Tally,
     pub histograms: Histograms,
-}
-
-impl Accumulator {
-    pub fn new(model: &Model) -> Self {
-        Accumulator {
-            tally: Tally::new(model),
-            histograms: Histograms::new(model),
-        }
-    }
 }
 
 /// Working range for the committed-amount sketch of a capability: from 0 to
@@ -1563,17 +1558,19 @@ pub fn simulate(
     threads: usize,
     progress: &dyn Fn(u64),
 ) -> anyhow::Result<Accumulator> {
-    let mut total = Accumulator::new(model);
+    let mut tally = Tally::new(model);
     let pool = HistogramPool::new(model);
     for_each_chunk(
         trials,
         threads,
         |first, count| pool.with(|h| run_chunk(model, seed, first, count, false, h).0),
-        |tally| total.tally.merge(&tally),
+        |chunk| tally.merge(&chunk),
         progress,
     )?;
-    pool.merge_into(&mut total.histograms);
-    Ok(total)
+    Ok(Accumulator {
+        tally,
+        histograms: pool.into_merged(),
+    })
 }
 
 #[cfg(test)]
