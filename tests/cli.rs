@@ -1915,3 +1915,36 @@ fn sensitivity_forces_all_replicas_of_a_counted_member() {
     assert_prob("x p_met_in", num(&x["p_met_in"], "in"), 0.5, 20_000.0);
     assert_eq!(members[0]["id"], "baltic", "largest swing first");
 }
+
+/// A scenario valid by every limit, with far more members and capabilities
+/// than a chart can show, runs (it once panicked asking plotters for a
+/// 6.7 GB bitmap): the bar charts show `MAX_ROWS` rows and say so.
+#[test]
+fn charts_of_a_very_large_scenario_show_a_bounded_number_of_rows() {
+    let (caps, members) = (300, 3000);
+    let mut text = String::from(
+        "[scenario]\nname = \"large\"\nhorizon_months = 6\n\n[[phase]]\nid = \"p\"\nstart_month = 0\n",
+    );
+    for c in 0..caps {
+        text += &format!("[[capability]]\nid = \"c{c}\"\nneed = 10\nthreshold = 0.5\n");
+    }
+    for m in 0..members {
+        text += &format!(
+            "[[member]]\nid = \"m{m}\"\njoin = 0.5\n[[member.pledge]]\ncapability = \"c{}\"\nphase = \"p\"\namount = 4\n",
+            m % caps
+        );
+    }
+    let dir = tempdir();
+    let file = dir.path().join("large.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    run_ok(&file, &out, &["--trials", "20", "--charts", "png"]);
+    let rows = guarantee_sim::chart::MAX_ROWS as u32;
+    for (chart, per_row) in [("members", 80), ("capabilities", 90), ("committed", 90)] {
+        let img = image::open(out.join(format!("charts/{chart}.png"))).unwrap();
+        assert_eq!(img.height(), 300 + rows * per_row, "{chart}");
+    }
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains(&format!("Only the first {rows} of {members} members")));
+    assert!(report.contains(&format!("Only the first {rows} of {caps} capabilities")));
+}

@@ -24,6 +24,7 @@ use crate::scenario::Scenario;
 use crate::summary::{Histogram, Summary};
 use anyhow::Result;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use style::{palette, pct, pct0, trim};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,16 +88,35 @@ pub fn render_each<'a>(
 /// The run's charts as figures, in report order.
 pub fn run_figures(scenario: &Scenario, summary: &Summary, prov: &Provenance) -> Vec<Figure> {
     let footer = prov.line(&summary.scenario.name);
+    // The capability charts show the first `MAX_ROWS` capabilities.
+    let total = scenario.capabilities.len();
+    let shown = match total > MAX_ROWS {
+        false => Cow::Borrowed(scenario),
+        true => Cow::Owned(Scenario {
+            capabilities: scenario.capabilities[..MAX_ROWS].to_vec(),
+            ..scenario.clone()
+        }),
+    };
+    let by_capability = |fig: Figure| {
+        let caption = fig.caption.clone() + &shown_of(total, "capabilities (in file order)");
+        fig.caption(caption)
+    };
     vec![
         p_met_by_month(summary, &footer),
         coverage_fan(summary, &footer),
-        coverage_hist(scenario, summary, &footer),
-        capabilities(scenario, summary, &footer),
-        capabilities_by_month(scenario, summary, &footer),
-        committed(scenario, summary, &footer),
+        by_capability(coverage_hist(&shown, summary, &footer)),
+        by_capability(capabilities(&shown, summary, &footer)),
+        by_capability(capabilities_by_month(&shown, summary, &footer)),
+        by_capability(committed(&shown, summary, &footer)),
         members(scenario, summary, &footer),
     ]
 }
+
+/// Rows (capabilities, members) a chart shows at most: more could not be
+/// read, and each bar row adds to the canvas's height (without a limit, a
+/// valid scenario of 20,000 members asked for a 6.7 GB bitmap). Everything
+/// is in `summary.json` and the report.
+pub const MAX_ROWS: usize = 40;
 
 fn months_axis(horizon: u32) -> (f64, f64) {
     (0.0, f64::from(horizon.max(1)))
@@ -492,6 +512,8 @@ fn members(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
             .total_cmp(&a.1.p_pivotal)
             .then(b.1.p_joined.total_cmp(&a.1.p_joined))
     });
+    let total = list.len();
+    list.truncate(MAX_ROWS);
     let rows = list
         .iter()
         .map(|(m, _)| {
@@ -534,10 +556,20 @@ fn members(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
         .subtitle(headline(s))
         .caption(
             "For each member, the probability it joins and the probability it is pivotal: the \
-             guarantee is met at the horizon but would not be without its pledges.",
+             guarantee is met at the horizon but would not be without its pledges."
+                .to_string()
+                + &shown_of(total, "members (most often pivotal first)"),
         )
         .height(rows_height(list.len(), 80))
         .panel(Panel::Bars(panel))
+}
+
+/// A caption's note when only `MAX_ROWS` of `total` rows are shown.
+fn shown_of(total: usize, what: &str) -> String {
+    match total > MAX_ROWS {
+        true => format!(" Only the first {MAX_ROWS} of {total} {what} are shown."),
+        false => String::new(),
+    }
 }
 
 /// Canvas height for a bar chart with `rows` rows of `per_row` pixels.
@@ -595,6 +627,8 @@ pub fn tornado_figure(
 ) -> Figure {
     let mut sorted: Vec<_> = bars.to_vec();
     sorted.sort_by(|a, b| (b.2 - b.1).abs().total_cmp(&(a.2 - a.1).abs()));
+    let total = sorted.len();
+    sorted.truncate(MAX_ROWS);
     let side = |label: &str, color, pick: fn(&(String, f64, f64)) -> f64| {
         BarSeries::new(
             label,
@@ -636,7 +670,9 @@ pub fn tornado_figure(
         .subtitle("Which member's decision moves the guarantee most (largest swing on top)")
         .caption(
             "P(guarantee met at the horizon) when each member is forced out and forced in, \
-             around the baseline.",
+             around the baseline."
+                .to_string()
+                + &shown_of(total, "members (largest swing first)"),
         )
         .height(rows_height(sorted.len(), 64))
         .panel(Panel::Bars(panel))
