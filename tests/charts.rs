@@ -299,6 +299,32 @@ fn degenerate_inputs_still_render() {
     chart::compare_charts(&[], &[], "p", &BOTH).unwrap();
 }
 
+/// Dozens of long series names: the legend keeps to a third of the canvas
+/// and says how many it leaves out, so the plot keeps its room.
+#[test]
+fn a_legend_too_long_for_the_canvas_is_cut_and_says_so() {
+    let mut panel = chart::XyPanel::new("x", "y");
+    for i in 0..60 {
+        panel.lines.push(chart::Line::new(
+            format!("A capability with a long descriptive name, number {i}"),
+            chart::figure::series_color(i),
+            vec![(0.0, 0.1), (1.0, 0.2)],
+        ));
+    }
+    let fig = Figure::new("many", "Many series", "prov").panel(chart::Panel::Xy(panel));
+    let svg = String::from_utf8(fig.render(ChartFormat::Svg).unwrap()).unwrap();
+    // "number 1" followed by something other than a digit (not "number 12").
+    let listed = |i: usize| {
+        let key = format!("number {i}");
+        svg.match_indices(&key)
+            .any(|(at, _)| !svg[at + key.len()..].starts_with(|c: char| c.is_ascii_digit()))
+    };
+    let shown = (0..60).filter(|&i| listed(i)).count();
+    assert!((1..60).contains(&shown), "{shown} legend entries");
+    assert!(svg.contains(&format!("and {} more, not listed here", 60 - shown)));
+    check_png(&fig.render(ChartFormat::Png).unwrap());
+}
+
 #[test]
 fn figures_name_their_files() {
     let figs: Vec<Figure> = chart::run_figures(

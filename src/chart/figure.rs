@@ -201,14 +201,29 @@ where
     root.draw_text(&fig.footer, &footer, (MARGIN, bottom))?;
 
     let legend = fig.legend();
-    let legend_rows = layout_legend(root, &legend, w - 2 * MARGIN)?;
+    let mut legend_rows = layout_legend(root, &legend, w - 2 * MARGIN)?;
     let row_h = style::LEGEND as i32 + 14;
-    let legend_top = bottom - style::FOOTER as i32 - 14 - row_h * legend_rows.len() as i32;
+    // At most a third of the canvas: the rows that fit, then a row saying
+    // how many items are left out (only with dozens of series).
+    let max_rows = ((h / 3) / row_h).max(1) as usize;
+    let mut left_out = 0;
+    if legend_rows.len() > max_rows {
+        legend_rows.truncate(max_rows - 1);
+        left_out = legend.len() - legend_rows.iter().map(Vec::len).sum::<usize>();
+    }
+    let rows = legend_rows.len() + usize::from(left_out > 0);
+    let legend_top = bottom - style::FOOTER as i32 - 14 - row_h * rows as i32;
     for (r, row) in legend_rows.iter().enumerate() {
         let y = legend_top + r as i32 * row_h + row_h / 2;
         for &(i, x) in row {
             draw_legend_item(root, &legend[i].0, legend[i].1, (MARGIN + x, y))?;
         }
+    }
+    if left_out > 0 {
+        let y = legend_top + legend_rows.len() as i32 * row_h + row_h / 2;
+        let font = style::text(style::LEGEND, style::MUTED).pos(Pos::new(HPos::Left, VPos::Center));
+        let text = format!("… and {left_out} more, not listed here (all are in summary.json)");
+        root.draw_text(&text, &font, (MARGIN, y))?;
     }
 
     let body = root.margin(top + 8, h - legend_top + 6, 0, 0);
