@@ -1,6 +1,7 @@
-//! The charts and report files of a `run`, as chosen by the output flags.
+//! The charts and report files of a `run` (and of `compare`), as chosen by
+//! the output flags.
 
-use crate::chart::{ChartFormat, render_each, render_svgs, run_figures};
+use crate::chart::{ChartFormat, Figure, render_each, render_svgs, run_figures};
 use crate::cli::{ChartsFlag, OutputOptions};
 use crate::output::{OutputFile, Staging};
 use crate::provenance::Provenance;
@@ -19,9 +20,7 @@ pub fn chart_formats(flag: ChartsFlag) -> &'static [ChartFormat] {
     }
 }
 
-/// Renders the run's charts and report into `staging`, each file as soon as
-/// it is ready, so its write overlaps the rendering of the rest. Each figure
-/// is drawn as SVG once, for its chart file and the report.
+/// Renders the run's charts and report into `staging` (see `stage_figures`).
 pub fn run_artifacts(
     scenario: &Scenario,
     summary: &Summary,
@@ -30,10 +29,27 @@ pub fn run_artifacts(
     staging: &Staging,
 ) -> anyhow::Result<()> {
     let figures = run_figures(scenario, summary, prov);
-    let formats = chart_formats(output.charts);
+    let report = |svgs: &[String]| report_files(scenario, summary, prov, &figures, svgs);
+    let report = (!output.no_report).then_some(&report as &Report);
+    stage_figures(&figures, chart_formats(output.charts), report, staging)
+}
+
+/// Builds a report's files from its figures drawn as SVG, in figure order.
+pub type Report<'a> = dyn Fn(&[String]) -> Vec<OutputFile> + Sync + 'a;
+
+/// Renders `figures` in `formats`, and the report if there is one, into
+/// `staging`, each file as soon as it is ready, so its write overlaps the
+/// rendering of the rest. Each figure is drawn as SVG once, for its chart
+/// file and the report; the PNGs go on all cores, the report beside them.
+pub fn stage_figures(
+    figures: &[Figure],
+    formats: &[ChartFormat],
+    report: Option<&Report>,
+    staging: &Staging,
+) -> anyhow::Result<()> {
     let svg_files = formats.contains(&ChartFormat::Svg);
-    let svgs = match svg_files || !output.no_report {
-        true => render_svgs(&figures)?,
+    let svgs = match svg_files || report.is_some() {
+        true => render_svgs(figures)?,
         false => Vec::new(),
     };
     if svg_files {
@@ -45,13 +61,11 @@ pub fn run_artifacts(
         true => &[ChartFormat::Png],
         false => &[],
     };
-    // The PNGs on all cores; the report is assembled beside them.
     let (charts, ()) = rayon::join(
-        || render_each(&figures, pngs).try_for_each(|file| file.map(|f| staging.put(f))),
+        || render_each(figures, pngs).try_for_each(|file| file.map(|f| staging.put(f))),
         || {
-            if !output.no_report {
-                let files = report_files(scenario, summary, prov, &figures, &svgs);
-                files.into_iter().for_each(|f| staging.put(f));
+            if let Some(report) = report {
+                report(&svgs).into_iter().for_each(|f| staging.put(f));
             }
         },
     );

@@ -4,12 +4,13 @@
 //! per-trial paired outcomes, whose variance is far smaller than that of
 //! independent runs when plans differ in a few parameters.
 
-use crate::chart::{compare_charts, compare_figures};
+use crate::artifacts::{Report, chart_formats, stage_figures};
+use crate::chart::compare_figures;
 use crate::cli::{OutputOptions, Progress, RunOptions, load, out_dir, provenance, resolve, slug};
 use crate::compile::Model;
 use crate::error::{Error, InputError};
 use crate::load::Loaded;
-use crate::output::{OutputFile, write_all};
+use crate::output::{OutputFile, publish};
 use crate::report::{Block, document_files, para, table};
 use crate::simulate::{Accumulator, HistogramPool, Tally, for_each_chunk, run_chunk};
 use crate::stats::Moments;
@@ -217,25 +218,18 @@ pub fn command(files: &[PathBuf], opts: &RunOptions, output: &OutputOptions) -> 
     );
     let dir = out_dir(output, &default_dir);
     let prov_line = provenance(&plans[0], &r).line("comparison");
-    let formats = crate::artifacts::chart_formats(output.charts);
-    let mut files = vec![OutputFile::new(
-        "comparison.json",
-        crate::export::json_bytes(&comparison)?,
-    )];
-    files.extend(compare_charts(&names, &summaries, &prov_line, formats)?);
-    if !output.no_report {
-        let figures = compare_figures(&names, &summaries, &prov_line);
-        let doc = document(&comparison, &figures);
-        let svgs = crate::chart::render_svgs(&figures)?;
-        files.extend(document_files(
-            "comparison",
-            "Plan comparison",
-            &doc,
-            &figures,
-            &svgs,
+    let figures = compare_figures(&names, &summaries, &prov_line);
+    let doc = document(&comparison, &figures);
+    let report =
+        |svgs: &[String]| document_files("comparison", "Plan comparison", &doc, &figures, svgs);
+    let report = (!output.no_report).then_some(&report as &Report);
+    let written = publish(&dir, |staging| {
+        staging.put(OutputFile::new(
+            "comparison.json",
+            crate::export::json_bytes(&comparison)?,
         ));
-    }
-    let written = write_all(&dir, files)?;
+        stage_figures(&figures, chart_formats(output.charts), report, staging)
+    })?;
     print!("{}", table_text(&comparison));
     println!("\nWrote {written} files to {}", dir.display());
     Ok(())

@@ -14,7 +14,8 @@ use anyhow::Result;
 
 /// `report.md` and `report.html`. The HTML inlines every chart as SVG
 /// (rendered here, whatever chart formats the run writes to disk); the
-/// Markdown links the PNGs as `charts/<name>.png`.
+/// Markdown links the PNGs as `charts/<name>.png`. In memory, for library
+/// users; `run` builds it with `report_files` from SVGs drawn once.
 pub fn run_report(
     scenario: &Scenario,
     summary: &Summary,

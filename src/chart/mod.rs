@@ -43,7 +43,8 @@ impl ChartFormat {
 }
 
 /// The run's charts (the five of MODEL.md 4 plus extras), each as
-/// `charts/<name>.png` / `.svg` per format.
+/// `charts/<name>.png` / `.svg` per format, in memory (for library users;
+/// `run` stages each file as it is made, see `artifacts::stage_figures`).
 pub fn run_charts(
     scenario: &Scenario,
     summary: &Summary,
@@ -735,7 +736,8 @@ pub fn sweep_figure(param: &str, points: &[(f64, f64, [f64; 2], f64)], prov_line
 }
 
 /// Overlays for `compare` (`charts/compare_p_met_by_month.*`,
-/// `charts/compare_coverage.*`): one series per scenario.
+/// `charts/compare_coverage.*`): one series per scenario; in memory, as
+/// `run_charts`.
 pub fn compare_charts(
     names: &[String],
     summaries: &[Summary],
