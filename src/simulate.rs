@@ -221,28 +221,30 @@ fn committed_range(model: &Model, c: usize) -> f64 {
 /// The least committed amount `x` with `min(1, x / need) >= threshold`, so
 /// that `x >= least_meeting(..)` agrees bit for bit with the division form
 /// (the division is monotone in `x`, so the predicate is a threshold).
+/// Found by bisection over the bit patterns, which order the non-negative
+/// floats: at most 64 steps, even where the answer lies a quadrillion ulps
+/// from `threshold * need` (a threshold of 5e-324).
 pub fn least_meeting(need: f64, threshold: f64) -> f64 {
-    let meets = |x: f64| (x / need).min(1.0) >= threshold;
-    let mut x = threshold * need;
-    if !x.is_finite() || x <= 0.0 {
-        x = f64::MIN_POSITIVE;
+    let meets = |bits: u64| (f64::from_bits(bits) / need).min(1.0) >= threshold;
+    // Validation keeps need > 0 and threshold in (0, 1], so nothing meets
+    // at 0 and everything at infinity; the ends are checked all the same.
+    let (mut lo, mut hi) = (0.0f64.to_bits(), f64::INFINITY.to_bits());
+    if meets(lo) {
+        return 0.0;
     }
-    if meets(x) {
-        loop {
-            let y = x.next_down();
-            if y < 0.0 || !meets(y) {
-                return x;
-            }
-            x = y;
+    if !meets(hi) {
+        return f64::INFINITY;
+    }
+    // Invariant: !meets(lo), meets(hi).
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if meets(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
         }
     }
-    while !meets(x) {
-        if x == f64::INFINITY {
-            return f64::INFINITY;
-        }
-        x = x.next_up();
-    }
-    x
+    f64::from_bits(hi)
 }
 
 /// `if c { a } else { b }` by bit masks: LLVM turns a float `if` into a
@@ -802,7 +804,11 @@ impl<'m> Trial<'m> {
         // (gathering them like amounts would cost more than it saves).
         let n = self.start.len();
         let t = self.t;
-        let (delay, duration) = (&self.b_delay[t..], &self.b_duration[t..]);
+        // (`get`: the block arrays are empty when no member pledges anything.)
+        let (delay, duration) = (
+            self.b_delay.get(t..).unwrap_or_default(),
+            self.b_duration.get(t..).unwrap_or_default(),
+        );
         let (starts, ends) = (&mut self.start[..n], &mut self.end[..n]);
         for &i in &self.pledges_by_phase[k] {
             let s = start + delay[i * ROW];
@@ -1941,6 +1947,12 @@ mod tests {
             (7.3, 1.0),
             (1e-3, 0.3),
             (25.0, 0.3),
+            // Extremes within validation's limits (the old walk from
+            // threshold * need took ~10^15 steps on the first).
+            (999_999_999_999_999.0, 5e-324),
+            (1e-300, 1.0),
+            (1e300, 1e-300),
+            (f64::MIN_POSITIVE, 0.5),
         ] {
             let meets = |x: f64| (x / need).min(1.0) >= thr;
             let m = least_meeting(need, thr);
