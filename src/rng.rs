@@ -64,8 +64,9 @@ pub struct EntityStream<const K: usize> {
     /// Position of the next word in the stream.
     word: u64,
     /// `rand_chacha`'s generator, positioned at `word`, where AVX-512 is
-    /// not available.
-    fallback: Option<ChaCha8Rng>,
+    /// not available. Boxed: a scenario may have millions of streams, and
+    /// the generator's buffer is some 300 bytes.
+    fallback: Option<Box<ChaCha8Rng>>,
 }
 
 impl<const K: usize> EntityStream<K> {
@@ -76,7 +77,7 @@ impl<const K: usize> EntityStream<K> {
             let mut rng = ChaCha8Rng::from_seed(*key);
             rng.set_stream(stream);
             rng.set_word_pos(u128::from(word));
-            rng
+            Box::new(rng)
         });
         Self {
             key: std::array::from_fn(|i| {
@@ -407,7 +408,7 @@ mod tests {
                     let mut rng = ChaCha8Rng::from_seed(key);
                     rng.set_stream(s);
                     rng.set_word_pos(u128::from(first));
-                    stream.fallback = Some(rng);
+                    stream.fallback = Some(Box::new(rng));
                 }
                 let total: usize = lengths.iter().sum();
                 let want = reference(&key, s, first, total);

@@ -25,13 +25,27 @@ const SKETCH_BINS: usize = 4_000;
 /// on (seed, entity, trial, slot) and trials are recorded in order.
 const BLOCK: usize = 256;
 
+/// The block for scenarios so large that `BLOCK` trials of draws would take
+/// more than `BLOCK_BYTES` (above about 680 pledges): memory then stays at a
+/// few hundred bytes a pledge or member. (A scenario at the validation
+/// limits, a million pledges, took 9.6 GB with full blocks.) Such scenarios
+/// do so much work a trial that the block length no longer matters.
+const SMALL_BLOCK: usize = 8;
+const BLOCK_BYTES: usize = 4 << 20;
+
+/// Whether `model` is drawn in blocks of `BLOCK` trials, not `SMALL_BLOCK`.
+fn full_blocks(model: &Model) -> bool {
+    // Per trial of a block: a join flag and a trial index per unit, an
+    // amount, delay and duration per pledge, a factor per group, a uniform
+    // per phase.
+    let per_trial = 5 * model.units.len()
+        + 24 * model.pledges.len()
+        + 8 * (model.groups.len() + model.phases.len());
+    per_trial * BLOCK <= BLOCK_BYTES
+}
+
 /// Spare rows of `Trial::changed_capabilities` (see `sweep_months`).
 const SPARE_ROWS: usize = 8;
-
-/// Row length of the per-pledge block arrays: a block plus one cache line,
-/// so that rows do not all map to the same few sets of the first level
-/// cache (a power-of-two stride does, and `load` reads down a column).
-const ROW: usize = BLOCK + 8;
 
 /// What a paired comparison needs from one trial.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -297,8 +311,9 @@ struct Condition {
     amount: f64,
 }
 
-/// Per-chunk random streams and scratch space, reused for every trial.
-struct Trial<'m> {
+/// Per-chunk random streams and scratch space, reused for every trial;
+/// blocks of `B` trials (see `block_trials`).
+struct Trial<'m, const B: usize> {
     model: &'m Model,
     group_streams: Vec<EntityStream<1>>,
     unit_streams: Vec<EntityStream<1>>,
@@ -412,7 +427,13 @@ struct Trial<'m> {
     moves: Vec<bool>,
 }
 
-impl<'m> Trial<'m> {
+impl<'m, const B: usize> Trial<'m, B> {
+    /// Row length of the per-pledge block arrays: a block, plus one cache
+    /// line when the block is a multiple of 64 values, so that rows do not
+    /// all map to the same few sets of the first level cache (such a stride
+    /// does, and `load` reads down a column).
+    const ROW: usize = B + if B % 64 == 0 { 8 } else { 0 };
+
     fn new(model: &'m Model, seed: u64, first_trial: u64) -> Self {
         let key = key_for_seed(seed);
         let caps = model.capabilities.len();
@@ -496,16 +517,16 @@ impl<'m> Trial<'m> {
                     drawn.then(|| EntityStream::new(&key, p.stream, first_trial))
                 })
                 .collect(),
-            words: vec![0; 4 * BLOCK],
-            idx: vec![0; BLOCK],
-            unit_joined: vec![0; model.units.len() * BLOCK],
+            words: vec![0; 4 * B],
+            idx: vec![0; B],
+            unit_joined: vec![0; model.units.len() * B],
             unit_joined_len: vec![0; model.units.len()],
-            b_factor: vec![0.0; model.groups.len() * BLOCK],
-            b_joined: vec![false; model.units.len() * BLOCK],
-            b_amount: vec![0.0; n_pledges * ROW],
-            b_delay: vec![0.0; n_pledges * ROW],
-            b_duration: vec![0.0; n_pledges * ROW],
-            b_phase_u: vec![0.0; n_phases * BLOCK],
+            b_factor: vec![0.0; model.groups.len() * B],
+            b_joined: vec![false; model.units.len() * B],
+            b_amount: vec![0.0; n_pledges * Self::ROW],
+            b_delay: vec![0.0; n_pledges * Self::ROW],
+            b_duration: vec![0.0; n_pledges * Self::ROW],
+            b_phase_u: vec![0.0; n_phases * B],
             t: 0,
             amount: vec![0.0; n_pledges],
             start: vec![f64::INFINITY; n_pledges],
@@ -564,7 +585,7 @@ impl<'m> Trial<'m> {
         }
     }
 
-    /// Runs the next `n <= BLOCK` trials and records them in order.
+    /// Runs the next `n <= B` trials and records them in order.
     fn run_block(
         &mut self,
         n: usize,
@@ -612,7 +633,7 @@ impl<'m> Trial<'m> {
         let words = &mut self.words;
         for (g, stream) in self.group_streams.iter_mut().enumerate() {
             stream.fill(&mut words[..n]);
-            let factor = &mut self.b_factor[g * BLOCK..g * BLOCK + n];
+            let factor = &mut self.b_factor[g * B..g * B + n];
             for (f, &w) in factor.iter_mut().zip(&words[..n]) {
                 *f = inverse_normal_cdf(open_unit(w));
             }
@@ -620,9 +641,9 @@ impl<'m> Trial<'m> {
         let cells = NormalCells::get();
         for (i, unit) in model.units.iter().enumerate() {
             self.unit_streams[i].fill(&mut words[..n]);
-            let (before, rest) = self.b_joined.split_at_mut(i * BLOCK);
+            let (before, rest) = self.b_joined.split_at_mut(i * B);
             let out = &mut rest[..n];
-            let required = unit.requires.map(|r| &before[r * BLOCK..r * BLOCK + n]);
+            let required = unit.requires.map(|r| &before[r * B..r * B + n]);
             // The rule by indexing, not a branch: the required member's
             // join is a coin flip.
             let rules = [unit.join, unit.join_without];
@@ -635,7 +656,7 @@ impl<'m> Trial<'m> {
                 }
                 Some(g) => {
                     let group = &model.groups[g];
-                    let factor = &self.b_factor[g * BLOCK..g * BLOCK + n];
+                    let factor = &self.b_factor[g * B..g * B + n];
                     let scale = group.sqrt_one_minus_rho;
                     // The brackets decide almost every trial; the rest
                     // are gathered without a branch (a join is a coin
@@ -657,7 +678,7 @@ impl<'m> Trial<'m> {
                 }
             }
             // The trials where the unit joined, for all its pledges.
-            let joined = &mut self.unit_joined[i * BLOCK..(i + 1) * BLOCK];
+            let joined = &mut self.unit_joined[i * B..(i + 1) * B];
             let mut m = 0;
             for (t, &j) in out.iter().enumerate() {
                 joined[m] = t as u32;
@@ -671,17 +692,17 @@ impl<'m> Trial<'m> {
             // or 1 decides the same for any word.
             let slots = self.pledge_streams[i]
                 .iter_mut()
-                .zip(words.chunks_exact_mut(BLOCK));
+                .zip(words.chunks_exact_mut(B));
             for (stream, w) in slots {
                 if let Some(stream) = stream {
                     stream.fill(&mut w[..n]);
                 }
             }
             let [delivered, w_amount, w_delay, w_duration] =
-                [0, 1, 2, 3].map(|s| &words[s * BLOCK..s * BLOCK + n]);
+                [0, 1, 2, 3].map(|s| &words[s * B..s * B + n]);
             let u = p.unit;
-            let joined = &self.unit_joined[u * BLOCK..u * BLOCK + self.unit_joined_len[u]];
-            let delay = &mut self.b_delay[i * ROW..(i + 1) * ROW];
+            let joined = &self.unit_joined[u * B..u * B + self.unit_joined_len[u]];
+            let delay = &mut self.b_delay[i * Self::ROW..(i + 1) * Self::ROW];
             delay[..n].fill(f64::INFINITY);
             // Delivered: of the trials where the unit joined, those where
             // the delivery draw falls below the probability (all of them
@@ -696,7 +717,7 @@ impl<'m> Trial<'m> {
                 }
                 &self.idx[..m]
             };
-            let amount = &mut self.b_amount[i * ROW..(i + 1) * ROW];
+            let amount = &mut self.b_amount[i * Self::ROW..(i + 1) * Self::ROW];
             p.amount.sample_each(
                 idx,
                 |t| open_unit(w_amount[t]),
@@ -704,7 +725,7 @@ impl<'m> Trial<'m> {
             );
             p.delay
                 .sample_each(idx, |t| open_unit(w_delay[t]), |t, x| delay[t] = x.max(0.0));
-            let duration = &mut self.b_duration[i * ROW..(i + 1) * ROW];
+            let duration = &mut self.b_duration[i * Self::ROW..(i + 1) * Self::ROW];
             match &p.duration {
                 Some(d) => d.sample_each(
                     idx,
@@ -735,12 +756,10 @@ impl<'m> Trial<'m> {
     #[inline]
     fn load(&mut self, t: usize) {
         self.t = t;
-        fn column<T: Copy>(block: &[T], t: usize, out: &mut [T]) {
-            for (x, row) in out.iter_mut().zip(block.chunks_exact(ROW)) {
-                *x = row[t];
-            }
+        let rows = self.b_amount.chunks_exact(Self::ROW);
+        for (x, row) in self.amount.iter_mut().zip(rows) {
+            *x = row[t];
         }
-        column(&self.b_amount, t, &mut self.amount);
     }
 
     /// MODEL.md 3.3: phase starts in `after` order, with gates, and the
@@ -811,9 +830,9 @@ impl<'m> Trial<'m> {
         );
         let (starts, ends) = (&mut self.start[..n], &mut self.end[..n]);
         for &i in &self.pledges_by_phase[k] {
-            let s = start + delay[i * ROW];
+            let s = start + delay[i * Self::ROW];
             starts[i] = s;
-            ends[i] = s + duration[i * ROW];
+            ends[i] = s + duration[i * Self::ROW];
         }
         if let Some(u) = skip_unit {
             for &i in &self.pledges_by_phase[k] {
@@ -1205,7 +1224,7 @@ impl<'m> Trial<'m> {
             self.short_without(c, short);
         }
         for (u, unit) in model.units.iter().enumerate() {
-            if !self.b_joined[u * BLOCK + self.t] || self.pivotal[unit.member] {
+            if !self.b_joined[u * B + self.t] || self.pivotal[unit.member] {
                 continue;
             }
             self.pivotal[unit.member] = if unit.feeds_gate && moves[u] {
@@ -1461,12 +1480,26 @@ pub fn run_chunk(
     outcomes: bool,
     histograms: &mut Histograms,
 ) -> (Tally, Vec<TrialOutcome>) {
+    match full_blocks(model) {
+        true => run_chunk_in::<BLOCK>(model, seed, first, count, outcomes, histograms),
+        false => run_chunk_in::<SMALL_BLOCK>(model, seed, first, count, outcomes, histograms),
+    }
+}
+
+fn run_chunk_in<const B: usize>(
+    model: &Model,
+    seed: u64,
+    first: u64,
+    count: u64,
+    outcomes: bool,
+    histograms: &mut Histograms,
+) -> (Tally, Vec<TrialOutcome>) {
     let mut tally = Tally::new(model);
-    let mut trial = Trial::new(model, seed, first);
+    let mut trial = Trial::<B>::new(model, seed, first);
     let mut out = Vec::with_capacity(if outcomes { count as usize } else { 0 });
     let mut left = count as usize;
     while left > 0 {
-        let n = left.min(BLOCK);
+        let n = left.min(B);
         trial.run_block(n, Some((&mut tally, &mut *histograms)), &mut out, outcomes);
         left -= n;
     }
@@ -1478,11 +1511,23 @@ pub fn run_chunk(
 /// variants that need P(met) and nothing else (sensitivity), this skips
 /// every statistic `run_chunk` records.
 pub fn run_outcomes(model: &Model, seed: u64, first: u64, count: u64) -> Vec<TrialOutcome> {
-    let mut trial = Trial::new(model, seed, first);
+    match full_blocks(model) {
+        true => run_outcomes_in::<BLOCK>(model, seed, first, count),
+        false => run_outcomes_in::<SMALL_BLOCK>(model, seed, first, count),
+    }
+}
+
+fn run_outcomes_in<const B: usize>(
+    model: &Model,
+    seed: u64,
+    first: u64,
+    count: u64,
+) -> Vec<TrialOutcome> {
+    let mut trial = Trial::<B>::new(model, seed, first);
     let mut out = Vec::with_capacity(count as usize);
     let mut left = count as usize;
     while left > 0 {
-        let n = left.min(BLOCK);
+        let n = left.min(B);
         trial.run_block(n, None, &mut out, true);
         left -= n;
     }
@@ -1685,6 +1730,60 @@ mod tests {
         }
     }
 
+    /// The block length is not part of the reproducibility contract: short
+    /// blocks (for very large scenarios) give the same tallies, sketches
+    /// and outcomes to the bit, including a last block that is partly
+    /// filled. And a scenario with far more pledges than fit in full blocks
+    /// is drawn in short ones.
+    #[test]
+    fn short_blocks_give_the_same_results() {
+        let paris = include_str!("../scenarios/paris-jan-2026.toml");
+        for text in [crate::DEFAULT_SCENARIO, paris] {
+            let scenario = crate::load::load_str("test", text, &[]).expect("valid");
+            let model = Model::compile(&scenario.scenario);
+            assert!(full_blocks(&model));
+            let run = |full: bool| {
+                let mut histograms = Histograms::new(&model);
+                let (tally, outcomes) = match full {
+                    true => run_chunk_in::<BLOCK>(
+                        &model,
+                        9,
+                        1000,
+                        2 * BLOCK as u64 + 5,
+                        true,
+                        &mut histograms,
+                    ),
+                    false => run_chunk_in::<SMALL_BLOCK>(
+                        &model,
+                        9,
+                        1000,
+                        2 * BLOCK as u64 + 5,
+                        true,
+                        &mut histograms,
+                    ),
+                };
+                let only = match full {
+                    true => run_outcomes_in::<BLOCK>(&model, 9, 1000, 77),
+                    false => run_outcomes_in::<SMALL_BLOCK>(&model, 9, 1000, 77),
+                };
+                format!("{tally:?} {histograms:?} {outcomes:?} {only:?}")
+            };
+            assert_eq!(run(true), run(false));
+        }
+        let mut big = String::from(
+            "[scenario]\nname = \"big\"\nhorizon_months = 12\n\
+             [[capability]]\nid = \"c\"\nneed = 1000\n[[phase]]\nid = \"p\"\n",
+        );
+        for m in 0..1000 {
+            big += &format!(
+                "[[member]]\nid = \"m{m}\"\njoin = 0.5\n\
+                 [[member.pledge]]\ncapability = \"c\"\nphase = \"p\"\namount = 1\n"
+            );
+        }
+        let scenario = crate::load::load_str("big", &big, &[]).expect("valid");
+        assert!(!full_blocks(&Model::compile(&scenario.scenario)));
+    }
+
     /// A panic in a chunk or in the merge reaches the caller instead of
     /// leaving the other threads waiting for each other.
     #[test]
@@ -1741,7 +1840,7 @@ mod tests {
             let mut overall_sums = vec![0.0; months];
             let mut met = vec![0u64; months];
             let mut overall_histograms = UnitHistograms::new(months);
-            let mut trial = Trial::new(&model, 5, 0);
+            let mut trial = Trial::<BLOCK>::new(&model, 5, 0);
             for block in 0..(trials as usize).div_ceil(BLOCK) {
                 let n = BLOCK.min(trials as usize - block * BLOCK);
                 trial.draw_block(n);
@@ -1815,11 +1914,11 @@ mod tests {
         text: &str,
         set: &[String],
         seed: u64,
-        mut check: impl FnMut(&mut Trial, usize),
+        mut check: impl FnMut(&mut Trial<BLOCK>, usize),
     ) {
         let scenario = crate::load::load_str("test", text, set).expect("valid");
         let model = Model::compile(&scenario.scenario);
-        let mut trial = Trial::new(&model, seed, 0);
+        let mut trial = Trial::<BLOCK>::new(&model, seed, 0);
         for _ in 0..8 {
             trial.draw_block(BLOCK);
             for t in 0..BLOCK {
