@@ -432,7 +432,7 @@ impl<'m, const B: usize> Trial<'m, B> {
     /// line when the block is a multiple of 64 values, so that rows do not
     /// all map to the same few sets of the first level cache (such a stride
     /// does, and `load` reads down a column).
-    const ROW: usize = B + if B % 64 == 0 { 8 } else { 0 };
+    const ROW: usize = B + if B.is_multiple_of(64) { 8 } else { 0 };
 
     fn new(model: &'m Model, seed: u64, first_trial: u64) -> Self {
         let key = key_for_seed(seed);
