@@ -63,33 +63,30 @@ pub struct NeedSwing {
     pub swing: f64,
 }
 
-/// The baseline followed by (low, high) pairs: members out/in, then needs
-/// -20%/+20%.
-fn variants(base: &Scenario) -> Vec<Scenario> {
-    let mut out = vec![base.clone()];
-    for m in 0..base.members.len() {
-        for p in [0.0, 1.0] {
-            let mut s = base.clone();
-            s.members[m].join = p;
-            s.members[m].join_without = p;
-            out.push(s);
+/// Variant `k` of the scenario: 0 is the baseline, then come (low, high)
+/// pairs, `2p + 1` and `2p + 2` for pair `p`: each member out and in, then
+/// each capability's need -20% and +20%.
+fn variant(base: &Scenario, k: usize) -> Scenario {
+    let mut s = base.clone();
+    let Some(k) = k.checked_sub(1) else {
+        return s;
+    };
+    let (pair, high) = (k / 2, k % 2 == 1);
+    match pair.checked_sub(base.members.len()) {
+        None => {
+            let p = if high { 1.0 } else { 0.0 };
+            s.members[pair].join = p;
+            s.members[pair].join_without = p;
+        }
+        Some(c) => {
+            s.capabilities[c].need *= if high {
+                1.0 + NEED_CHANGE
+            } else {
+                1.0 - NEED_CHANGE
+            }
         }
     }
-    for c in 0..base.capabilities.len() {
-        for f in [1.0 - NEED_CHANGE, 1.0 + NEED_CHANGE] {
-            let mut s = base.clone();
-            s.capabilities[c].need *= f;
-            out.push(s);
-        }
-    }
-    out
-}
-
-/// Per chunk: trials met at the horizon for every variant, and for each
-/// (low, high) pair the paired moments of high - low.
-struct Counts {
-    met: Vec<u64>,
-    pairs: Vec<Moments>,
+    s
 }
 
 pub fn sensitivity(
@@ -99,52 +96,66 @@ pub fn sensitivity(
     threads: usize,
     progress: &dyn Fn(u64),
 ) -> anyhow::Result<Sensitivity> {
-    let models: Vec<Model> = variants(scenario).iter().map(Model::compile).collect();
-    let pairs = (models.len() - 1) / 2;
-    let mut total = Counts {
-        met: vec![0; models.len()],
-        pairs: vec![Moments::default(); pairs],
-    };
-    for_each_chunk(
-        trials,
-        threads,
-        |first, count| {
-            let outcomes: Vec<Vec<bool>> = models
-                .iter()
-                .map(|m| {
-                    run_outcomes(m, seed, first, count)
-                        .iter()
-                        .map(|t| t.met_at_horizon)
-                        .collect()
-                })
-                .collect();
-            let met = outcomes
-                .iter()
-                .map(|o| o.iter().filter(|&&m| m).count() as u64)
-                .collect();
-            let pairs = (0..pairs)
-                .map(|k| {
+    let pairs = scenario.members.len() + scenario.capabilities.len();
+    // Trials met at the horizon per variant, and per pair the paired
+    // moments of high - low.
+    let mut met = vec![0u64; 1 + 2 * pairs];
+    let mut swings = vec![Moments::default(); pairs];
+    // Pass by pass, the baseline and then each pair, so that only one
+    // pass's models are alive at a time: there are two per member and
+    // capability, and a large scenario's model takes megabytes (all of them
+    // at once took 24 GB on one). Variant runs done, for `progress`.
+    let mut done = 0;
+    for pass in 0..=pairs {
+        let ks = match pass {
+            0 => vec![0],
+            _ => vec![2 * pass - 1, 2 * pass],
+        };
+        let models: Vec<Model> = ks
+            .iter()
+            .map(|&k| Model::compile(&variant(scenario, k)))
+            .collect();
+        let runs = models.len() as u64;
+        for_each_chunk(
+            trials,
+            threads,
+            |first, count| {
+                let outcomes: Vec<Vec<bool>> = models
+                    .iter()
+                    .map(|m| {
+                        run_outcomes(m, seed, first, count)
+                            .iter()
+                            .map(|t| t.met_at_horizon)
+                            .collect()
+                    })
+                    .collect();
+                let met: Vec<u64> = outcomes
+                    .iter()
+                    .map(|o| o.iter().filter(|&&m| m).count() as u64)
+                    .collect();
+                let swing = (outcomes.len() == 2).then(|| {
                     let mut d = Moments::default();
-                    for (lo, hi) in outcomes[1 + 2 * k].iter().zip(&outcomes[2 + 2 * k]) {
+                    for (lo, hi) in outcomes[0].iter().zip(&outcomes[1]) {
                         d.push(f64::from(u8::from(*hi)) - f64::from(u8::from(*lo)));
                     }
                     d
-                })
-                .collect();
-            Counts { met, pairs }
-        },
-        |c| {
-            total.met.iter_mut().zip(&c.met).for_each(|(a, b)| *a += b);
-            total
-                .pairs
-                .iter_mut()
-                .zip(&c.pairs)
-                .for_each(|(a, b)| a.merge(b));
-        },
-        progress,
-    )?;
+                });
+                (met, swing)
+            },
+            |(chunk_met, swing)| {
+                for (&k, m) in ks.iter().zip(chunk_met) {
+                    met[k] += m;
+                }
+                if let Some(d) = swing {
+                    swings[pass - 1].merge(&d);
+                }
+            },
+            &|n| progress(done + n * runs),
+        )?;
+        done += trials * runs;
+    }
 
-    let p = |k: usize| total.met[k] as f64 / trials as f64;
+    let p = |k: usize| met[k] as f64 / trials as f64;
     let n_members = scenario.members.len();
     let mut members: Vec<MemberSwing> = scenario
         .members
@@ -157,7 +168,7 @@ pub fn sensitivity(
                 p_met_out: out,
                 p_met_in: inn,
                 swing: inn - out,
-                swing_se: total.pairs[m].se(),
+                swing_se: swings[m].se(),
             }
         })
         .collect();
@@ -184,7 +195,7 @@ pub fn sensitivity(
         seed,
         baseline: Baseline {
             p_met: p(0),
-            p_met_ci95: wilson95(total.met[0], trials),
+            p_met_ci95: wilson95(met[0], trials),
         },
         members,
         capabilities,
