@@ -59,9 +59,13 @@ pub fn parse_values(spec: &str) -> Result<Vec<f64>, String> {
         }
         let steps = ((stop - start) / step * (1.0 + 1e-12) + 1e-9).floor();
         if steps >= MAX_POINTS as f64 {
+            let points = steps + 1.0;
+            let points = match points < 1e15 {
+                true => format!("{points:.0}"),
+                false => format!("{points:.1e}"),
+            };
             return Err(format!(
-                "{} points is more than the {MAX_POINTS} a sweep may have",
-                steps + 1.0
+                "{points} points is more than the {MAX_POINTS} a sweep may have"
             ));
         }
         // start + k*step, rounded to 12 significant digits so 0.1 steps print as 0.3, not 0.30000000000000004.
@@ -86,10 +90,13 @@ pub fn parse_values(spec: &str) -> Result<Vec<f64>, String> {
 }
 
 /// The value as TOML for `--set`: integers without a decimal point so that
-/// integer fields (e.g. `count`, `horizon_months`) accept them.
+/// integer fields (e.g. `count`, `horizon_months`) accept them, and very
+/// large or small values with an exponent (not hundreds of digits).
 fn toml_number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
+    } else if v.abs() >= 1e15 || v.abs() < 1e-5 {
+        format!("{v:e}")
     } else {
         format!("{v}")
     }

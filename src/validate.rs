@@ -330,7 +330,7 @@ fn number(n: &Node, key: &str, d: &mut Diags) -> Option<f64> {
         d.push(
             Diagnostic::new(
                 n.span,
-                format!("`{key}` is too large: {x} (at most 1e15 in magnitude)"),
+                format!("`{key}` is too large: {x:e} (at most 1e15 in magnitude)"),
             )
             .label("too large"),
         );
@@ -439,7 +439,7 @@ fn dist(n: &Node, key: &str, d: &mut Diags) -> Option<Dist> {
             return None;
         }
     };
-    let what = format!("`{key}` ({form})");
+    let what = format!("{key} ({form})");
     let p = numbers(&entry.value, &what, arity, d)?;
     let bad = |msg: &str, d: &mut Diags| {
         d.push(
@@ -497,7 +497,7 @@ fn numbers(n: &Node, what: &str, arity: usize, d: &mut Diags) -> Option<Vec<f64>
         d.push(
             Diagnostic::new(
                 n.span,
-                format!("{what} takes {arity} numbers, found {}", items.len()),
+                format!("`{what}` takes {arity} numbers, found {}", items.len()),
             )
             .label(format!("expected {arity} numbers")),
         );
@@ -508,7 +508,7 @@ fn numbers(n: &Node, what: &str, arity: usize, d: &mut Diags) -> Option<Vec<f64>
 }
 
 fn choice(n: &Node, key: &str, d: &mut Diags) -> Option<Dist> {
-    let what = format!("`{key}` (choice)");
+    let what = format!("{key} (choice)");
     let Value::Array(items) = &n.value else {
         type_error(n, &what, "an array of [value, weight] pairs", d);
         return None;
@@ -517,7 +517,7 @@ fn choice(n: &Node, key: &str, d: &mut Diags) -> Option<Dist> {
         d.push(
             Diagnostic::new(
                 n.span,
-                format!("{what} needs at least one [value, weight] pair"),
+                format!("`{what}` needs at least one [value, weight] pair"),
             )
             .label("empty choice"),
         );
@@ -531,7 +531,7 @@ fn choice(n: &Node, key: &str, d: &mut Diags) -> Option<Dist> {
                 d.push(
                     Diagnostic::new(
                         item.span,
-                        format!("{what}: weights must be >= 0, found {}", p[1]),
+                        format!("`{what}`: weights must be >= 0, found {}", p[1]),
                     )
                     .label("negative weight"),
                 );
@@ -545,7 +545,7 @@ fn choice(n: &Node, key: &str, d: &mut Diags) -> Option<Dist> {
         d.push(
             Diagnostic::new(
                 n.span,
-                format!("{what}: the weights must sum to more than 0"),
+                format!("`{what}`: the weights must sum to more than 0"),
             )
             .label("all weights are 0"),
         );
