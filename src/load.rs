@@ -24,11 +24,26 @@ pub struct Loaded {
     pub overrides: Vec<String>,
 }
 
+/// Scenario files larger than this are refused, unread: parsing keeps a
+/// span for every value, some 40 bytes of memory a byte of text, and a
+/// stream such as `/dev/zero` never ends. (Scenarios at the validation
+/// limits need far less: `count` writes a million pledges in a line.)
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
 /// Reads and validates a scenario file, applying `--set KEY=VALUE` overrides.
 pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, InputError> {
+    use std::io::Read;
     let origin = path.display().to_string();
-    let bytes = std::fs::read(path)
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| InputError(format!("error: cannot read scenario file `{origin}`: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(InputError(format!(
+            "error: scenario file `{origin}` is larger than {} MB, the most a scenario file may be",
+            MAX_FILE_BYTES >> 20
+        )));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         InputError(format!(
             "error: scenario file `{origin}` is not valid UTF-8 (at byte {})",

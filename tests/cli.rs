@@ -2019,3 +2019,39 @@ fn odd_but_valid_scenarios_run_and_answer_exactly() {
         );
     }
 }
+
+/// A scenario file over `MAX_FILE_BYTES` is refused before it is read
+/// through (exit 2, nothing written): `/dev/zero` used to be read until
+/// memory ran out.
+#[test]
+fn an_oversized_scenario_file_is_refused_unread() {
+    let dir = tempdir();
+    let big = dir.path().join("big.toml");
+    let limit = guarantee_sim::load::MAX_FILE_BYTES as usize;
+    let mut text = String::from("[scenario]\nname = \"big\"\nhorizon_months = 12\n");
+    text += &"#".repeat(limit + 1 - text.len());
+    std::fs::write(&big, &text).unwrap();
+    let mut files = vec![big.clone()];
+    if cfg!(unix) {
+        files.push(PathBuf::from("/dev/zero"));
+    }
+    for file in files {
+        let out_dir = dir.path().join("out");
+        let out = exec([
+            "run".as_ref(),
+            file.as_os_str(),
+            "--out".as_ref(),
+            out_dir.as_os_str(),
+        ]);
+        let err = assert_input_error(&out, &file.display().to_string());
+        assert!(err.contains("larger than 16 MB"), "{err}");
+        assert!(!out_dir.exists(), "nothing written");
+    }
+    // One byte less is read (and then fails validation for its own reasons).
+    std::fs::write(&big, &text[..limit]).unwrap();
+    let err = assert_input_error(
+        &exec(["validate".as_ref(), big.as_os_str()]),
+        "at the limit",
+    );
+    assert!(!err.contains("larger than"), "{err}");
+}
