@@ -1480,30 +1480,9 @@ pub fn run_chunk(
     outcomes: bool,
     histograms: &mut Histograms,
 ) -> (Tally, Vec<TrialOutcome>) {
-    match full_blocks(model) {
-        true => run_chunk_in::<BLOCK>(model, seed, first, count, outcomes, histograms),
-        false => run_chunk_in::<SMALL_BLOCK>(model, seed, first, count, outcomes, histograms),
-    }
-}
-
-fn run_chunk_in<const B: usize>(
-    model: &Model,
-    seed: u64,
-    first: u64,
-    count: u64,
-    outcomes: bool,
-    histograms: &mut Histograms,
-) -> (Tally, Vec<TrialOutcome>) {
     let mut tally = Tally::new(model);
-    let mut trial = Trial::<B>::new(model, seed, first);
-    let mut out = Vec::with_capacity(if outcomes { count as usize } else { 0 });
-    let mut left = count as usize;
-    while left > 0 {
-        let n = left.min(B);
-        trial.run_block(n, Some((&mut tally, &mut *histograms)), &mut out, outcomes);
-        left -= n;
-    }
-    trial.steps.flush(&mut tally, histograms);
+    let acc = Some((&mut tally, histograms));
+    let out = blocks_for(model)(model, seed, first, count, acc, outcomes);
     (tally, out)
 }
 
@@ -1511,25 +1490,41 @@ fn run_chunk_in<const B: usize>(
 /// variants that need P(met) and nothing else (sensitivity), this skips
 /// every statistic `run_chunk` records.
 pub fn run_outcomes(model: &Model, seed: u64, first: u64, count: u64) -> Vec<TrialOutcome> {
+    blocks_for(model)(model, seed, first, count, None, true)
+}
+
+type RunBlocks =
+    fn(&Model, u64, u64, u64, Option<(&mut Tally, &mut Histograms)>, bool) -> Vec<TrialOutcome>;
+
+/// `run_blocks` with the block length for `model` (see `full_blocks`).
+fn blocks_for(model: &Model) -> RunBlocks {
     match full_blocks(model) {
-        true => run_outcomes_in::<BLOCK>(model, seed, first, count),
-        false => run_outcomes_in::<SMALL_BLOCK>(model, seed, first, count),
+        true => run_blocks::<BLOCK>,
+        false => run_blocks::<SMALL_BLOCK>,
     }
 }
 
-fn run_outcomes_in<const B: usize>(
+/// Trials `first .. first + count` in blocks of `B`, recorded in `acc` if
+/// given; their outcomes if `keep`.
+fn run_blocks<const B: usize>(
     model: &Model,
     seed: u64,
     first: u64,
     count: u64,
+    mut acc: Option<(&mut Tally, &mut Histograms)>,
+    keep: bool,
 ) -> Vec<TrialOutcome> {
     let mut trial = Trial::<B>::new(model, seed, first);
-    let mut out = Vec::with_capacity(count as usize);
+    let mut out = Vec::with_capacity(if keep { count as usize } else { 0 });
     let mut left = count as usize;
     while left > 0 {
         let n = left.min(B);
-        trial.run_block(n, None, &mut out, true);
+        let block_acc = acc.as_mut().map(|(t, h)| (&mut **t, &mut **h));
+        trial.run_block(n, block_acc, &mut out, keep);
         left -= n;
+    }
+    if let Some((tally, histograms)) = acc {
+        trial.steps.flush(tally, histograms);
     }
     out
 }
@@ -1737,38 +1732,20 @@ mod tests {
     /// is drawn in short ones.
     #[test]
     fn short_blocks_give_the_same_results() {
+        // Two blocks and a partly filled one of the full length.
+        fn results<const B: usize>(model: &Model) -> String {
+            let (mut tally, mut histograms) = (Tally::new(model), Histograms::new(model));
+            let acc = Some((&mut tally, &mut histograms));
+            let outcomes = run_blocks::<B>(model, 9, 1000, 2 * BLOCK as u64 + 5, acc, true);
+            let only = run_blocks::<B>(model, 9, 1000, 77, None, true);
+            format!("{tally:?} {histograms:?} {outcomes:?} {only:?}")
+        }
         let paris = include_str!("../scenarios/paris-jan-2026.toml");
         for text in [crate::DEFAULT_SCENARIO, paris] {
             let scenario = crate::load::load_str("test", text, &[]).expect("valid");
             let model = Model::compile(&scenario.scenario);
             assert!(full_blocks(&model));
-            let run = |full: bool| {
-                let mut histograms = Histograms::new(&model);
-                let (tally, outcomes) = match full {
-                    true => run_chunk_in::<BLOCK>(
-                        &model,
-                        9,
-                        1000,
-                        2 * BLOCK as u64 + 5,
-                        true,
-                        &mut histograms,
-                    ),
-                    false => run_chunk_in::<SMALL_BLOCK>(
-                        &model,
-                        9,
-                        1000,
-                        2 * BLOCK as u64 + 5,
-                        true,
-                        &mut histograms,
-                    ),
-                };
-                let only = match full {
-                    true => run_outcomes_in::<BLOCK>(&model, 9, 1000, 77),
-                    false => run_outcomes_in::<SMALL_BLOCK>(&model, 9, 1000, 77),
-                };
-                format!("{tally:?} {histograms:?} {outcomes:?} {only:?}")
-            };
-            assert_eq!(run(true), run(false));
+            assert_eq!(results::<BLOCK>(&model), results::<SMALL_BLOCK>(&model));
         }
         let mut big = String::from(
             "[scenario]\nname = \"big\"\nhorizon_months = 12\n\
