@@ -137,7 +137,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     match dispatch(cli) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{}", error_text(&e));
+            crate::console::say_err(&format!("{}\n", error_text(&e)));
             e.exit_code()
         }
     }
@@ -323,8 +323,8 @@ fn run(file: Option<&Path>, opts: &RunOptions, output: &OutputOptions) -> Result
         ));
         crate::artifacts::run_artifacts(&loaded.scenario, &summary, &prov, output, staging)
     })?;
-    print!("{}", crate::console::run_table(&loaded.scenario, &summary));
-    println!("\nWrote {written} files to {}", dir.display());
+    crate::console::say(&crate::console::run_table(&loaded.scenario, &summary));
+    crate::console::say(&format!("\nWrote {written} files to {}\n", dir.display()));
     Ok(())
 }
 
@@ -334,14 +334,14 @@ fn validate(files: &[PathBuf]) -> Result<(), Error> {
         match load_file(file, &[]) {
             Ok(loaded) => {
                 let s = &loaded.scenario;
-                println!(
-                    "ok: {} ({:?}: {} capabilities, {} members, {} phases)",
+                crate::console::say(&format!(
+                    "ok: {} ({:?}: {} capabilities, {} members, {} phases)\n",
                     file.display(),
                     s.name,
                     s.capabilities.len(),
                     s.members.len(),
                     s.phases.len()
-                );
+                ));
             }
             Err(e) => errors.push(e.0),
         }

@@ -230,8 +230,8 @@ pub fn command(files: &[PathBuf], opts: &RunOptions, output: &OutputOptions) -> 
         ));
         stage_figures(&figures, chart_formats(output.charts), report, staging)
     })?;
-    print!("{}", table_text(&comparison));
-    println!("\nWrote {written} files to {}", dir.display());
+    crate::console::say(&table_text(&comparison));
+    crate::console::say(&format!("\nWrote {written} files to {}\n", dir.display()));
     Ok(())
 }
 

@@ -1,8 +1,42 @@
-//! The compact summary a `run` prints to stdout.
+//! The compact summary a `run` prints to stdout, and the printing itself.
 
 use crate::scenario::Scenario;
 use crate::summary::Summary;
 use std::fmt::Write;
+
+/// Prints `text` to stdout (or stderr), ignoring failure: a closed pipe
+/// (`| head`) or a full disk (`> /dev/full`) must not turn a finished
+/// command into a panic, as `print!` would; its files and exit status say
+/// what happened. Control characters are shown as `\u{..}` escapes, so a
+/// scenario's names cannot send escape sequences to the terminal.
+pub fn say(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(printable(text).as_bytes());
+}
+
+pub fn say_err(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(printable(text).as_bytes());
+}
+
+/// `text` with control characters other than newline and tab escaped.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let control = |c: char| c.is_control() && c != '\n' && c != '\t';
+    match text.contains(control) {
+        false => std::borrow::Cow::Borrowed(text),
+        true => text
+            .chars()
+            .map(|c| match control(c) {
+                true => c.escape_unicode().to_string(),
+                false => c.to_string(),
+            })
+            .collect(),
+    }
+}
 
 /// How many pivotal members the table lists.
 const TOP_PIVOTAL: usize = 5;

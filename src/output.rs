@@ -48,12 +48,24 @@ pub struct Staging<'scope, 'env> {
     scope: &'scope Scope<'scope, 'env>,
     dir: &'env Path,
     writes: Mutex<Vec<ScopedJoinHandle<'scope, Result<Staged>>>>,
+    /// Directories that did not exist when a file under them was put:
+    /// removed again (if empty) when the command fails.
+    missing_dirs: Mutex<Vec<PathBuf>>,
 }
 
 impl Staging<'_, '_> {
     /// Stages `file`; `publish` waits for it.
     pub fn put(&self, file: OutputFile) {
         let dir = self.dir;
+        let mut missing = self.missing_dirs.lock().unwrap_or_else(|e| e.into_inner());
+        let mut parent = dir.join(&file.path).parent().map(Path::to_path_buf);
+        while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+            parent = p.parent().map(Path::to_path_buf);
+            if !missing.contains(&p) {
+                missing.push(p);
+            }
+        }
+        drop(missing);
         let write = self
             .scope
             .spawn(move || stage(&dir.join(&file.path), &file.bytes));
@@ -74,6 +86,7 @@ pub fn publish(dir: &Path, make: impl FnOnce(&Staging) -> Result<()>) -> Result<
             scope,
             dir,
             writes: Mutex::new(Vec::new()),
+            missing_dirs: Mutex::new(Vec::new()),
         };
         let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| make(&staging)));
         let writes = staging
@@ -84,11 +97,19 @@ pub fn publish(dir: &Path, make: impl FnOnce(&Staging) -> Result<()>) -> Result<
             .into_iter()
             .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect();
+        let mut missing = staging
+            .missing_dirs
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        // Deepest first, so that a directory is empty when its turn comes.
+        missing.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+        let remove_created = || missing.iter().for_each(|d| drop(fs::remove_dir(d)));
         match made {
-            Ok(made) => commit(made, staged),
+            Ok(made) => commit(made, staged).inspect_err(|_| remove_created()),
             Err(panic) => {
                 // Not a half-published directory, nor temp files left.
                 let _ = commit(Err(anyhow::anyhow!("panicked")), staged);
+                remove_created();
                 std::panic::resume_unwind(panic)
             }
         }
@@ -114,6 +135,11 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
             tmp: None,
             path: path_buf,
         });
+    }
+    // A directory where the file should go would fail its rename, after
+    // others were renamed: found now, nothing is renamed.
+    if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        anyhow::bail!("writing {}: a directory is in the way", path.display());
     }
     let parent = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
@@ -283,5 +309,40 @@ mod tests {
         );
         assert!(format!("{:#}", result.unwrap_err()).contains("charts"));
         assert_eq!(listing(dir.path()), before);
+    }
+
+    /// A directory where a file goes fails the command before anything is
+    /// renamed (its rename would fail after others had been done), and the
+    /// directories made for a failed command are removed again.
+    #[test]
+    fn a_directory_in_the_way_publishes_none_and_no_directory_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir_all(out.join("report.md")).unwrap();
+        fs::write(out.join("summary.json"), "old").unwrap();
+        let result = write_all(
+            &out,
+            vec![
+                OutputFile::new("summary.json", "new"),
+                OutputFile::new("charts/deep/a.png", "png"),
+                OutputFile::new("report.md", "# report"),
+            ],
+        );
+        let error = format!("{:#}", result.unwrap_err());
+        assert!(
+            error.contains("report.md: a directory is in the way"),
+            "{error}"
+        );
+        assert_eq!(fs::read(out.join("summary.json")).unwrap(), b"old");
+        assert!(!out.join("charts").exists(), "no new directory left");
+        assert!(out.join("report.md").is_dir());
+        // Nor an output directory that did not exist before.
+        let fresh = dir.path().join("fresh/out");
+        let result = publish(&fresh, |s| {
+            s.put(OutputFile::new("charts/a.png", "png"));
+            anyhow::bail!("a chart failed")
+        });
+        assert!(result.is_err());
+        assert!(!dir.path().join("fresh").exists());
     }
 }

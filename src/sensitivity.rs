@@ -240,8 +240,8 @@ pub fn command(file: &Path, opts: &RunOptions, output: &OutputOptions) -> Result
         crate::artifacts::chart_formats(output.charts),
     )?);
     let written = write_all(&dir, files)?;
-    print!("{}", table_text(&result, &scenario.name));
-    println!("Wrote {written} files to {}", dir.display());
+    crate::console::say(&table_text(&result, &scenario.name));
+    crate::console::say(&format!("Wrote {written} files to {}\n", dir.display()));
     Ok(())
 }
 

@@ -164,8 +164,8 @@ pub fn command(
         crate::artifacts::chart_formats(output.charts),
     )?);
     let written = write_all(&dir, files)?;
-    print!("{}", table_text(&sweep, name));
-    println!("\nWrote {written} files to {}", dir.display());
+    crate::console::say(&table_text(&sweep, name));
+    crate::console::say(&format!("\nWrote {written} files to {}\n", dir.display()));
     Ok(())
 }
 
