@@ -603,7 +603,8 @@ fn markdown(doc: &[Block], figures: &[Figure]) -> String {
 
 // -------------------------------------------------------------------- HTML
 
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values (and
+/// replaces characters XML does not allow, as in the inlined SVGs).
 pub fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
@@ -613,6 +614,7 @@ pub fn html_escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            _ if !crate::chart::figure::xml_allows(ch) => out.push('\u{fffd}'),
             _ => out.push(ch),
         }
     }

@@ -2055,3 +2055,67 @@ fn an_oversized_scenario_file_is_refused_unread() {
     );
     assert!(!err.contains("larger than"), "{err}");
 }
+
+/// A full or closed stdout is no reason to panic (`print!` did): the
+/// command still does its work and reports by its exit status.
+#[cfg(unix)]
+#[test]
+fn a_full_stdout_is_not_a_panic() {
+    let dir = tempdir();
+    let scenario = manifest().join("scenarios/template.toml");
+    for args in [
+        vec!["validate".into(), scenario.clone().into_os_string()],
+        vec![
+            "run".into(),
+            scenario.clone().into_os_string(),
+            "--trials".into(),
+            "100".into(),
+            "--charts".into(),
+            "none".into(),
+            "--out".into(),
+            dir.path().join("out").into_os_string(),
+        ],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_guarantee-sim"))
+            .args(&args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_ok(&out, &format!("{args:?} > /dev/full"));
+    }
+    assert!(dir.path().join("out/summary.json").is_file());
+}
+
+/// Names with control characters (legal in TOML strings) leave every SVG
+/// well-formed XML: such characters are replaced, not written raw.
+#[test]
+fn control_characters_in_names_leave_svg_well_formed() {
+    let dir = tempdir();
+    let file = dir.path().join("ctl.toml");
+    std::fs::write(
+        &file,
+        "[scenario]\nname = \"a\\u0007b\\u001b[31m\"\nhorizon_months = 3\n\
+         [[capability]]\nid = \"c\"\nname = \"x\\u0000y\\ufffe\"\nneed = 1\n[[phase]]\nid = \"p\"\n\
+         [[member]]\nid = \"m\"\nname = \"m\\u0001\"\njoin = 0.5\n\
+         [[member.pledge]]\ncapability = \"c\"\nphase = \"p\"\namount = 1\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run_ok(&file, &out, &["--trials", "50", "--charts", "svg"]);
+    let charts: Vec<PathBuf> = std::fs::read_dir(out.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(charts.len() >= 5);
+    for svg in charts.iter().chain([&out.join("report.html")]) {
+        let text = std::fs::read_to_string(svg).unwrap();
+        let bad = text
+            .chars()
+            .find(|&c| (c.is_control() && !"\t\n\r".contains(c)) || c == '\u{fffe}');
+        assert_eq!(bad, None, "{}", svg.display());
+    }
+}

@@ -144,7 +144,7 @@ impl Figure {
                     draw(&root, self)?;
                     root.present()?;
                 }
-                Ok(svg.into_bytes())
+                Ok(xml_text(svg).into_bytes())
             }
             ChartFormat::Png => {
                 // One pixel buffer per thread, reused from chart to chart:
@@ -174,6 +174,25 @@ impl Figure {
             .render(format)
             .with_context(|| format!("drawing chart {}", self.name))?;
         Ok(crate::output::OutputFile::new(self.path(format), bytes))
+    }
+}
+
+/// Whether XML 1.0 allows `c` (control characters but tab, newline and
+/// carriage return, and U+FFFE and U+FFFF, it does not).
+pub fn xml_allows(c: char) -> bool {
+    !matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// `svg` with every character XML does not allow replaced by U+FFFD:
+/// plotters writes names as given, and one such character in a scenario's
+/// name made every SVG, and the report inlining them, ill-formed.
+fn xml_text(svg: String) -> String {
+    match svg.chars().all(xml_allows) {
+        true => svg,
+        false => svg
+            .chars()
+            .map(|c| if xml_allows(c) { c } else { '\u{fffd}' })
+            .collect(),
     }
 }
 
