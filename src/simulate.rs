@@ -312,7 +312,7 @@ struct Condition {
 }
 
 /// Per-chunk random streams and scratch space, reused for every trial;
-/// blocks of `B` trials (see `block_trials`).
+/// blocks of `B` trials (see `full_blocks`).
 struct Trial<'m, const B: usize> {
     model: &'m Model,
     group_streams: Vec<EntityStream<1>>,
