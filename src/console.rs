@@ -4,23 +4,22 @@ use crate::scenario::Scenario;
 use crate::summary::Summary;
 use std::fmt::Write;
 
-/// Prints `text` to stdout (or stderr), ignoring failure: a closed pipe
-/// (`| head`) or a full disk (`> /dev/full`) must not turn a finished
-/// command into a panic, as `print!` would; its files and exit status say
-/// what happened. Control characters are shown as `\u{..}` escapes, so a
-/// scenario's names cannot send escape sequences to the terminal.
+/// Prints `text` to stdout, ignoring failure: a closed pipe (`| head`) or a
+/// full disk (`> /dev/full`) must not turn a finished command into a panic,
+/// as `print!` would; its files and exit status say what happened. Control
+/// characters are shown as `\u{..}` escapes, so a scenario's names cannot
+/// send escape sequences to the terminal.
 pub fn say(text: &str) {
-    use std::io::Write as _;
-    let _ = std::io::stdout()
-        .lock()
-        .write_all(printable(text).as_bytes());
+    emit(std::io::stdout().lock(), text);
 }
 
+/// `say` for stderr.
 pub fn say_err(text: &str) {
-    use std::io::Write as _;
-    let _ = std::io::stderr()
-        .lock()
-        .write_all(printable(text).as_bytes());
+    emit(std::io::stderr().lock(), text);
+}
+
+fn emit(mut out: impl std::io::Write, text: &str) {
+    let _ = out.write_all(printable(text).as_bytes());
 }
 
 /// `text` with control characters other than newline and tab escaped.
