@@ -1041,15 +1041,8 @@ impl<'m, const B: usize> Trial<'m, B> {
         let (committed, coverage) = (&mut committed[..caps], &mut coverage[..caps]);
         committed.fill(0.0);
         coverage.fill(0.0);
-        // The state before month 0 is all zeros: the first steps are the
-        // values at month 0. `UnitHistograms::BINS` is a spare row of
-        // steps, never read.
-        let mut last = MonthState {
-            overall: 0,
-            met: false,
-            bin: UnitHistograms::BINS,
-        };
         steps.last_coverage.fill(0);
+        let mut visited = 0;
         // Capabilities at or above their meeting amount; met when all are
         // (those that are not critical always are).
         let mut meeting = self.meeting_at_zero;
@@ -1104,12 +1097,15 @@ impl<'m, const B: usize> Trial<'m, B> {
                 let met = meeting == caps;
                 // A min, not a branch on met (a coin flip).
                 first_met_month = first_met_month.min(if met { m } else { usize::MAX });
-                if record {
-                    last = steps.add(m, overall, met, last);
-                }
+                // Recorded after the sweep (see `MonthSteps::add_visits`).
+                steps.visits[visited] = (m, overall, met);
+                visited += 1;
                 overall_at_horizon = overall;
                 met_at_horizon = met;
             }
+        }
+        if record {
+            steps.add_visits(visited);
         }
         self.first_met_month = (first_met_month < months).then_some(first_met_month);
         self.overall_at_horizon = overall_at_horizon;
@@ -1399,6 +1395,9 @@ struct MonthSteps {
     histogram: Vec<u16>,
     /// Each capability's coverage at the month visited last.
     last_coverage: Vec<i64>,
+    /// The months the current trial's sweep visited, in order, with
+    /// overall coverage and met there (at most every month once).
+    visits: Vec<(usize, f64, bool)>,
 }
 
 impl MonthSteps {
@@ -1412,6 +1411,7 @@ impl MonthSteps {
             met: vec![0; months],
             histogram: vec![0; (UnitHistograms::BINS + 1) * months],
             last_coverage: vec![0; caps],
+            visits: vec![(0, 0.0, false); months],
         }
     }
 
@@ -1422,6 +1422,28 @@ impl MonthSteps {
         let now = fixed(coverage);
         self.coverage[c * self.months + m] += now - self.last_coverage[c];
         self.last_coverage[c] = now;
+    }
+
+    /// Adds the change of overall coverage and met at each of the first
+    /// `n` of `visits` from the month visited before. After the sweep, not
+    /// in its loop: a histogram cell's index comes at the end of a long
+    /// chain of arithmetic (sums, coverage, overall, bin), and updates at
+    /// such late addresses inside the loop held up the loads after them
+    /// (3% of the run's time; benches/README.md, twelfth session).
+    #[inline(always)]
+    fn add_visits(&mut self, n: usize) {
+        // The state before month 0 is all zeros: the first steps are the
+        // values at month 0. `UnitHistograms::BINS` is a spare row of
+        // steps, never read.
+        let mut last = MonthState {
+            overall: 0,
+            met: false,
+            bin: UnitHistograms::BINS,
+        };
+        for k in 0..n {
+            let (m, overall, met) = self.visits[k];
+            last = self.add(m, overall, met, last);
+        }
     }
 
     /// Adds the change of overall coverage and met at month `m` from the
