@@ -172,12 +172,26 @@ fn excerpt(text: &str, span: Span) -> (&str, usize, std::ops::Range<usize>) {
     )
 }
 
+/// `text` with its middle left out when it is long (the snippet below a
+/// title shows the part in question): a flag's value may be any length.
+fn elided(text: &str) -> std::borrow::Cow<'_, str> {
+    const HEAD: usize = 80;
+    const TAIL: usize = 30;
+    let chars = text.chars().count();
+    if chars <= HEAD + TAIL + 3 {
+        return text.into();
+    }
+    let head: String = text.chars().take(HEAD).collect();
+    let tail: String = text.chars().skip(chars - TAIL).collect();
+    format!("{head}...{tail}").into()
+}
+
 fn render_one(sources: &[Source], d: &Diagnostic) -> String {
     let Some(source) = sources.get(d.span.src) else {
         return format!("error: {}", d.message);
     };
     let title = match &source.flag {
-        Some(flag) => format!("--set {flag}: {}", d.message),
+        Some(flag) => format!("--set {}: {}", elided(flag), d.message),
         None => d.message.clone(),
     };
     let (text, line, range) = excerpt(&source.text, d.span);
@@ -284,6 +298,18 @@ pub fn did_you_mean<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_flags_are_elided_in_titles_short_ones_kept() {
+        assert_eq!(elided("member.uk.join=0.5"), "member.uk.join=0.5");
+        let exact = "k=".to_string() + &"9".repeat(111);
+        assert_eq!(elided(&exact), exact);
+        let long = format!("member.uk.join={}x", "9é".repeat(500));
+        let short = elided(&long);
+        assert_eq!(short.chars().count(), 80 + 3 + 30);
+        assert!(short.starts_with("member.uk.join=9é") && short.ends_with("9é9éx"));
+        assert!(short.contains("..."));
+    }
 
     #[test]
     fn distances() {
