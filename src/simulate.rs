@@ -1367,7 +1367,7 @@ fn fixed(coverage: f64) -> i64 {
     round_to_int(coverage * COVERAGE_SCALE)
 }
 
-/// What `MonthSteps::add` compares the next visited month with.
+/// What `MonthSteps::add_visits` compares the next visited month with.
 #[derive(Clone, Copy)]
 struct MonthState {
     overall: i64,
@@ -1440,29 +1440,22 @@ impl MonthSteps {
             met: false,
             bin: UnitHistograms::BINS,
         };
+        let months = self.months;
         for k in 0..n {
             let (m, overall, met) = self.visits[k];
-            last = self.add(m, overall, met, last);
+            let now = MonthState {
+                overall: fixed(overall),
+                met,
+                bin: UnitHistograms::bin(overall),
+            };
+            self.overall[m] += now.overall - last.overall;
+            self.met[m] += i64::from(now.met) - i64::from(last.met);
+            let cell = &mut self.histogram[now.bin * months + m];
+            *cell = cell.wrapping_add(1);
+            let cell = &mut self.histogram[last.bin * months + m];
+            *cell = cell.wrapping_sub(1);
+            last = now;
         }
-    }
-
-    /// Adds the change of overall coverage and met at month `m` from the
-    /// month visited before (`last`), and returns the state at `m`.
-    #[inline(always)]
-    fn add(&mut self, m: usize, overall: f64, met: bool, last: MonthState) -> MonthState {
-        let months = self.months;
-        let now = MonthState {
-            overall: fixed(overall),
-            met,
-            bin: UnitHistograms::bin(overall),
-        };
-        self.overall[m] += now.overall - last.overall;
-        self.met[m] += i64::from(now.met) - i64::from(last.met);
-        let cell = &mut self.histogram[now.bin * months + m];
-        *cell = cell.wrapping_add(1);
-        let cell = &mut self.histogram[last.bin * months + m];
-        *cell = cell.wrapping_sub(1);
-        now
     }
 
     /// Adds the running totals to `tally` and `histograms`, and clears.
