@@ -323,8 +323,11 @@ fn run(file: Option<&Path>, opts: &RunOptions, output: &OutputOptions) -> Result
         ));
         crate::artifacts::run_artifacts(&loaded.scenario, &summary, &prov, output, staging)
     })?;
-    crate::console::say(&crate::console::run_table(&loaded.scenario, &summary));
-    crate::console::say(&format!("\nWrote {written} files to {}\n", dir.display()));
+    crate::console::say_done(
+        &crate::console::run_table(&loaded.scenario, &summary),
+        written,
+        &dir,
+    );
     Ok(())
 }
 

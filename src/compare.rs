@@ -230,8 +230,7 @@ pub fn command(files: &[PathBuf], opts: &RunOptions, output: &OutputOptions) -> 
         ));
         stage_figures(&figures, chart_formats(output.charts), report, staging)
     })?;
-    crate::console::say(&table_text(&comparison));
-    crate::console::say(&format!("\nWrote {written} files to {}\n", dir.display()));
+    crate::console::say_done(&table_text(&comparison), written, &dir);
     Ok(())
 }
 

@@ -13,6 +13,15 @@ pub fn say(text: &str) {
     emit(std::io::stdout().lock(), text);
 }
 
+/// A command's table, then where it wrote its files (the last lines of
+/// every command that writes).
+pub fn say_done(table: &str, written: usize, dir: &std::path::Path) {
+    say(&format!(
+        "{table}\nWrote {written} files to {}\n",
+        dir.display()
+    ));
+}
+
 /// `say` for stderr.
 pub fn say_err(text: &str) {
     emit(std::io::stderr().lock(), text);

@@ -164,8 +164,7 @@ pub fn command(
         crate::artifacts::chart_formats(output.charts),
     )?);
     let written = write_all(&dir, files)?;
-    crate::console::say(&table_text(&sweep, name));
-    crate::console::say(&format!("\nWrote {written} files to {}\n", dir.display()));
+    crate::console::say_done(&table_text(&sweep, name), written, &dir);
     Ok(())
 }
 
