@@ -1,0 +1,9 @@
+//! What a caller does with a loaded scenario: estimate it, compare plans,
+//! sweep a parameter, find who and what it is sensitive to. Every analysis
+//! runs its models through one driver (`variants`) on common random numbers.
+
+pub mod compare;
+pub mod estimate;
+pub mod sensitivity;
+pub mod sweep;
+pub mod variants;

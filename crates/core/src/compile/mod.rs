@@ -1,0 +1,347 @@
+//! Scenario -> `Model`: the validated scenario turned into flat arrays the
+//! trial loop can run without lookups, allocation or string handling.
+//! Member replicas are expanded into units, references resolved to unit and
+//! pledge indices, evaluation orders fixed, stream numbers derived from ids.
+
+pub(crate) mod dist;
+
+use crate::compile::dist::{Sampler, inverse_normal_cdf};
+use crate::input::scenario::{PhaseStart, Scenario};
+use crate::rng::stream_for_key;
+use std::ops::Range;
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub horizon: u32,
+    pub capabilities: Vec<CapabilityModel>,
+    pub weight_sum: f64,
+    /// Capability indices that decide whether the guarantee is met.
+    pub critical: Vec<usize>,
+    pub groups: Vec<GroupModel>,
+    /// Member replicas, in an order where a required member comes first.
+    pub units: Vec<UnitModel>,
+    /// Pledges of all units, grouped by capability (capability order); within
+    /// a capability in unit order, then file order. That is the order a
+    /// capability's amounts are summed in, and each capability's pledges are
+    /// one contiguous range (`capability_pledges`) the trial loop scans.
+    pub pledges: Vec<PledgeModel>,
+    /// `pledges[capability_pledges[c]]` are capability `c`'s.
+    pub capability_pledges: Vec<Range<usize>>,
+    /// Phases, in an order where a phase comes after the phase it follows.
+    pub phases: Vec<PhaseModel>,
+    /// Index of each scenario phase in `phases`.
+    pub phase_slot: Vec<usize>,
+    /// Number of scenario members (units map back to these).
+    pub member_count: usize,
+    /// No pledge of a gated phase or a phase after one has a duration. Then
+    /// a later gate only delays pledges that stay once deployed, so it can
+    /// only lower what is committed at the horizon (the pivotal test uses it).
+    pub delays_only_remove: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CapabilityModel {
+    pub need: f64,
+    pub threshold: f64,
+    pub critical: bool,
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupModel {
+    pub stream: u64,
+    pub sqrt_rho: f64,
+    pub sqrt_one_minus_rho: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct UnitModel {
+    /// Index of the scenario member this replica belongs to.
+    pub member: usize,
+    pub stream: u64,
+    pub group: Option<usize>,
+    /// Unit index of the required member (always earlier in `units`).
+    pub requires: Option<usize>,
+    pub join: JoinRule,
+    pub join_without: JoinRule,
+    /// Some of its pledges count towards a phase gate, so removing them can
+    /// move a phase (the pivotal test must then reschedule).
+    pub feeds_gate: bool,
+}
+
+/// A join probability in the form the trial compares against: the uniform
+/// itself for ungrouped members, the copula variable Z for grouped ones
+/// (U < p  <=>  Z < Phi^-1(p), so Phi is never evaluated per trial).
+#[derive(Debug, Clone, Copy)]
+pub struct JoinRule {
+    pub p: f64,
+    pub z: f64,
+}
+
+impl JoinRule {
+    fn new(p: f64) -> Self {
+        Self {
+            p,
+            z: inverse_normal_cdf(p),
+        }
+    }
+}
+
+/// The random quantities of a pledge, each read from its own stream (keyed
+/// `pledge/<replica>/<capability>/<phase>/<position>/<slot>`), so that a
+/// quantity that needs no draw (a constant, no duration, probability 0 or
+/// 1) costs no random words.
+pub const PLEDGE_SLOTS: [&str; 4] = ["delivered", "amount", "delay", "duration"];
+
+#[derive(Debug, Clone)]
+pub struct PledgeModel {
+    pub unit: usize,
+    pub capability: usize,
+    /// Index into `Model::phases` (evaluation order).
+    pub phase: usize,
+    /// One stream per random quantity, in `PLEDGE_SLOTS` order.
+    pub streams: [u64; 4],
+    pub probability: f64,
+    pub amount: Sampler,
+    pub delay: Sampler,
+    /// `None`: stays to the horizon.
+    pub duration: Option<Sampler>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PhaseModel {
+    pub stream: u64,
+    pub start: PhaseStartModel,
+}
+
+#[derive(Debug, Clone)]
+pub enum PhaseStartModel {
+    At(Sampler),
+    After {
+        /// Index into `Model::phases`, always earlier.
+        parent: usize,
+        lag: Sampler,
+        gate: Option<GateModel>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct GateModel {
+    pub capability: usize,
+    pub coverage: f64,
+    /// For each pledge to the gate capability (`capability_pledges` order):
+    /// 1 if it comes from a phase earlier in the `after` chain, the only ones
+    /// the gate counts (MODEL.md 3.3), else 0. A factor rather than a flag,
+    /// so the gate's sum is the same loop as any other capability's.
+    pub counted: Vec<f64>,
+}
+
+/// Stream key of a member replica (MODEL.md 3.5: member id and index).
+pub fn unit_key(member_id: &str, replica: u32) -> String {
+    format!("member/{member_id}#{replica}")
+}
+
+impl Model {
+    pub fn compile(scenario: &Scenario) -> Model {
+        let phase_order =
+            topological_order(scenario.phases.len(), |i| match scenario.phases[i].start {
+                PhaseStart::After { phase, .. } => Some(phase),
+                PhaseStart::At(_) => None,
+            });
+        let mut phase_slot = vec![0; scenario.phases.len()];
+        for (slot, &i) in phase_order.iter().enumerate() {
+            phase_slot[i] = slot;
+        }
+
+        let member_order =
+            topological_order(scenario.members.len(), |i| scenario.members[i].requires);
+        let mut units = Vec::new();
+        let mut pledges = Vec::new();
+        // First unit of each member, for `requires` (which never names a replicated member).
+        let mut first_unit = vec![usize::MAX; scenario.members.len()];
+        for &m in &member_order {
+            let member = &scenario.members[m];
+            first_unit[m] = units.len();
+            for replica in 0..member.count {
+                let key = unit_key(&member.id, replica);
+                let mut seen: Vec<(usize, usize)> = Vec::new();
+                for pledge in &member.pledges {
+                    let pair = (pledge.capability, pledge.phase);
+                    let position = seen.iter().filter(|&&p| p == pair).count();
+                    seen.push(pair);
+                    let pledge_key = format!(
+                        "pledge/{key}/{}/{}/{position}",
+                        scenario.capabilities[pledge.capability].id,
+                        scenario.phases[pledge.phase].id
+                    );
+                    pledges.push(PledgeModel {
+                        unit: units.len(),
+                        capability: pledge.capability,
+                        phase: phase_slot[pledge.phase],
+                        streams: PLEDGE_SLOTS
+                            .map(|slot| stream_for_key(&format!("{pledge_key}/{slot}"))),
+                        probability: pledge.probability,
+                        amount: Sampler::new(&pledge.amount),
+                        delay: Sampler::new(&pledge.delay),
+                        duration: pledge.duration.as_ref().map(Sampler::new),
+                    });
+                }
+                units.push(UnitModel {
+                    member: m,
+                    stream: stream_for_key(&key),
+                    group: member.group,
+                    requires: member.requires.map(|r| first_unit[r]),
+                    join: JoinRule::new(member.join),
+                    join_without: JoinRule::new(member.join_without),
+                    feeds_gate: false,
+                });
+            }
+        }
+
+        // Stable: unit order, then file order, within each capability.
+        pledges.sort_by_key(|p| p.capability);
+        let capability_pledges: Vec<Range<usize>> = (0..scenario.capabilities.len())
+            .map(|c| {
+                let lo = pledges.partition_point(|p| p.capability < c);
+                let hi = pledges.partition_point(|p| p.capability <= c);
+                lo..hi
+            })
+            .collect();
+
+        let phases: Vec<PhaseModel> = phase_order
+            .iter()
+            .map(|&i| {
+                let phase = &scenario.phases[i];
+                let start = match &phase.start {
+                    PhaseStart::At(d) => PhaseStartModel::At(Sampler::new(d)),
+                    PhaseStart::After {
+                        phase: parent,
+                        lag,
+                        gate,
+                    } => {
+                        let ancestors = ancestors(scenario, i);
+                        PhaseStartModel::After {
+                            parent: phase_slot[*parent],
+                            lag: Sampler::new(lag),
+                            gate: gate.as_ref().map(|g| GateModel {
+                                capability: g.capability,
+                                coverage: g.coverage,
+                                counted: pledges[capability_pledges[g.capability].clone()]
+                                    .iter()
+                                    .map(|p| {
+                                        let earlier =
+                                            ancestors.iter().any(|&a| phase_slot[a] == p.phase);
+                                        if earlier { 1.0 } else { 0.0 }
+                                    })
+                                    .collect(),
+                            }),
+                        }
+                    }
+                };
+                PhaseModel {
+                    stream: stream_for_key(&format!("phase/{}", phase.id)),
+                    start,
+                }
+            })
+            .collect();
+
+        for phase in &phases {
+            if let PhaseStartModel::After { gate: Some(g), .. } = &phase.start {
+                for (p, &counted) in pledges[capability_pledges[g.capability].clone()]
+                    .iter()
+                    .zip(&g.counted)
+                {
+                    if counted > 0.0 {
+                        units[p.unit].feeds_gate = true;
+                    }
+                }
+            }
+        }
+
+        let capabilities: Vec<CapabilityModel> = scenario
+            .capabilities
+            .iter()
+            .map(|c| CapabilityModel {
+                need: c.need,
+                threshold: c.threshold,
+                critical: c.critical,
+                weight: c.weight,
+            })
+            .collect();
+        // Phases a gate can move: gated ones and every phase after one.
+        let mut movable = vec![false; phases.len()];
+        for (k, phase) in phases.iter().enumerate() {
+            if let PhaseStartModel::After { parent, gate, .. } = &phase.start {
+                movable[k] = gate.is_some() || movable[*parent];
+            }
+        }
+        let delays_only_remove = pledges
+            .iter()
+            .all(|p| !movable[p.phase] || p.duration.is_none());
+        Model {
+            delays_only_remove,
+            horizon: scenario.horizon_months,
+            weight_sum: capabilities.iter().map(|c| c.weight).sum(),
+            critical: (0..capabilities.len())
+                .filter(|&c| capabilities[c].critical)
+                .collect(),
+            capabilities,
+            groups: scenario
+                .groups
+                .iter()
+                .map(|g| GroupModel {
+                    stream: stream_for_key(&format!("group/{}", g.id)),
+                    sqrt_rho: g.correlation.sqrt(),
+                    sqrt_one_minus_rho: (1.0 - g.correlation).sqrt(),
+                })
+                .collect(),
+            units,
+            pledges,
+            capability_pledges,
+            phases,
+            phase_slot,
+            member_count: scenario.members.len(),
+        }
+    }
+
+    /// Number of months evaluated: 0..=horizon.
+    pub fn months(&self) -> usize {
+        self.horizon as usize + 1
+    }
+}
+
+/// Phases before `phase` in its `after` chain (scenario indices).
+fn ancestors(scenario: &Scenario, phase: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut current = phase;
+    while let PhaseStart::After { phase: parent, .. } = scenario.phases[current].start {
+        if out.contains(&parent) {
+            break; // validation rejects cycles; never loop regardless
+        }
+        out.push(parent);
+        current = parent;
+    }
+    out
+}
+
+/// Indices `0..n` ordered so that each item's parent comes before it
+/// (stable: file order otherwise). Validation guarantees no cycles; an item
+/// caught in one anyway is placed last rather than looping.
+fn topological_order(n: usize, parent: impl Fn(usize) -> Option<usize>) -> Vec<usize> {
+    let mut placed = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    while order.len() < n {
+        let before = order.len();
+        for i in 0..n {
+            if !placed[i] && parent(i).is_none_or(|p| p >= n || placed[p]) {
+                placed[i] = true;
+                order.push(i);
+            }
+        }
+        if order.len() == before {
+            order.extend((0..n).filter(|&i| !placed[i]));
+            break;
+        }
+    }
+    order
+}

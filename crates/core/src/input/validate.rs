@@ -1,0 +1,1257 @@
+//! Step 3 of loading: raw tree (file + `--set` overrides) -> `Scenario`.
+//!
+//! Validation never stops at the first problem: every field is checked and
+//! every error recorded, so an analyst fixes a file in one round. A value
+//! that fails is simply absent (`None`) from then on, and the scenario is
+//! built only when no error was recorded.
+
+use crate::input::diagnostic::{Diagnostic, Diags, Span, did_you_mean, known_list};
+use crate::input::parse::{Node, Table, Value};
+use crate::input::scenario::{
+    Capability, Dist, Gate, Group, Member, Phase, PhaseStart, Pledge, Scenario,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// `count` of one member: 1..=MAX_COUNT.
+pub const MAX_COUNT: i128 = 10_000;
+/// Bound on the work and memory of one trial: sum over members of
+/// `count`, and of `pledges * count`.
+pub const MAX_REPLICAS: u64 = 1_000_000;
+pub const MAX_PLEDGE_DRAWS: u64 = 1_000_000;
+/// Numbers beyond this magnitude are surely typos, and would overflow to
+/// infinity in the engine's arithmetic (b - a, sums of amounts).
+pub const MAX_MAGNITUDE: f64 = 1e15;
+
+const TOP_KEYS: &[&str] = &["scenario", "odds", "capability", "group", "phase", "member"];
+const SCENARIO_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "sources",
+    "horizon_months",
+    "trials",
+    "seed",
+];
+const CAPABILITY_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "unit",
+    "need",
+    "threshold",
+    "critical",
+    "weight",
+];
+const GROUP_KEYS: &[&str] = &["id", "correlation"];
+const PHASE_KEYS: &[&str] = &["id", "name", "start_month", "after", "lag_months", "gate"];
+const GATE_KEYS: &[&str] = &["capability", "coverage"];
+const MEMBER_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "status",
+    "join",
+    "group",
+    "requires",
+    "join_without",
+    "count",
+    "pledge",
+];
+const PLEDGE_KEYS: &[&str] = &[
+    "capability",
+    "phase",
+    "amount",
+    "delay_months",
+    "duration_months",
+    "probability",
+];
+const DIST_FORMS: &[&str] = &[
+    "uniform",
+    "triangular",
+    "pert",
+    "normal",
+    "range90",
+    "choice",
+];
+
+/// Validates the raw tree. `None` means errors were recorded in `d`.
+pub fn validate(root: &Node, d: &mut Diags) -> Option<Scenario> {
+    let before = d.len();
+    let top = Obj::new(root, "the scenario file", TOP_KEYS, d)?;
+    let file_start = Span::new(root.span.src, 0, 0);
+
+    let head = match top.opt("scenario") {
+        Some(n) => scenario_table(n, d),
+        None => {
+            d.push(
+                Diagnostic::new(file_start, "missing required table `[scenario]`")
+                    .label("expected `[scenario]` with `name` and `horizon_months`"),
+            );
+            None
+        }
+    };
+    let odds = top.opt("odds").and_then(|n| odds_table(n, d));
+    let odds_keys: Vec<&str> = match top.opt("odds").map(|n| &n.value) {
+        Some(Value::Table(t)) => t.entries.iter().map(|e| e.key.as_str()).collect(),
+        _ => Vec::new(),
+    };
+
+    let cap_nodes = array_of_tables(top.opt("capability"), "capability", d);
+    if cap_nodes.is_empty() {
+        match top.opt("capability") {
+            None => d.push(
+                Diagnostic::new(file_start, "at least one `[[capability]]` is required")
+                    .label("the file has no `[[capability]]`"),
+            ),
+            Some(n) if matches!(&n.value, Value::Array(a) if a.is_empty()) => d.push(
+                Diagnostic::new(n.span, "at least one `[[capability]]` is required")
+                    .label("no capability"),
+            ),
+            // Anything else was reported by `array_of_tables`.
+            Some(_) => {}
+        }
+    }
+    let group_nodes = array_of_tables(top.opt("group"), "group", d);
+    let phase_nodes = array_of_tables(top.opt("phase"), "phase", d);
+    let member_nodes = array_of_tables(top.opt("member"), "member", d);
+
+    let cap_ids = Ids::collect(&cap_nodes, "capability", d);
+    let group_ids = Ids::collect(&group_nodes, "group", d);
+    let phase_ids = Ids::collect(&phase_nodes, "phase", d);
+    let member_ids = Ids::collect(&member_nodes, "member", d);
+
+    let capabilities: Vec<Option<Capability>> = cap_nodes
+        .iter()
+        .zip(&cap_ids.per_item)
+        .map(|(n, id)| capability(n, id.clone(), d))
+        .collect();
+    check_weights(&cap_nodes, &capabilities, d);
+
+    let groups: Vec<Option<Group>> = group_nodes
+        .iter()
+        .zip(&group_ids.per_item)
+        .map(|(n, id)| group(n, id.clone(), d))
+        .collect();
+
+    let refs = Refs {
+        capabilities: &cap_ids,
+        groups: &group_ids,
+        phases: &phase_ids,
+        members: &member_ids,
+    };
+    let (phases, phase_links): (Vec<Option<Phase>>, Vec<Links>) = phase_nodes
+        .iter()
+        .zip(&phase_ids.per_item)
+        .map(|(n, id)| phase(n, id.clone(), &refs, d))
+        .unzip();
+    report_cycles(&phase_links, &phase_ids.per_item, "after", d);
+
+    let member_ctx = MemberCtx {
+        refs: &refs,
+        odds: odds.as_ref(),
+        odds_keys: &odds_keys,
+    };
+    let (members, member_links): (Vec<Option<Member>>, Vec<Links>) = member_nodes
+        .iter()
+        .zip(&member_ids.per_item)
+        .map(|(n, id)| member(n, id.clone(), &member_ctx, d))
+        .unzip();
+    check_requires(&member_links, &member_ids.per_item, d);
+    check_size(&member_nodes, &member_links, d);
+
+    if d.len() > before {
+        return None;
+    }
+    let (name, description, sources, horizon_months, trials, seed) = head?;
+    Some(Scenario {
+        name,
+        description,
+        sources,
+        horizon_months,
+        trials,
+        seed,
+        odds: odds.unwrap_or_default(),
+        capabilities: capabilities.into_iter().collect::<Option<_>>()?,
+        groups: groups.into_iter().collect::<Option<_>>()?,
+        phases: phases.into_iter().collect::<Option<_>>()?,
+        members: members.into_iter().collect::<Option<_>>()?,
+    })
+}
+
+/// A table being validated: unknown keys are reported on construction.
+struct Obj<'a> {
+    table: &'a Table,
+    span: Span,
+    what: &'static str,
+}
+
+impl<'a> Obj<'a> {
+    /// `allowed` empty means any key is allowed (e.g. `[odds]`).
+    fn new(node: &'a Node, what: &'static str, allowed: &[&str], d: &mut Diags) -> Option<Obj<'a>> {
+        let Value::Table(table) = &node.value else {
+            d.push(
+                Diagnostic::new(
+                    node.span,
+                    format!("{what} must be a table, found {}", node.value.type_name()),
+                )
+                .label("expected a table"),
+            );
+            return None;
+        };
+        if !allowed.is_empty() {
+            for e in &table.entries {
+                if !allowed.contains(&e.key.as_str()) {
+                    let help = if d.is_full() {
+                        None
+                    } else {
+                        did_you_mean(&e.key, allowed.iter().copied()).or_else(|| {
+                            Some(format!(
+                                "expected one of {}",
+                                allowed
+                                    .iter()
+                                    .map(|k| format!("`{k}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ))
+                        })
+                    };
+                    d.push(
+                        Diagnostic::new(e.key_span, format!("unknown key `{}` in {what}", e.key))
+                            .label("unknown key")
+                            .help(help),
+                    );
+                }
+            }
+        }
+        Some(Obj {
+            table,
+            span: node.span,
+            what,
+        })
+    }
+
+    fn opt(&self, key: &str) -> Option<&'a Node> {
+        self.table.get(key).map(|e| &e.value)
+    }
+
+    fn key_span(&self, key: &str) -> Option<Span> {
+        self.table.get(key).map(|e| e.key_span)
+    }
+
+    fn req(&self, key: &str, d: &mut Diags) -> Option<&'a Node> {
+        let n = self.opt(key);
+        if n.is_none() {
+            d.push(
+                Diagnostic::new(
+                    self.span,
+                    format!("missing required key `{key}` in {}", self.what),
+                )
+                .label(format!("this table has no `{key}`")),
+            );
+        }
+        n
+    }
+}
+
+/// Applies `f` to an optional field, or yields the default when it is absent.
+fn or<T>(n: Option<&Node>, default: T, f: impl FnOnce(&Node) -> Option<T>) -> Option<T> {
+    match n {
+        None => Some(default),
+        Some(n) => f(n),
+    }
+}
+
+fn type_error(n: &Node, key: &str, expected: &str, d: &mut Diags) {
+    d.push(
+        Diagnostic::new(
+            n.span,
+            format!("`{key}` must be {expected}, found {}", n.value.type_name()),
+        )
+        .label(format!("expected {expected}")),
+    );
+}
+
+fn string(n: &Node, key: &str, d: &mut Diags) -> Option<String> {
+    match &n.value {
+        Value::Str(s) => Some(s.clone()),
+        _ => {
+            type_error(n, key, "a string", d);
+            None
+        }
+    }
+}
+
+fn boolean(n: &Node, key: &str, d: &mut Diags) -> Option<bool> {
+    match &n.value {
+        Value::Bool(b) => Some(*b),
+        _ => {
+            type_error(n, key, "a boolean (`true` or `false`)", d);
+            None
+        }
+    }
+}
+
+fn integer(n: &Node, key: &str, lo: i128, hi: i128, d: &mut Diags) -> Option<i128> {
+    match &n.value {
+        Value::Int(i) if (lo..=hi).contains(i) => Some(*i),
+        Value::Int(i) => {
+            d.push(
+                Diagnostic::new(
+                    n.span,
+                    format!("`{key}` must be an integer in {lo}..={hi}, found {i}"),
+                )
+                .label("out of range"),
+            );
+            None
+        }
+        _ => {
+            type_error(n, key, &format!("an integer in {lo}..={hi}"), d);
+            None
+        }
+    }
+}
+
+/// Any finite number; integers are accepted wherever floats are.
+fn number(n: &Node, key: &str, d: &mut Diags) -> Option<f64> {
+    let x = match &n.value {
+        Value::Int(i) => *i as f64,
+        Value::Float(x) => *x,
+        _ => {
+            type_error(n, key, "a number", d);
+            return None;
+        }
+    };
+    if !x.is_finite() {
+        d.push(
+            Diagnostic::new(
+                n.span,
+                format!("`{key}` must be a finite number, found {x}"),
+            )
+            .label("not finite"),
+        );
+        return None;
+    }
+    if x.abs() > MAX_MAGNITUDE {
+        d.push(
+            Diagnostic::new(
+                n.span,
+                format!("`{key}` is too large: {x:e} (at most 1e15 in magnitude)"),
+            )
+            .label("too large"),
+        );
+        return None;
+    }
+    Some(x)
+}
+
+/// A number checked against a range; `what` says the range in words.
+fn number_in(
+    n: &Node,
+    key: &str,
+    ok: impl Fn(f64) -> bool,
+    what: &str,
+    d: &mut Diags,
+) -> Option<f64> {
+    let x = number(n, key, d)?;
+    if ok(x) {
+        Some(x)
+    } else {
+        d.push(
+            Diagnostic::new(n.span, format!("`{key}` must be {what}, found {x}"))
+                .label("out of range"),
+        );
+        None
+    }
+}
+
+fn probability(n: &Node, key: &str, d: &mut Diags) -> Option<f64> {
+    number_in(
+        n,
+        key,
+        |x| (0.0..=1.0).contains(&x),
+        "a probability in [0, 1]",
+        d,
+    )
+}
+
+fn is_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+fn id_value(n: &Node, key: &str, d: &mut Diags) -> Option<String> {
+    let s = string(n, key, d)?;
+    if is_id(&s) {
+        Some(s)
+    } else {
+        d.push(
+            Diagnostic::new(
+                n.span,
+                format!("invalid id {s:?}: ids may only contain a-z, 0-9, `_` and `-`"),
+            )
+            .label("expected an id matching [a-z0-9_-]+"),
+        );
+        None
+    }
+}
+
+/// A number or a one-key distribution table (MODEL.md 2, "Distributions").
+fn dist(n: &Node, key: &str, d: &mut Diags) -> Option<Dist> {
+    let table = match &n.value {
+        Value::Int(_) | Value::Float(_) => return number(n, key, d).map(Dist::Constant),
+        Value::Table(t) => t,
+        _ => {
+            type_error(
+                n,
+                key,
+                "a number or a distribution like `{ uniform = [a, b] }`",
+                d,
+            );
+            return None;
+        }
+    };
+    let [entry] = table.entries.as_slice() else {
+        d.push(
+            Diagnostic::new(
+                n.span,
+                format!(
+                    "`{key}`: a distribution table must have exactly one key, found {}",
+                    table.entries.len()
+                ),
+            )
+            .label("expected e.g. `{ uniform = [a, b] }`")
+            .help(Some(format!("the forms are {}", DIST_FORMS.join(", ")))),
+        );
+        return None;
+    };
+    let form = entry.key.as_str();
+    let arity = match form {
+        "uniform" | "normal" | "range90" => 2,
+        "triangular" | "pert" => 3,
+        "choice" => return choice(&entry.value, key, d),
+        _ => {
+            let help = did_you_mean(form, DIST_FORMS.iter().copied())
+                .or_else(|| Some(format!("the forms are {}", DIST_FORMS.join(", "))));
+            d.push(
+                Diagnostic::new(
+                    entry.key_span,
+                    format!("unknown distribution `{form}` in `{key}`"),
+                )
+                .label("unknown distribution")
+                .help(help),
+            );
+            return None;
+        }
+    };
+    let what = format!("{key} ({form})");
+    let p = numbers(&entry.value, &what, arity, d)?;
+    let bad = |msg: &str, d: &mut Diags| {
+        d.push(
+            Diagnostic::new(
+                entry.value.span,
+                format!("impossible distribution in `{key}`: {msg}"),
+            )
+            .label("impossible parameters"),
+        );
+        None
+    };
+    match form {
+        "uniform" if p[0] > p[1] => bad(
+            &format!("uniform needs a <= b, found [{}, {}]", p[0], p[1]),
+            d,
+        ),
+        "uniform" => Some(Dist::Uniform { a: p[0], b: p[1] }),
+        "normal" if p[1] < 0.0 => bad(&format!("normal needs sd >= 0, found sd = {}", p[1]), d),
+        "normal" => Some(Dist::Normal {
+            mean: p[0],
+            sd: p[1],
+        }),
+        "range90" if !(0.0 < p[0] && p[0] < p[1]) => bad(
+            &format!("range90 needs 0 < lo < hi, found [{}, {}]", p[0], p[1]),
+            d,
+        ),
+        "range90" => Some(Dist::Range90 { lo: p[0], hi: p[1] }),
+        _ if !(p[0] <= p[1] && p[1] <= p[2] && p[0] < p[2]) => bad(
+            &format!(
+                "{form} needs min <= mode <= max and min < max, found [{}, {}, {}]",
+                p[0], p[1], p[2]
+            ),
+            d,
+        ),
+        "triangular" => Some(Dist::Triangular {
+            min: p[0],
+            mode: p[1],
+            max: p[2],
+        }),
+        _ => Some(Dist::Pert {
+            min: p[0],
+            mode: p[1],
+            max: p[2],
+        }),
+    }
+}
+
+/// An array of exactly `arity` finite numbers.
+fn numbers(n: &Node, what: &str, arity: usize, d: &mut Diags) -> Option<Vec<f64>> {
+    let Value::Array(items) = &n.value else {
+        type_error(n, what, &format!("an array of {arity} numbers"), d);
+        return None;
+    };
+    if items.len() != arity {
+        d.push(
+            Diagnostic::new(
+                n.span,
+                format!("`{what}` takes {arity} numbers, found {}", items.len()),
+            )
+            .label(format!("expected {arity} numbers")),
+        );
+        return None;
+    }
+    let xs: Vec<Option<f64>> = items.iter().map(|x| number(x, what, d)).collect();
+    xs.into_iter().collect()
+}
+
+fn choice(n: &Node, key: &str, d: &mut Diags) -> Option<Dist> {
+    let what = format!("{key} (choice)");
+    let Value::Array(items) = &n.value else {
+        type_error(n, &what, "an array of [value, weight] pairs", d);
+        return None;
+    };
+    if items.is_empty() {
+        d.push(
+            Diagnostic::new(
+                n.span,
+                format!("`{what}` needs at least one [value, weight] pair"),
+            )
+            .label("empty choice"),
+        );
+        return None;
+    }
+    let pairs: Vec<Option<(f64, f64)>> = items
+        .iter()
+        .map(|item| {
+            let p = numbers(item, &format!("{what} pair"), 2, d)?;
+            if p[1] < 0.0 {
+                d.push(
+                    Diagnostic::new(
+                        item.span,
+                        format!("`{what}`: weights must be >= 0, found {}", p[1]),
+                    )
+                    .label("negative weight"),
+                );
+                return None;
+            }
+            Some((p[0], p[1]))
+        })
+        .collect();
+    let pairs: Vec<(f64, f64)> = pairs.into_iter().collect::<Option<_>>()?;
+    if pairs.iter().map(|p| p.1).sum::<f64>() <= 0.0 {
+        d.push(
+            Diagnostic::new(
+                n.span,
+                format!("`{what}`: the weights must sum to more than 0"),
+            )
+            .label("all weights are 0"),
+        );
+        return None;
+    }
+    Some(Dist::Choice(pairs))
+}
+
+/// The elements of `[[kind]]`; anything else is reported and skipped.
+fn array_of_tables<'a>(n: Option<&'a Node>, kind: &str, d: &mut Diags) -> Vec<&'a Node> {
+    let Some(n) = n else { return Vec::new() };
+    let Value::Array(items) = &n.value else {
+        d.push(
+            Diagnostic::new(
+                n.span,
+                format!(
+                    "`{kind}` must be an array of tables written `[[{kind}]]`, found {}",
+                    n.value.type_name()
+                ),
+            )
+            .label(format!("expected `[[{kind}]]`")),
+        );
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter(|item| {
+            let ok = item.value.is_table();
+            if !ok {
+                d.push(
+                    Diagnostic::new(
+                        item.span,
+                        format!(
+                            "each `{kind}` must be a table, found {}",
+                            item.value.type_name()
+                        ),
+                    )
+                    .label("expected a table"),
+                );
+            }
+            ok
+        })
+        .collect()
+}
+
+/// The ids of one kind: per item (None when missing or invalid) and a map
+/// from id to the index of its (first) item.
+struct Ids {
+    per_item: Vec<Option<String>>,
+    spans: Vec<Option<Span>>,
+    index: HashMap<String, usize>,
+    /// Unique ids in file order, for deterministic hints.
+    ordered: Vec<String>,
+}
+
+impl Ids {
+    fn collect(items: &[&Node], kind: &'static str, d: &mut Diags) -> Ids {
+        let mut ids = Ids {
+            per_item: Vec::with_capacity(items.len()),
+            spans: Vec::with_capacity(items.len()),
+            index: HashMap::new(),
+            ordered: Vec::new(),
+        };
+        for (i, item) in items.iter().enumerate() {
+            let Value::Table(t) = &item.value else {
+                ids.per_item.push(None);
+                ids.spans.push(None);
+                continue;
+            };
+            let id = match t.get("id") {
+                None => {
+                    d.push(
+                        Diagnostic::new(
+                            item.span,
+                            format!("missing required key `id` in `[[{kind}]]`"),
+                        )
+                        .label("this table has no `id`"),
+                    );
+                    None
+                }
+                Some(e) => id_value(&e.value, "id", d).map(|s| (s, e.value.span)),
+            };
+            match id {
+                Some((s, span)) => {
+                    if let Some(&first) = ids.index.get(&s) {
+                        let mut diag = Diagnostic::new(span, format!("duplicate {kind} id `{s}`"))
+                            .label(format!("a second {kind} with this id"));
+                        if let Some(Some(fs)) = ids.spans.get(first) {
+                            diag = diag.context(*fs, "first defined here");
+                        }
+                        d.push(diag);
+                        ids.per_item.push(None);
+                        ids.spans.push(Some(span));
+                    } else {
+                        ids.index.insert(s.clone(), i);
+                        ids.ordered.push(s.clone());
+                        ids.per_item.push(Some(s));
+                        ids.spans.push(Some(span));
+                    }
+                }
+                None => {
+                    ids.per_item.push(None);
+                    ids.spans.push(None);
+                }
+            }
+        }
+        ids
+    }
+
+    /// Resolves a reference `key = "id"` to the index of that item.
+    fn resolve(&self, n: &Node, key: &str, kind: &str, d: &mut Diags) -> Option<usize> {
+        let s = string(n, key, d)?;
+        if let Some(&i) = self.index.get(&s) {
+            return Some(i);
+        }
+        let help = if d.is_full() {
+            None
+        } else {
+            let ids = || self.ordered.iter().map(String::as_str);
+            did_you_mean(&s, ids()).or_else(|| known_list(&format!("{kind} ids"), ids()))
+        };
+        let known = if self.ordered.is_empty() {
+            format!("there is no {kind}")
+        } else {
+            format!("unknown {kind}")
+        };
+        d.push(
+            Diagnostic::new(n.span, format!("`{key}`: no {kind} with id {s:?}"))
+                .label(known)
+                .help(help),
+        );
+        None
+    }
+}
+
+struct Refs<'a> {
+    capabilities: &'a Ids,
+    groups: &'a Ids,
+    phases: &'a Ids,
+    members: &'a Ids,
+}
+
+type Head = (
+    String,
+    Option<String>,
+    Vec<String>,
+    u32,
+    Option<u64>,
+    Option<u64>,
+);
+
+fn scenario_table(n: &Node, d: &mut Diags) -> Option<Head> {
+    let o = Obj::new(n, "`[scenario]`", SCENARIO_KEYS, d)?;
+    let name = o.req("name", d).and_then(|n| string(n, "name", d));
+    let description = or(o.opt("description"), None, |n| {
+        string(n, "description", d).map(Some)
+    });
+    let sources = or(o.opt("sources"), Vec::new(), |n| strings(n, "sources", d));
+    let horizon = o
+        .req("horizon_months", d)
+        .and_then(|n| integer(n, "horizon_months", 1, 600, d));
+    let trials = or(o.opt("trials"), None, |n| {
+        integer(n, "trials", 1, 1_000_000_000, d).map(Some)
+    });
+    let seed = or(o.opt("seed"), None, |n| {
+        integer(n, "seed", 0, i128::from(u64::MAX), d).map(Some)
+    });
+    Some((
+        name?,
+        description?,
+        sources?,
+        u32::try_from(horizon?).ok()?,
+        trials?.map(|t| t as u64),
+        seed?.map(|s| s as u64),
+    ))
+}
+
+fn strings(n: &Node, key: &str, d: &mut Diags) -> Option<Vec<String>> {
+    let Value::Array(items) = &n.value else {
+        type_error(n, key, "an array of strings", d);
+        return None;
+    };
+    let xs: Vec<Option<String>> = items.iter().map(|x| string(x, key, d)).collect();
+    xs.into_iter().collect()
+}
+
+fn odds_table(n: &Node, d: &mut Diags) -> Option<BTreeMap<String, f64>> {
+    let o = Obj::new(n, "`[odds]`", &[], d)?;
+    let mut map = BTreeMap::new();
+    let mut ok = true;
+    for e in &o.table.entries {
+        match probability(&e.value, &format!("odds.{}", e.key), d) {
+            Some(p) => {
+                map.insert(e.key.clone(), p);
+            }
+            None => ok = false,
+        }
+    }
+    ok.then_some(map)
+}
+
+fn capability(n: &Node, id: Option<String>, d: &mut Diags) -> Option<Capability> {
+    let o = Obj::new(n, "`[[capability]]`", CAPABILITY_KEYS, d)?;
+    let name = or(o.opt("name"), None, |n| string(n, "name", d).map(Some));
+    let unit = or(o.opt("unit"), None, |n| string(n, "unit", d).map(Some));
+    let need = o
+        .req("need", d)
+        .and_then(|n| number_in(n, "need", |x| x > 0.0, "> 0", d));
+    let threshold = or(o.opt("threshold"), 1.0, |n| {
+        number_in(n, "threshold", |x| x > 0.0 && x <= 1.0, "in (0, 1]", d)
+    });
+    let critical = or(o.opt("critical"), true, |n| boolean(n, "critical", d));
+    let weight = or(o.opt("weight"), 1.0, |n| {
+        number_in(n, "weight", |x| x >= 0.0, ">= 0", d)
+    });
+    let id = id?;
+    Some(Capability {
+        name: name?.unwrap_or_else(|| id.clone()),
+        id,
+        unit: unit?,
+        need: need?,
+        threshold: threshold?,
+        critical: critical?,
+        weight: weight?,
+    })
+}
+
+fn check_weights(nodes: &[&Node], caps: &[Option<Capability>], d: &mut Diags) {
+    let all_valid = caps.iter().all(Option::is_some);
+    let sum: f64 = caps.iter().flatten().map(|c| c.weight).sum();
+    if all_valid && !caps.is_empty() && sum <= 0.0 {
+        let span = nodes.first().map_or(Span::new(0, 0, 0), |n| n.span);
+        d.push(
+            Diagnostic::new(
+                span,
+                "the capability weights must sum to more than 0 (all are 0)",
+            )
+            .label("every `weight` is 0"),
+        );
+    }
+}
+
+fn group(n: &Node, id: Option<String>, d: &mut Diags) -> Option<Group> {
+    let o = Obj::new(n, "`[[group]]`", GROUP_KEYS, d)?;
+    let correlation = or(o.opt("correlation"), 0.0, |n| {
+        number_in(
+            n,
+            "correlation",
+            |x| (0.0..1.0).contains(&x),
+            "in [0, 1)",
+            d,
+        )
+    });
+    Some(Group {
+        id: id?,
+        correlation: correlation?,
+    })
+}
+
+/// What whole-scenario checks (cycles, `requires` targets, size) need from
+/// an item; gathered even when the item itself is invalid, so that those
+/// checks still run and every error is reported at once.
+#[derive(Debug, Clone, Copy)]
+struct Links {
+    /// `after` or `requires`: the index named, and where.
+    target: Option<(usize, Span)>,
+    /// Members: `count` (1 when absent or invalid) and number of pledges.
+    count: u32,
+    pledges: usize,
+}
+
+impl Default for Links {
+    fn default() -> Links {
+        Links {
+            target: None,
+            count: 1,
+            pledges: 0,
+        }
+    }
+}
+
+fn phase(n: &Node, id: Option<String>, refs: &Refs<'_>, d: &mut Diags) -> (Option<Phase>, Links) {
+    let Some(o) = Obj::new(n, "`[[phase]]`", PHASE_KEYS, d) else {
+        return (None, Links::default());
+    };
+    let name = or(o.opt("name"), None, |n| string(n, "name", d).map(Some));
+    let after = o
+        .opt("after")
+        .map(|n| (refs.phases.resolve(n, "after", "phase", d), n.span));
+    let links = Links {
+        target: after.and_then(|(t, span)| Some((t?, span))),
+        ..Links::default()
+    };
+    let start = match after {
+        None => {
+            for key in ["lag_months", "gate"] {
+                if let Some(span) = o.key_span(key) {
+                    d.push(
+                        Diagnostic::new(
+                            span,
+                            format!("`{key}` is only allowed on a phase with `after`"),
+                        )
+                        .label("this phase has no `after`")
+                        .help(Some(
+                            "a phase without `after` starts at `start_month`".into(),
+                        )),
+                    );
+                }
+            }
+            or(o.opt("start_month"), Dist::Constant(0.0), |n| {
+                dist(n, "start_month", d)
+            })
+            .map(PhaseStart::At)
+        }
+        Some((phase, _)) => {
+            if let Some(span) = o.key_span("start_month") {
+                d.push(
+                    Diagnostic::new(
+                        span,
+                        "`start_month` is only allowed on a phase without `after`",
+                    )
+                    .label("this phase has `after`")
+                    .help(Some(
+                        "use `lag_months` to delay a phase after another".into(),
+                    )),
+                );
+            }
+            let lag = or(o.opt("lag_months"), Dist::Constant(0.0), |n| {
+                dist(n, "lag_months", d)
+            });
+            let gate = or(o.opt("gate"), None, |n| gate(n, refs, d).map(Some));
+            match (phase, lag, gate) {
+                (Some(phase), Some(lag), Some(gate)) => {
+                    Some(PhaseStart::After { phase, lag, gate })
+                }
+                _ => None,
+            }
+        }
+    };
+    let phase = id.and_then(|id| {
+        Some(Phase {
+            name: name?.unwrap_or_else(|| id.clone()),
+            id,
+            start: start?,
+        })
+    });
+    (phase, links)
+}
+
+fn gate(n: &Node, refs: &Refs<'_>, d: &mut Diags) -> Option<Gate> {
+    let o = Obj::new(n, "`gate`", GATE_KEYS, d)?;
+    let capability = o.req("capability", d).and_then(|n| {
+        refs.capabilities
+            .resolve(n, "gate.capability", "capability", d)
+    });
+    let coverage = o
+        .req("coverage", d)
+        .and_then(|n| number_in(n, "gate.coverage", |x| x > 0.0 && x <= 1.0, "in (0, 1]", d));
+    Some(Gate {
+        capability: capability?,
+        coverage: coverage?,
+    })
+}
+
+struct MemberCtx<'a> {
+    refs: &'a Refs<'a>,
+    /// `None` when `[odds]` is absent or invalid.
+    odds: Option<&'a BTreeMap<String, f64>>,
+    /// The statuses written in `[odds]`, valid or not.
+    odds_keys: &'a [&'a str],
+}
+
+fn member(
+    n: &Node,
+    id: Option<String>,
+    cx: &MemberCtx<'_>,
+    d: &mut Diags,
+) -> (Option<Member>, Links) {
+    let Some(o) = Obj::new(n, "`[[member]]`", MEMBER_KEYS, d) else {
+        return (None, Links::default());
+    };
+    let name = or(o.opt("name"), None, |n| string(n, "name", d).map(Some));
+    let status = or(o.opt("status"), None, |n| string(n, "status", d).map(Some));
+    let join = match (o.opt("join"), o.opt("status")) {
+        (Some(n), _) => probability(n, "join", d),
+        (None, Some(sn)) => match (&status, cx.odds) {
+            (Some(Some(s)), Some(odds)) if odds.contains_key(s) => odds.get(s).copied(),
+            // The status is in `[odds]` but its value is invalid: already reported.
+            (Some(Some(s)), None) if cx.odds_keys.contains(&s.as_str()) => None,
+            (Some(Some(s)), _) => {
+                let known = if cx.odds_keys.is_empty() {
+                    "there is no `[odds]` table".to_string()
+                } else {
+                    format!("known statuses: {}", cx.odds_keys.join(", "))
+                };
+                let help = did_you_mean(s, cx.odds_keys.iter().copied()).unwrap_or_else(|| {
+                    format!("give the member a `join` probability, or add `{s} = ...` to `[odds]`")
+                });
+                d.push(
+                    Diagnostic::new(
+                        sn.span,
+                        format!("member has no `join` and status {s:?} has no entry in `[odds]` ({known})"),
+                    )
+                    .label("status without odds")
+                    .help(Some(help)),
+                );
+                None
+            }
+            _ => None,
+        },
+        (None, None) => {
+            d.push(
+                Diagnostic::new(o.span, "missing required key `join` in `[[member]]`")
+                    .label("this member has neither `join` nor a `status`")
+                    .help(Some(
+                        "give `join = <probability>`, or a `status` that has an entry in `[odds]`"
+                            .into(),
+                    )),
+            );
+            None
+        }
+    };
+    let group = or(o.opt("group"), None, |n| {
+        cx.refs.groups.resolve(n, "group", "group", d).map(Some)
+    });
+    let requires = or(o.opt("requires"), None, |n| {
+        cx.refs
+            .members
+            .resolve(n, "requires", "member", d)
+            .map(|i| Some((i, n.span)))
+    });
+    let join_without = or(o.opt("join_without"), 0.0, |n| {
+        probability(n, "join_without", d)
+    });
+    let count = or(o.opt("count"), 1, |n| integer(n, "count", 1, MAX_COUNT, d));
+    let pledge_nodes = array_of_tables(o.opt("pledge"), "member.pledge", d);
+    let pledges: Vec<Option<Pledge>> = pledge_nodes.iter().map(|n| pledge(n, cx.refs, d)).collect();
+    let count = count.and_then(|c| u32::try_from(c).ok());
+    let links = Links {
+        target: requires.flatten(),
+        count: count.unwrap_or(1),
+        pledges: pledge_nodes.len(),
+    };
+    let member = id.and_then(|id| {
+        Some(Member {
+            name: name?.unwrap_or_else(|| id.clone()),
+            id,
+            status: status?,
+            join: join?,
+            group: group?,
+            requires: requires?.map(|r| r.0),
+            join_without: join_without?,
+            count: count?,
+            pledges: pledges.into_iter().collect::<Option<_>>()?,
+        })
+    });
+    (member, links)
+}
+
+fn pledge(n: &Node, refs: &Refs<'_>, d: &mut Diags) -> Option<Pledge> {
+    let o = Obj::new(n, "`[[member.pledge]]`", PLEDGE_KEYS, d)?;
+    let capability = o
+        .req("capability", d)
+        .and_then(|n| refs.capabilities.resolve(n, "capability", "capability", d));
+    let phase = o
+        .req("phase", d)
+        .and_then(|n| refs.phases.resolve(n, "phase", "phase", d));
+    let amount = o.req("amount", d).and_then(|n| dist(n, "amount", d));
+    let delay = or(o.opt("delay_months"), Dist::Constant(0.0), |n| {
+        dist(n, "delay_months", d)
+    });
+    let duration = or(o.opt("duration_months"), None, |n| {
+        dist(n, "duration_months", d).map(Some)
+    });
+    let probability = or(o.opt("probability"), 1.0, |n| {
+        probability(n, "probability", d)
+    });
+    Some(Pledge {
+        capability: capability?,
+        phase: phase?,
+        amount: amount?,
+        delay: delay?,
+        duration: duration?,
+        probability: probability?,
+    })
+}
+
+/// `requires` may not name a member with `count > 1`, nor form a cycle.
+fn check_requires(links: &[Links], ids: &[Option<String>], d: &mut Diags) {
+    for (j, span) in links.iter().filter_map(|l| l.target) {
+        let count = links.get(j).map_or(1, |l| l.count);
+        if count > 1 {
+            let name = ids.get(j).cloned().flatten().unwrap_or_default();
+            d.push(
+                Diagnostic::new(
+                    span,
+                    format!(
+                        "`requires` names member `{name}`, which has `count = {count}`; a required member must have count 1"
+                    ),
+                )
+                .label("requires a replicated member"),
+            );
+        }
+    }
+    report_cycles(links, ids, "requires", d);
+}
+
+/// Reports each cycle of a graph where every node has at most one successor
+/// (`requires`, `after`), naming its members in order.
+fn report_cycles(links: &[Links], ids: &[Option<String>], key: &str, d: &mut Diags) {
+    let next: Vec<Option<usize>> = links.iter().map(|l| l.target.map(|t| t.0)).collect();
+    // 0 = unseen, 1 = on the current walk, 2 = done.
+    let mut state = vec![0u8; next.len()];
+    for start in 0..next.len() {
+        let mut path = Vec::new();
+        let mut i = start;
+        loop {
+            if state[i] == 2 {
+                break;
+            }
+            if state[i] == 1 {
+                let pos = path.iter().position(|&p| p == i).unwrap_or(0);
+                let cycle = &path[pos..];
+                let name = |k: usize| ids.get(k).cloned().flatten().unwrap_or_else(|| "?".into());
+                let mut names: Vec<String> = cycle.iter().map(|&k| name(k)).collect();
+                names.push(name(i));
+                let span = links[i].target.map_or(Span::new(0, 0, 0), |t| t.1);
+                d.push(
+                    Diagnostic::new(span, format!("cycle in `{key}`: {}", names.join(" -> ")))
+                        .label(format!("`{key}` leads back here")),
+                );
+                break;
+            }
+            state[i] = 1;
+            path.push(i);
+            match next[i] {
+                Some(j) if j < next.len() => i = j,
+                _ => break,
+            }
+        }
+        for k in path {
+            state[k] = 2;
+        }
+    }
+}
+
+/// Caps the total work of one trial so no input can exhaust memory or time.
+fn check_size(nodes: &[&Node], links: &[Links], d: &mut Diags) {
+    let mut replicas: u64 = 0;
+    let mut draws: u64 = 0;
+    for (n, m) in nodes.iter().zip(links) {
+        replicas += u64::from(m.count);
+        draws += u64::from(m.count) * m.pledges as u64;
+        if replicas > MAX_REPLICAS || draws > MAX_PLEDGE_DRAWS {
+            d.push(
+                Diagnostic::new(
+                    n.span,
+                    format!(
+                        "scenario too large: members x count may not exceed {MAX_REPLICAS}, nor pledges x count {MAX_PLEDGE_DRAWS}"
+                    ),
+                )
+                .label("the limit is passed at this member"),
+            );
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::input::load::load_str;
+    use crate::input::scenario::{Dist, PhaseStart, Scenario};
+
+    const HEAD: &str = "[scenario]\nname = \"t\"\nhorizon_months = 12\n[[capability]]\nid = \"c\"\nneed = 10\n[[phase]]\nid = \"p\"\n";
+
+    fn load(text: &str) -> Scenario {
+        match load_str("t.toml", text, &[]) {
+            Ok(l) => l.scenario,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The amount of the only pledge, written as `amount = {text}`.
+    fn amount(text: &str) -> Dist {
+        let s = load(&format!(
+            "{HEAD}[[member]]\nid = \"m\"\njoin = 1\n[[member.pledge]]\ncapability = \"c\"\nphase = \"p\"\namount = {text}\n"
+        ));
+        s.members[0].pledges[0].amount.clone()
+    }
+
+    #[test]
+    fn every_distribution_form() {
+        assert_eq!(amount("3"), Dist::Constant(3.0));
+        assert_eq!(amount("-2.5"), Dist::Constant(-2.5));
+        assert_eq!(
+            amount("{ uniform = [1, 2.5] }"),
+            Dist::Uniform { a: 1.0, b: 2.5 }
+        );
+        assert_eq!(
+            amount("{ uniform = [2, 2] }"),
+            Dist::Uniform { a: 2.0, b: 2.0 }
+        );
+        assert_eq!(
+            amount("{ triangular = [1, 1, 3] }"),
+            Dist::Triangular {
+                min: 1.0,
+                mode: 1.0,
+                max: 3.0
+            }
+        );
+        assert_eq!(
+            amount("{ pert = [0, 2, 3.5] }"),
+            Dist::Pert {
+                min: 0.0,
+                mode: 2.0,
+                max: 3.5
+            }
+        );
+        assert_eq!(
+            amount("{ normal = [5, 0] }"),
+            Dist::Normal { mean: 5.0, sd: 0.0 }
+        );
+        assert_eq!(
+            amount("{ range90 = [1, 10] }"),
+            Dist::Range90 { lo: 1.0, hi: 10.0 }
+        );
+        assert_eq!(
+            amount("{ choice = [[1, 0], [2, 3.5]] }"),
+            Dist::Choice(vec![(1.0, 0.0), (2.0, 3.5)])
+        );
+        // Dotted-key form of the same table.
+        let s = load(&format!(
+            "{HEAD}[[member]]\nid = \"m\"\njoin = 1\n[[member.pledge]]\ncapability = \"c\"\nphase = \"p\"\namount.uniform = [1, 2]\n"
+        ));
+        assert_eq!(
+            s.members[0].pledges[0].amount,
+            Dist::Uniform { a: 1.0, b: 2.0 }
+        );
+    }
+
+    #[test]
+    fn every_default() {
+        let s = load(&format!(
+            "{HEAD}[[phase]]\nid = \"q\"\nafter = \"p\"\n[[group]]\nid = \"g\"\n[[member]]\nid = \"m\"\njoin = 1\n[[member.pledge]]\ncapability = \"c\"\nphase = \"q\"\namount = 1\n[[member]]\nid = \"n\"\njoin = 0\n"
+        ));
+        assert_eq!(s.description, None);
+        assert!(s.sources.is_empty() && s.odds.is_empty());
+        assert_eq!((s.trials, s.seed), (None, None));
+        let c = &s.capabilities[0];
+        assert_eq!((c.name.as_str(), c.unit.as_deref()), ("c", None));
+        assert_eq!((c.threshold, c.critical, c.weight), (1.0, true, 1.0));
+        assert_eq!(s.groups[0].correlation, 0.0);
+        assert_eq!(s.phases[0].name, "p");
+        assert_eq!(s.phases[0].start, PhaseStart::At(Dist::Constant(0.0)));
+        assert_eq!(
+            s.phases[1].start,
+            PhaseStart::After {
+                phase: 0,
+                lag: Dist::Constant(0.0),
+                gate: None
+            }
+        );
+        let m = &s.members[0];
+        assert_eq!((m.name.as_str(), m.status.as_deref()), ("m", None));
+        assert_eq!(
+            (m.group, m.requires, m.join_without, m.count),
+            (None, None, 0.0, 1)
+        );
+        let p = &m.pledges[0];
+        assert_eq!((p.capability, p.phase), (0, 1));
+        assert_eq!(
+            (&p.delay, &p.duration, p.probability),
+            (&Dist::Constant(0.0), &None, 1.0)
+        );
+        assert!(s.members[1].pledges.is_empty());
+    }
+
+    #[test]
+    fn join_from_odds_and_explicit_join_wins() {
+        let s = load(&format!(
+            "{HEAD}[odds]\nconfirmed = 0.8\n[[member]]\nid = \"a\"\nstatus = \"confirmed\"\n[[member]]\nid = \"b\"\nstatus = \"confirmed\"\njoin = 0.1\n[[member]]\nid = \"c\"\nstatus = \"unknown-word\"\njoin = 0.2\n"
+        ));
+        let joins: Vec<f64> = s.members.iter().map(|m| m.join).collect();
+        assert_eq!(joins, vec![0.8, 0.1, 0.2]);
+    }
+
+    #[test]
+    fn limits_at_their_edges_are_valid() {
+        let s = load(
+            "[scenario]\nname = \"t\"\nhorizon_months = 600\ntrials = 1_000_000_000\nseed = 0\n[[capability]]\nid = \"a-b_0\"\nneed = 0.001\nthreshold = 1\nweight = 0\n[[capability]]\nid = \"z\"\nneed = 1\n[[group]]\nid = \"g\"\ncorrelation = 0.999\n[[member]]\nid = \"m\"\njoin = 0\ncount = 10000\ngroup = \"g\"\n",
+        );
+        assert_eq!(
+            (s.horizon_months, s.trials, s.seed),
+            (600, Some(1_000_000_000), Some(0))
+        );
+        assert_eq!(s.members[0].count, 10_000);
+    }
+
+    #[test]
+    fn requires_chain_without_cycle_is_valid() {
+        let s = load(&format!(
+            "{HEAD}[[member]]\nid = \"a\"\njoin = 1\nrequires = \"b\"\n[[member]]\nid = \"b\"\njoin = 1\nrequires = \"c\"\n[[member]]\nid = \"c\"\njoin = 1\n"
+        ));
+        let req: Vec<Option<usize>> = s.members.iter().map(|m| m.requires).collect();
+        assert_eq!(req, vec![Some(1), Some(2), None]);
+    }
+}

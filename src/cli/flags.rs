@@ -1,0 +1,125 @@
+//! The raw command line, as clap parses it: commands and flags, before any
+//! value is checked against a scenario (see `options`).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "guarantee-sim",
+    version,
+    about = "How likely is it that the pledges to a security guarantee cover what it needs, by when, and who makes or breaks it?",
+    long_about = None,
+    after_help = "With no command, runs the built-in default scenario (same as `guarantee-sim run`)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and write summary.json, charts and a report.
+    Run {
+        /// Scenario file (TOML). Omit to run the built-in default scenario.
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        opts: RunOptions,
+        #[command(flatten)]
+        output: OutputOptions,
+    },
+    /// Check scenario files and report every error; writes nothing.
+    Validate {
+        /// Scenario files (TOML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Run several plans on common random numbers and report paired differences to the first.
+    Compare {
+        /// Scenario files; the first is the baseline.
+        #[arg(required = true, num_args = 2..)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        opts: RunOptions,
+        #[command(flatten)]
+        output: OutputOptions,
+    },
+    /// Rerun a scenario for each value of one `--set` key.
+    Sweep {
+        /// Scenario file (TOML).
+        file: PathBuf,
+        /// The key to vary, as for --set (e.g. member.us.join).
+        #[arg(long)]
+        param: String,
+        /// Values: V1,V2,... or START:STOP:STEP (STOP included when on the grid).
+        #[arg(long, allow_hyphen_values = true)]
+        values: String,
+        #[command(flatten)]
+        opts: RunOptions,
+        #[command(flatten)]
+        output: OutputOptions,
+    },
+    /// For every member, P(met) with it forced out and forced in (and each need +/-20%).
+    Sensitivity {
+        /// Scenario file (TOML).
+        file: PathBuf,
+        #[command(flatten)]
+        opts: RunOptions,
+        #[command(flatten)]
+        output: OutputOptions,
+    },
+}
+
+/// What to simulate and how.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunOptions {
+    /// Number of trials [default: the scenario's `trials`, else 100000].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub trials: Option<u64>,
+    /// Random seed [default: the scenario's `seed`, else 1]. Same seed and trials => same numbers.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Override one scenario field for a what-if, without editing the file (repeatable):
+    /// member.<id>.<field>, capability.<id>.<field>, phase.<id>.<field>, group.<id>.<field>,
+    /// odds.<status>, scenario.<field>. The value is TOML: 0.5, '{ uniform = [1, 3] }', '"us"'.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Where and what to write.
+#[derive(Debug, Clone, Args)]
+pub struct OutputOptions {
+    /// Output directory [default: output/<scenario-slug>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Which chart formats to write.
+    #[arg(long, value_enum, default_value_t = ChartsFlag::Both)]
+    pub charts: ChartsFlag,
+    /// Do not write report.md / report.html.
+    #[arg(long)]
+    pub no_report: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChartsFlag {
+    Png,
+    Svg,
+    Both,
+    None,
+}
+
+impl Default for OutputOptions {
+    fn default() -> Self {
+        OutputOptions {
+            out: None,
+            charts: ChartsFlag::Both,
+            no_report: false,
+        }
+    }
+}

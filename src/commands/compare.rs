@@ -1,0 +1,195 @@
+//! `compare A B ...`: plans on common random numbers, paired differences
+//! to the first.
+
+use crate::cli::error::Error;
+use crate::cli::flags::{OutputOptions, RunOptions};
+use crate::cli::options::{chart_formats, out_dir, provenance, resolve, slug};
+use crate::cli::progress::Progress;
+use crate::publish::{OutputFile, publish};
+use crate::render::chart::{Figure, compare_figures};
+use crate::render::figures::{Report, stage_figures};
+use crate::render::report::{Block, document_files, para, table};
+use crate::render::{console, json};
+use guarantee_sim_core::analysis::compare::{Comparison, compare};
+use guarantee_sim_core::input::load::load_file;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+pub fn command(files: &[PathBuf], opts: &RunOptions, output: &OutputOptions) -> Result<(), Error> {
+    // Load and validate every plan before anything runs or is written.
+    let mut plans = Vec::new();
+    let mut errors = Vec::new();
+    for f in files {
+        match load_file(f, &opts.set) {
+            Ok(p) => plans.push(p),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Input(errors));
+    }
+    let r = resolve(opts, &plans[0]);
+    let progress = Progress::new(r.trials * plans.len() as u64, opts.quiet, "comparing");
+    let n = plans.len() as u64;
+    let (comparison, summaries) = compare(&plans, &r, &|d| progress.set(d * n))?;
+    progress.finish();
+
+    let names: Vec<String> = summaries.iter().map(|s| s.scenario.name.clone()).collect();
+    let default_dir = format!(
+        "compare-{}",
+        plans
+            .iter()
+            .map(|p| slug(&p.scenario.name))
+            .collect::<Vec<_>>()
+            .join("-vs-")
+    );
+    let dir = out_dir(output, &default_dir);
+    let prov_line = provenance(&plans[0], &r).line("comparison");
+    let figures = compare_figures(&names, &summaries, &prov_line);
+    let doc = document(&comparison, &figures);
+    let report =
+        |svgs: &[String]| document_files("comparison", "Plan comparison", &doc, &figures, svgs);
+    let report = (!output.no_report).then_some(&report as &Report);
+    let written = publish(&dir, |staging| {
+        staging.put(OutputFile::new(
+            "comparison.json",
+            json::json_bytes(&comparison)?,
+        ));
+        stage_figures(&figures, chart_formats(output.charts), report, staging)
+    })?;
+    console::say_done(&table_text(&comparison), written, &dir);
+    Ok(())
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+fn signed_pp(x: f64) -> String {
+    format!("{:+.2} pp", 100.0 * x)
+}
+
+/// The comparison table printed on stdout.
+pub fn table_text(c: &Comparison) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Plan comparison: {} trials, seed {}, common random numbers\n",
+        c.trials, c.seed
+    );
+    let _ = writeln!(
+        s,
+        "  {:<3} {:<52} {:>8} {:>10}",
+        "#", "plan", "P(met)", "coverage"
+    );
+    for (i, h) in c.scenarios.iter().enumerate() {
+        let name: String = h.name.chars().take(52).collect();
+        let _ = writeln!(
+            s,
+            "  {:<3} {:<52} {:>8} {:>10.3}",
+            i,
+            name,
+            pct(h.p_met),
+            h.coverage_mean
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n  Paired differences to plan 0 (other - baseline), 95% intervals:"
+    );
+    for p in &c.paired {
+        let d = &p.p_met_diff;
+        let _ = writeln!(
+            s,
+            "  plan {}: P(met) {} ({} to {}), se {:.5} (independent runs: {:.5}, {:.0}x larger)",
+            p.other,
+            signed_pp(d.estimate),
+            signed_pp(d.ci95[0]),
+            signed_pp(d.ci95[1]),
+            d.se,
+            d.se_independent,
+            if d.se > 0.0 {
+                d.se_independent / d.se
+            } else {
+                f64::INFINITY
+            }
+        );
+        let d = &p.coverage_mean_diff;
+        let _ = writeln!(
+            s,
+            "          mean coverage {:+.4} ({:+.4} to {:+.4}), se {:.5}",
+            d.estimate, d.ci95[0], d.ci95[1], d.se
+        );
+    }
+    s
+}
+
+/// The comparison report: headline table, paired differences, charts.
+fn document(c: &Comparison, figures: &[Figure]) -> Vec<Block> {
+    let mut doc = vec![
+        Block::Heading(1, "Plan comparison".into()),
+        para(format!(
+            "{} trials, seed {}. Every plan runs on the same random numbers (common random numbers), \
+             so differences come from the plans, not from chance; intervals are from per-trial paired outcomes.",
+            c.trials, c.seed
+        )),
+        Block::Heading(2, "Plans".into()),
+        table(
+            &[
+                "#",
+                "plan",
+                "file",
+                "P(met at horizon)",
+                "95% interval",
+                "mean coverage",
+                "first met (median month)",
+            ],
+            c.scenarios
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    vec![
+                        i.to_string(),
+                        h.name.clone(),
+                        h.file.clone(),
+                        pct(h.p_met),
+                        format!("{} – {}", pct(h.p_met_ci95[0]), pct(h.p_met_ci95[1])),
+                        format!("{:.3}", h.coverage_mean),
+                        h.time_to_met_p50
+                            .map_or("never".into(), |m| format!("{m:.1}")),
+                    ]
+                })
+                .collect(),
+            &[0, 3, 5, 6],
+        ),
+        Block::Heading(2, "Differences to plan 0".into()),
+        table(
+            &[
+                "plan",
+                "P(met) difference",
+                "95% interval",
+                "paired se",
+                "se if run independently",
+                "coverage difference",
+            ],
+            c.paired
+                .iter()
+                .map(|p| {
+                    let d = &p.p_met_diff;
+                    vec![
+                        format!("{} vs 0", p.other),
+                        signed_pp(d.estimate),
+                        format!("{} to {}", signed_pp(d.ci95[0]), signed_pp(d.ci95[1])),
+                        format!("{:.5}", d.se),
+                        format!("{:.5}", d.se_independent),
+                        format!("{:+.4}", p.coverage_mean_diff.estimate),
+                    ]
+                })
+                .collect(),
+            &[1, 3, 4, 5],
+        ),
+        Block::Heading(2, "Charts".into()),
+    ];
+    doc.extend((0..figures.len()).map(Block::Figure));
+    doc
+}

@@ -1,0 +1,104 @@
+//! `sensitivity FILE`: who and what the guarantee is sensitive to.
+
+use crate::cli::error::Error;
+use crate::cli::flags::{OutputOptions, RunOptions};
+use crate::cli::options::{chart_formats, load, out_dir, provenance, resolve};
+use crate::cli::progress::Progress;
+use crate::publish::{OutputFile, write_all};
+use crate::render::chart::tornado_chart;
+use crate::render::{console, json};
+use guarantee_sim_core::analysis::sensitivity::{Sensitivity, sensitivity};
+use std::fmt::Write;
+use std::path::Path;
+
+pub fn command(file: &Path, opts: &RunOptions, output: &OutputOptions) -> Result<(), Error> {
+    let loaded = load(Some(file), &opts.set)?;
+    let r = resolve(opts, &loaded);
+    let scenario = &loaded.scenario;
+    let runs = 1 + 2 * (scenario.members.len() + scenario.capabilities.len()) as u64;
+    let progress = Progress::new(r.trials * runs, opts.quiet, "sensitivity");
+    let result = sensitivity(scenario, &r, &|d| progress.set(d * runs))?;
+    progress.finish();
+
+    let names = |id: &str| {
+        scenario
+            .members
+            .iter()
+            .find(|m| m.id == id)
+            .map_or(id.to_string(), |m| m.name.clone())
+    };
+    let bars: Vec<(String, f64, f64)> = result
+        .members
+        .iter()
+        .map(|m| (names(&m.id), m.p_met_out, m.p_met_in))
+        .collect();
+    let prov_line = provenance(&loaded, &r).line(&scenario.name);
+    let title = "Who makes or breaks the guarantee";
+    let dir = out_dir(output, &format!("{}-sensitivity", scenario.name));
+    let mut files = vec![OutputFile::new(
+        "sensitivity.json",
+        json::json_bytes(&result)?,
+    )];
+    files.extend(tornado_chart(
+        title,
+        result.baseline.p_met,
+        &bars,
+        &prov_line,
+        chart_formats(output.charts),
+    )?);
+    let written = write_all(&dir, files)?;
+    console::say(&table_text(&result, &scenario.name));
+    console::say(&format!("Wrote {written} files to {}\n", dir.display()));
+    Ok(())
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+pub fn table_text(s: &Sensitivity, name: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Sensitivity of P(guarantee met): {name}");
+    let _ = writeln!(
+        out,
+        "  {} trials per variant, seed {}, common random numbers; baseline {}\n",
+        s.trials,
+        s.seed,
+        pct(s.baseline.p_met)
+    );
+    // One table per kind of variant: (id, P(met) low variant, high variant, swing).
+    let mut section = |title: [&str; 3], rows: Vec<(&str, f64, f64, f64)>| {
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>10} {:>10} {:>10}",
+            title[0], title[1], title[2], "swing"
+        );
+        for (id, a, b, swing) in rows {
+            let id: String = id.chars().take(24).collect();
+            let _ = writeln!(
+                out,
+                "  {:<24} {:>10} {:>10} {:>+9.1}pp",
+                id,
+                pct(a),
+                pct(b),
+                100.0 * swing
+            );
+        }
+        let _ = writeln!(out);
+    };
+    section(
+        ["member", "stays out", "joins"],
+        s.members
+            .iter()
+            .map(|m| (m.id.as_str(), m.p_met_out, m.p_met_in, m.swing))
+            .collect(),
+    );
+    section(
+        ["capability need", "-20%", "+20%"],
+        s.capabilities
+            .iter()
+            .map(|c| (c.id.as_str(), c.p_met_need_low, c.p_met_need_high, c.swing))
+            .collect(),
+    );
+    out
+}

@@ -1,0 +1,361 @@
+//! Charts render in memory, as PNG and SVG, with real content.
+//! Set GUARANTEE_SIM_CHARTS_DIR=<dir> to also write them there for viewing.
+
+use crate::common;
+
+use guarantee_sim_app::publish::OutputFile;
+use guarantee_sim_app::render::chart::{self, ChartFormat, Figure};
+use std::collections::HashSet;
+
+const BOTH: [ChartFormat; 2] = [ChartFormat::Png, ChartFormat::Svg];
+
+fn run_files() -> Vec<OutputFile> {
+    chart::run_charts(
+        &common::scenario(),
+        &common::summary(),
+        &common::provenance(),
+        &BOTH,
+    )
+    .unwrap()
+}
+
+/// Writes to GUARANTEE_SIM_CHARTS_DIR if set (each path from one test only:
+/// tests run in parallel).
+fn save(files: &[OutputFile]) {
+    if let Ok(dir) = std::env::var("GUARANTEE_SIM_CHARTS_DIR") {
+        guarantee_sim_app::publish::write_all(std::path::Path::new(&dir), files.to_vec()).unwrap();
+    }
+}
+
+fn file<'a>(files: &'a [OutputFile], path: &str) -> &'a [u8] {
+    &files
+        .iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("{path} missing"))
+        .bytes
+}
+
+fn svg(files: &[OutputFile], name: &str) -> String {
+    String::from_utf8(file(files, &format!("charts/{name}.svg")).to_vec()).unwrap()
+}
+
+/// Asserts the PNG decodes, is at least 1200x700, is not blank, and has dark
+/// title text near the top left. Returns the image.
+fn check_png(bytes: &[u8]) -> image::RgbImage {
+    let img = image::load_from_memory(bytes).unwrap().to_rgb8();
+    assert!(
+        img.width() >= 1200 && img.height() >= 700,
+        "{:?}",
+        img.dimensions()
+    );
+    let colours: HashSet<[u8; 3]> = img.pixels().map(|p| p.0).collect();
+    assert!(colours.len() > 40, "only {} colours", colours.len());
+    let dark_title = (10..70)
+        .flat_map(|y| (20..700).map(move |x| (x, y)))
+        .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c < 90))
+        .count();
+    assert!(dark_title > 500, "title area has {dark_title} dark pixels");
+    img
+}
+
+/// Pixels within a small distance of `rgb`.
+fn count_colour(img: &image::RgbImage, rgb: [u8; 3]) -> usize {
+    img.pixels()
+        .filter(|p| p.0.iter().zip(rgb).all(|(&a, b)| a.abs_diff(b) <= 8))
+        .count()
+}
+
+const NAMES: [&str; 7] = [
+    "coverage_hist",
+    "coverage_fan",
+    "capabilities",
+    "p_met_by_month",
+    "members",
+    "committed",
+    "capabilities_by_month",
+];
+
+#[test]
+fn run_charts_writes_every_chart_in_both_formats() {
+    let files = run_files();
+    save(&files);
+    for name in NAMES {
+        for ext in ["png", "svg"] {
+            file(&files, &format!("charts/{name}.{ext}"));
+        }
+    }
+    assert_eq!(files.len(), NAMES.len() * 2);
+    let only_svg = chart::run_charts(
+        &common::scenario(),
+        &common::summary(),
+        &common::provenance(),
+        &[ChartFormat::Svg],
+    )
+    .unwrap();
+    assert!(only_svg.iter().all(|f| f.path.ends_with(".svg")));
+    let none = chart::run_charts(
+        &common::scenario(),
+        &common::summary(),
+        &common::provenance(),
+        &[],
+    )
+    .unwrap();
+    assert!(none.is_empty());
+}
+
+#[test]
+fn every_png_is_readable_and_not_blank() {
+    let files = run_files();
+    for name in NAMES {
+        let img = check_png(file(&files, &format!("charts/{name}.png")));
+        // The provenance footer is drawn near the bottom.
+        let h = img.height();
+        let footer_ink = (h - 40..h - 5)
+            .flat_map(|y| (20..400).map(move |x| (x, y)))
+            .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c < 160))
+            .count();
+        assert!(
+            footer_ink > 50,
+            "{name}: footer has {footer_ink} ink pixels"
+        );
+    }
+}
+
+#[test]
+fn every_svg_has_title_axes_footer_and_series() {
+    let files = run_files();
+    let prov_line = "Coalition of the willing, test | edition | seed 20250819 | 100000 trials";
+    for name in NAMES {
+        let s = svg(&files, name);
+        assert!(s.starts_with("<svg"), "{name}");
+        assert!(s.contains("<text"), "{name}: no text elements");
+        assert!(s.contains(prov_line), "{name}: no provenance line");
+        assert!(
+            s.contains("DejaVu Sans"),
+            "{name}: not in the embedded family"
+        );
+        assert!(s.contains("<rect") || s.contains("<polyline"), "{name}");
+    }
+    let fan = svg(&files, "coverage_fan");
+    for t in [
+        "Overall coverage over time",
+        "Month since the framework",
+        "Overall coverage (% of need)",
+        "Median",
+        "50% of trials",
+        "90% of trials",
+    ] {
+        assert!(fan.contains(t), "coverage_fan lacks {t:?}");
+    }
+    assert!(fan.matches("<polygon").count() >= 2, "fan bands");
+    assert!(fan.contains("<polyline"), "fan median line");
+
+    let hist = svg(&files, "coverage_hist");
+    for t in [
+        "Distribution of overall coverage",
+        "Share of trials",
+        "Mean 74%",
+        "Threshold 80%",
+    ] {
+        assert!(hist.contains(t), "coverage_hist lacks {t:?}");
+    }
+    assert!(hist.matches("<rect").count() > 40, "histogram bars");
+
+    let caps = svg(&files, "capabilities");
+    for t in [
+        "Training and regeneration",
+        "Air defence",
+        "Threshold (critical)",
+        "Mean coverage",
+    ] {
+        assert!(caps.contains(t), "capabilities lacks {t:?}");
+    }
+
+    let p_met = svg(&files, "p_met_by_month");
+    for t in [
+        "Guarantee met at month t",
+        "first met by month t",
+        "41.2%",
+        "Probability",
+    ] {
+        assert!(p_met.contains(t), "p_met_by_month lacks {t:?}");
+    }
+    assert!(p_met.matches("<polyline").count() >= 2);
+
+    let members = svg(&files, "members");
+    for t in ["United Kingdom", "United States", "Joins", "Pivotal", "55%"] {
+        assert!(members.contains(t), "members lacks {t:?}");
+    }
+    // Members are sorted by P(pivotal): the US (55%) comes before France (27%).
+    assert!(members.find("United States") < members.find("France"));
+    // Scenario text is escaped in SVG.
+    assert!(members.contains("Germany &lt;Bundeswehr&gt;"));
+
+    let committed = svg(&files, "committed");
+    for t in ["Need (100%)", "need 5,000 troops", "Median committed"] {
+        assert!(committed.contains(t), "committed lacks {t:?}");
+    }
+}
+
+#[test]
+fn charts_use_the_palette() {
+    let files = run_files();
+    let blue = [0, 114, 178];
+    let orange = [230, 159, 0];
+    let members = check_png(file(&files, "charts/members.png"));
+    assert!(count_colour(&members, blue) > 2000);
+    assert!(count_colour(&members, orange) > 1000);
+    let p_met = check_png(file(&files, "charts/p_met_by_month.png"));
+    assert!(count_colour(&p_met, blue) > 1000);
+}
+
+fn check_figure_files(files: &[OutputFile], names: &[&str], texts: &[&str]) {
+    save(files);
+    for name in names {
+        check_png(file(files, &format!("charts/{name}.png")));
+    }
+    let svgs: Vec<String> = names.iter().map(|n| svg(files, n)).collect();
+    for t in texts {
+        assert!(svgs.iter().any(|s| s.contains(t)), "no chart shows {t:?}");
+    }
+}
+
+#[test]
+fn tornado_chart_sorts_by_swing() {
+    let bars = vec![
+        ("France".to_string(), 0.30, 0.45),
+        ("United States".to_string(), 0.05, 0.62),
+        ("Poland".to_string(), 0.38, 0.43),
+    ];
+    let files =
+        chart::tornado_chart("Sensitivity: who matters", 0.41, &bars, "prov", &BOTH).unwrap();
+    check_figure_files(
+        &files,
+        &["tornado"],
+        &["Sensitivity: who matters", "Baseline 41%"],
+    );
+    let s = svg(&files, "tornado");
+    let pos = |t| s.find(t).unwrap();
+    assert!(pos("United States") < pos("France") && pos("France") < pos("Poland"));
+    assert!(s.contains("Forced out") && s.contains("Forced in"));
+}
+
+#[test]
+fn sweep_chart_has_two_panels() {
+    let points: Vec<_> = (0..=10)
+        .map(|i| {
+            let v = i as f64 / 10.0;
+            let p = 0.2 + 0.5 * v;
+            (v, p, [p - 0.01, p + 0.01], 0.6 + 0.3 * v)
+        })
+        .collect();
+    let files = chart::sweep_chart("member.us.join", &points, "prov", &BOTH).unwrap();
+    check_figure_files(&files, &["sweep"], &["member.us.join", "95% interval"]);
+    let s = svg(&files, "sweep");
+    assert!(s.contains("Mean overall coverage"));
+    assert!(
+        s.matches("<circle").count() >= 22,
+        "point markers on both panels"
+    );
+}
+
+#[test]
+fn compare_charts_overlay_scenarios() {
+    let a = common::summary();
+    let mut b = common::summary();
+    b.guarantee.p_met = 0.6;
+    b.guarantee
+        .p_met_by_month
+        .iter_mut()
+        .for_each(|p| *p = (*p * 1.4).min(1.0));
+    b.coverage.overall_histogram.counts.rotate_right(100);
+    let names = vec!["Baseline".to_string(), "With US backstop".to_string()];
+    let files = chart::compare_charts(&names, &[a, b], "prov", &BOTH).unwrap();
+    assert_eq!(files.len(), 4);
+    check_figure_files(&files, &["compare_p_met_by_month", "compare_coverage"], &[]);
+    let s = svg(&files, "compare_p_met_by_month");
+    assert!(s.contains("Baseline: 41%") && s.contains("With US backstop: 60%"));
+    assert!(svg(&files, "compare_coverage").matches("<polyline").count() >= 2);
+}
+
+#[test]
+fn degenerate_inputs_still_render() {
+    let mut s = common::summary();
+    s.coverage
+        .overall_histogram
+        .counts
+        .iter_mut()
+        .for_each(|c| *c = 0);
+    s.guarantee.time_to_met.p50 = None;
+    s.guarantee.p_met_by_month.iter_mut().for_each(|p| *p = 0.0);
+    s.members = guarantee_sim_core::summarise::summary::Keyed(Vec::new());
+    let mut sc = common::scenario();
+    sc.members.clear();
+    let files = chart::run_charts(&sc, &s, &common::provenance(), &BOTH).unwrap();
+    assert_eq!(files.len(), NAMES.len() * 2);
+    let empty: Vec<(String, f64, f64)> = Vec::new();
+    chart::tornado_chart("t", 0.5, &empty, "p", &BOTH).unwrap();
+    chart::sweep_chart("x", &[(1.0, 0.5, [0.4, 0.6], 0.7)], "p", &BOTH).unwrap();
+    chart::compare_charts(&[], &[], "p", &BOTH).unwrap();
+}
+
+/// Dozens of long series names: the legend keeps to a third of the canvas
+/// and says how many it leaves out, so the plot keeps its room.
+#[test]
+fn a_legend_too_long_for_the_canvas_is_cut_and_says_so() {
+    let mut panel = chart::XyPanel::new("x", "y");
+    for i in 0..60 {
+        panel.lines.push(chart::Line::new(
+            format!("A capability with a long descriptive name, number {i}"),
+            chart::figure::series_color(i),
+            vec![(0.0, 0.1), (1.0, 0.2)],
+        ));
+    }
+    let fig = Figure::new("many", "Many series", "prov").panel(chart::Panel::Xy(panel));
+    let svg = String::from_utf8(fig.render(ChartFormat::Svg).unwrap()).unwrap();
+    // "number 1" followed by something other than a digit (not "number 12").
+    let listed = |i: usize| {
+        let key = format!("number {i}");
+        svg.match_indices(&key)
+            .any(|(at, _)| !svg[at + key.len()..].starts_with(|c: char| c.is_ascii_digit()))
+    };
+    let shown = (0..60).filter(|&i| listed(i)).count();
+    assert!((1..60).contains(&shown), "{shown} legend entries");
+    assert!(svg.contains(&format!("and {} more, not listed here", 60 - shown)));
+    check_png(&fig.render(ChartFormat::Png).unwrap());
+}
+
+#[test]
+fn figures_name_their_files() {
+    let figs: Vec<Figure> = chart::run_figures(
+        &common::scenario(),
+        &common::summary(),
+        &common::provenance(),
+    );
+    for f in &figs {
+        assert_eq!(f.path(ChartFormat::Png), format!("charts/{}.png", f.name));
+        assert!(!f.caption.is_empty(), "{} has no caption", f.name);
+    }
+}
+
+/// Prints the time to render every chart (PNG + SVG) and the report; run
+/// with `cargo test --release --test charts render_time -- --nocapture`.
+#[test]
+fn render_time() {
+    let (sc, s, prov) = (common::scenario(), common::summary(), common::provenance());
+    let _ = chart::run_charts(&sc, &s, &prov, &[ChartFormat::Svg]).unwrap(); // warm-up (font)
+    let start = std::time::Instant::now();
+    let charts = chart::run_charts(&sc, &s, &prov, &BOTH).unwrap();
+    let mid = start.elapsed();
+    let report = guarantee_sim_app::render::report::run_report(&sc, &s, &prov).unwrap();
+    let total = start.elapsed();
+    eprintln!(
+        "render_time: {} chart files in {:?}, report in {:?}, total {:?}",
+        charts.len(),
+        mid,
+        total - mid,
+        total
+    );
+    assert_eq!(report.len(), 2);
+    assert!(total.as_secs() < 60);
+}

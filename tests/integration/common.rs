@@ -1,0 +1,337 @@
+//! A hand-built scenario and a plausible summary for chart and report tests
+//! (3 capabilities, 6 members, 2 phases, horizon 24).
+#![allow(dead_code)]
+
+use guarantee_sim_app::render::provenance::Provenance;
+use guarantee_sim_core::input::scenario::*;
+use guarantee_sim_core::summarise::summary::*;
+use std::collections::BTreeMap;
+
+pub const HORIZON: u32 = 24;
+
+fn cap(id: &str, name: &str, unit: &str, need: f64, threshold: f64, critical: bool) -> Capability {
+    Capability {
+        id: id.into(),
+        name: name.into(),
+        unit: Some(unit.into()),
+        need,
+        threshold,
+        critical,
+        weight: 1.0,
+    }
+}
+
+fn pledge(capability: usize, phase: usize, amount: Dist) -> Pledge {
+    Pledge {
+        capability,
+        phase,
+        amount,
+        delay: Dist::Uniform { a: 1.0, b: 4.0 },
+        duration: None,
+        probability: 1.0,
+    }
+}
+
+fn member(id: &str, name: &str, status: &str, join: f64, pledges: Vec<Pledge>) -> Member {
+    Member {
+        id: id.into(),
+        name: name.into(),
+        status: Some(status.into()),
+        join,
+        group: None,
+        requires: None,
+        join_without: 0.0,
+        count: 1,
+        pledges,
+    }
+}
+
+pub fn scenario() -> Scenario {
+    let tri = |a, b, c| Dist::Triangular {
+        min: a,
+        mode: b,
+        max: c,
+    };
+    let mut us = member(
+        "us",
+        "United States",
+        "reported",
+        0.5,
+        vec![pledge(1, 1, Dist::Choice(vec![(4.0, 1.0), (8.0, 2.0)]))],
+    );
+    us.pledges[0].duration = Some(Dist::Range90 { lo: 6.0, hi: 30.0 });
+    let mut nordics = member(
+        "nordic",
+        "Nordic battalion",
+        "reported",
+        0.7,
+        vec![pledge(
+            2,
+            0,
+            Dist::Pert {
+                min: 100.0,
+                mode: 300.0,
+                max: 500.0,
+            },
+        )],
+    );
+    nordics.count = 3;
+    nordics.group = Some(0);
+    let mut de = member(
+        "de",
+        "Germany <Bundeswehr> & \"partners\"",
+        "undecided",
+        0.4,
+        vec![pledge(
+            0,
+            0,
+            Dist::Normal {
+                mean: 800.0,
+                sd: 200.0,
+            },
+        )],
+    );
+    de.requires = Some(5);
+    de.join_without = 0.2;
+    de.pledges[0].probability = 0.8;
+    Scenario {
+        name: "Coalition of the willing, test | edition".into(),
+        description: Some(
+            "A hand-built test scenario: European training contingent first, US air defence \
+             support after a lag. <script>alert(1)</script>"
+                .into(),
+        ),
+        sources: vec![
+            "Bloomberg via G.Business, 19 Aug 2025".into(),
+            "https://example.org/report".into(),
+        ],
+        horizon_months: HORIZON,
+        trials: Some(100_000),
+        seed: Some(20250819),
+        odds: BTreeMap::from([("confirmed".into(), 0.9), ("reported".into(), 0.6)]),
+        capabilities: vec![
+            cap(
+                "training",
+                "Training and regeneration",
+                "troops",
+                5000.0,
+                0.8,
+                true,
+            ),
+            cap("air_defence", "Air defence", "systems", 12.0, 0.75, true),
+            cap(
+                "monitoring",
+                "Ceasefire monitoring",
+                "observers",
+                2000.0,
+                0.6,
+                false,
+            ),
+        ],
+        groups: vec![Group {
+            id: "nordic".into(),
+            correlation: 0.6,
+        }],
+        phases: vec![
+            Phase {
+                id: "training".into(),
+                name: "European training contingent".into(),
+                start: PhaseStart::At(Dist::Constant(0.0)),
+            },
+            Phase {
+                id: "us_support".into(),
+                name: "US support".into(),
+                start: PhaseStart::After {
+                    phase: 0,
+                    lag: Dist::Uniform { a: 2.0, b: 6.0 },
+                    gate: Some(Gate {
+                        capability: 0,
+                        coverage: 0.5,
+                    }),
+                },
+            },
+        ],
+        members: vec![
+            member(
+                "uk",
+                "United Kingdom",
+                "confirmed",
+                0.95,
+                vec![
+                    pledge(0, 0, tri(500.0, 1000.0, 2000.0)),
+                    pledge(2, 0, Dist::Constant(400.0)),
+                ],
+            ),
+            member(
+                "fr",
+                "France",
+                "confirmed",
+                0.9,
+                vec![pledge(
+                    0,
+                    0,
+                    Dist::Uniform {
+                        a: 1000.0,
+                        b: 2500.0,
+                    },
+                )],
+            ),
+            de,
+            member(
+                "pl",
+                "Poland",
+                "confirmed",
+                0.85,
+                vec![pledge(1, 0, tri(1.0, 2.0, 4.0))],
+            ),
+            nordics,
+            us,
+        ],
+    }
+}
+
+fn curve(h: u32, f: impl Fn(f64) -> f64) -> Vec<f64> {
+    (0..=h).map(|t| f(t as f64).clamp(0.0, 1.0)).collect()
+}
+
+fn logistic(t: f64, mid: f64, scale: f64, top: f64) -> f64 {
+    top / (1.0 + (-(t - mid) / scale).exp())
+}
+
+fn dist(mean: f64, sd: f64, p: [f64; 5]) -> Distribution {
+    Distribution {
+        mean,
+        sd,
+        se: sd / (100_000f64).sqrt(),
+        p05: p[0],
+        p25: p[1],
+        p50: p[2],
+        p75: p[3],
+        p95: p[4],
+    }
+}
+
+pub fn summary() -> Summary {
+    let h = HORIZON;
+    let med = curve(h, |t| logistic(t, 5.0, 2.5, 0.78));
+    let shift = |d: f64| curve(h, |t| logistic(t, 5.0, 2.5, 0.78) + d * (t / 24.0).sqrt());
+    let mut counts = vec![0u64; 1000];
+    for (i, c) in counts.iter_mut().enumerate() {
+        let x = i as f64 / 1000.0;
+        *c = (300.0 * (-((x - 0.72) / 0.11).powi(2) / 2.0).exp()) as u64;
+    }
+    counts[999] += 4000;
+    let cap_cov = |mean: f64, p_met: f64, p: [f64; 3], mid: f64| CapabilityCoverage {
+        mean,
+        p_met,
+        p05: p[0],
+        p50: p[1],
+        p95: p[2],
+        mean_by_month: curve(h, |t| logistic(t, mid, 2.0, mean)),
+    };
+    let committed = |mean: f64, p05: f64, p50: f64, p95: f64| Committed {
+        mean,
+        p05,
+        p50,
+        p95,
+        se: mean / 300.0,
+    };
+    let ms = |p_joined: f64, p_pivotal: f64| MemberStats {
+        p_joined,
+        p_pivotal,
+    };
+    Summary {
+        scenario: ScenarioInfo {
+            name: "Coalition of the willing, test | edition".into(),
+            horizon_months: h,
+        },
+        trials: 100_000,
+        seed: 20250819,
+        overrides: vec!["member.us.join=0.5".into()],
+        guarantee: Guarantee {
+            p_met: 0.412,
+            p_met_se: 0.00156,
+            p_met_ci95: [0.409, 0.415],
+            p_met_by_month: curve(h, |t| logistic(t, 8.0, 2.0, 0.47) - 0.0025 * t),
+            time_to_met: TimeToMet {
+                p50: Some(7.5),
+                p90: Some(14.0),
+                p_never: 0.32,
+                cdf_by_month: curve(h, |t| logistic(t, 8.0, 2.0, 0.68)),
+            },
+        },
+        coverage: Coverage {
+            overall: dist(0.74, 0.13, [0.52, 0.65, 0.73, 0.84, 1.0]),
+            overall_by_month: ByMonth {
+                mean: shift(-0.02),
+                p05: shift(-0.3),
+                p25: shift(-0.1),
+                p50: med,
+                p75: shift(0.1),
+                p95: shift(0.22),
+            },
+            overall_histogram: Histogram {
+                bin_width: 0.001,
+                counts,
+            },
+            capability: Keyed(vec![
+                (
+                    "training".into(),
+                    cap_cov(0.86, 0.63, [0.55, 0.9, 1.0], 4.0),
+                ),
+                (
+                    "air_defence".into(),
+                    cap_cov(0.61, 0.44, [0.08, 0.67, 1.0], 9.0),
+                ),
+                (
+                    "monitoring".into(),
+                    cap_cov(0.52, 0.48, [0.2, 0.55, 0.75], 3.0),
+                ),
+            ]),
+        },
+        committed: Keyed(vec![
+            ("training".into(), committed(4380.0, 2600.0, 4400.0, 6100.0)),
+            ("air_defence".into(), committed(7.5, 1.0, 8.0, 12.0)),
+            (
+                "monitoring".into(),
+                committed(1040.0, 400.0, 1100.0, 1500.0),
+            ),
+        ]),
+        members: Keyed(vec![
+            ("uk".into(), ms(0.95, 0.18)),
+            ("fr".into(), ms(0.9, 0.27)),
+            ("de".into(), ms(0.28, 0.04)),
+            ("pl".into(), ms(0.85, 0.09)),
+            ("nordic".into(), ms(0.7, 0.02)),
+            ("us".into(), ms(0.5, 0.55)),
+        ]),
+        phases: Keyed(vec![
+            (
+                "training".into(),
+                PhaseStats {
+                    p_started: 1.0,
+                    start_p50: Some(0.0),
+                },
+            ),
+            (
+                "us_support".into(),
+                PhaseStats {
+                    p_started: 0.81,
+                    start_p50: Some(6.3),
+                },
+            ),
+        ]),
+    }
+}
+
+pub fn provenance() -> Provenance {
+    Provenance {
+        tool_version: "0.1.0".into(),
+        scenario_file: "scenarios/test.toml".into(),
+        scenario_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+        seed: 20250819,
+        trials: 100_000,
+        overrides: vec!["member.us.join=0.5".into()],
+        run_date: "2025-08-20T10:00:00Z".into(),
+    }
+}

@@ -1,0 +1,11 @@
+//! The integration tests, one binary (one link, one run), grouped by what
+//! they test.
+
+mod browser;
+mod charts;
+mod cli;
+mod common;
+mod engine_exact;
+mod input;
+mod input_fuzz;
+mod report;

@@ -1,0 +1,215 @@
+//! The briefing report: every section in report.md and report.html, charts
+//! inlined as SVG in the HTML, nothing fetched from outside, text escaped.
+//! Set GUARANTEE_SIM_CHARTS_DIR=<dir> to also write the report there.
+
+use crate::common;
+
+use guarantee_sim_app::publish::OutputFile;
+use guarantee_sim_app::render::chart::{self, ChartFormat};
+use guarantee_sim_app::render::report::run_report;
+
+fn report() -> (String, String) {
+    report_saved(false)
+}
+
+/// The report; with `save`, also written to GUARANTEE_SIM_CHARTS_DIR if set
+/// (from one test only: tests run in parallel).
+fn report_saved(save: bool) -> (String, String) {
+    let files = run_report(
+        &common::scenario(),
+        &common::summary(),
+        &common::provenance(),
+    )
+    .unwrap();
+    if let (true, Ok(dir)) = (save, std::env::var("GUARANTEE_SIM_CHARTS_DIR")) {
+        guarantee_sim_app::publish::write_all(std::path::Path::new(&dir), files.clone()).unwrap();
+    }
+    let get = |p: &str| -> String {
+        let f: &OutputFile = files.iter().find(|f| f.path == p).expect(p);
+        String::from_utf8(f.bytes.clone()).unwrap()
+    };
+    assert_eq!(files.len(), 2);
+    (get("report.md"), get("report.html"))
+}
+
+const SECTIONS: [&str; 9] = [
+    "Headline",
+    "Coverage by capability",
+    "Pivotal members",
+    "Phases",
+    "Charts",
+    "Assumptions",
+    "Scenario description and sources",
+    "Overrides",
+    "Provenance",
+];
+
+#[test]
+fn markdown_has_every_section_in_order() {
+    let (md, _) = report_saved(true);
+    assert!(md.starts_with("# Coalition of the willing, test \\| edition\n"));
+    let mut last = 0;
+    for s in SECTIONS {
+        let at = md
+            .find(&format!("\n## {s}\n"))
+            .unwrap_or_else(|| panic!("no section {s}"));
+        assert!(at > last, "section {s} out of order");
+        last = at;
+    }
+    for s in [
+        "Capabilities",
+        "Members",
+        "Pledges",
+        "Phases",
+        "Correlated groups",
+    ] {
+        assert!(
+            md.contains(&format!("\n### {s}\n")),
+            "no assumptions table {s}"
+        );
+    }
+}
+
+#[test]
+fn markdown_headline_and_tables() {
+    let (md, _) = report();
+    // Headline first: P(met) with its interval, then when it is met.
+    let head = &md[md.find("## Headline").unwrap()..md.find("## Coverage by").unwrap()];
+    assert!(head.contains("**The guarantee is met at month 24 in 41.2% of trials**"));
+    assert!(head.contains("(95% interval 40.9%–41.5%)"));
+    assert!(head.contains("month 7.5 (median)") && head.contains("month 14.0"));
+    assert!(head.contains("32.0% of trials it is never met"));
+    // Capability table.
+    assert!(md.contains("| Training and regeneration | 5,000 troops | 80% | yes | 86.0% |"));
+    // Pivotal members sorted by P(pivotal): US 55% first, Nordic 2% last.
+    let piv = &md[md.find("## Pivotal members").unwrap()..md.find("## Phases").unwrap()];
+    let us = piv.find("United States").unwrap();
+    let fr = piv.find("France").unwrap();
+    let nordic = piv.find("Nordic battalion").unwrap();
+    assert!(us < fr && fr < nordic);
+    assert!(piv.contains("| 55.0% |"));
+    // Pledges written readably, with units.
+    assert!(md.contains("triangular(500, 1000, 2000) troops"));
+    assert!(md.contains("uniform(1, 4)"));
+    assert!(md.contains("lognormal, 90% in \\[6, 30\\]"));
+    assert!(md.contains("one of 4 (weight 1), 8 (weight 2) systems"));
+    assert!(md.contains("to the horizon"));
+    // Phases with after / lag / gate.
+    assert!(md.contains("| us\\_support | US support | after another phase | European training contingent | uniform(2, 6) | Training and regeneration coverage ≥ 50% |"));
+    // Members with requires and join_without.
+    assert!(md.contains("| United States | 20.0% | 1 |"));
+    // Overrides and provenance.
+    assert!(md.contains("- member.us.join=0.5"));
+    for p in [
+        "guarantee-sim 0.1.0",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "Seed: 20250819",
+        "Trials: 100000",
+        "2025-08-20T10:00:00Z",
+        "scenarios/test.toml",
+    ] {
+        assert!(md.contains(p), "provenance lacks {p}");
+    }
+    // Sources and description (escaped for Markdown).
+    assert!(md.contains("- Bloomberg via G.Business, 19 Aug 2025"));
+    assert!(md.contains("\\<script\\>"));
+}
+
+#[test]
+fn markdown_links_every_png_chart() {
+    let (md, _) = report();
+    let figs = chart::run_figures(
+        &common::scenario(),
+        &common::summary(),
+        &common::provenance(),
+    );
+    assert!(figs.len() >= 5);
+    for f in &figs {
+        let link = format!("](charts/{}.png)", f.name);
+        assert!(md.contains(&link), "no link {link}");
+    }
+    for name in [
+        "coverage_hist",
+        "coverage_fan",
+        "capabilities",
+        "p_met_by_month",
+        "members",
+    ] {
+        assert!(md.contains(&format!("(charts/{name}.png)")));
+    }
+}
+
+#[test]
+fn html_is_self_contained_and_inlines_every_chart() {
+    let (_, html) = report();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<style>") && html.contains("@media print"));
+    assert!(html.contains("page-break-inside: avoid"));
+    let lower = html.to_lowercase();
+    for bad in ["<script", "<link", "<img", "@import", "url("] {
+        assert!(!lower.contains(bad), "html contains {bad}");
+    }
+    for attr in ["src=", "href="] {
+        for quote in ["\"", "'", ""] {
+            for scheme in ["http://", "https://", "//"] {
+                let needle = format!("{attr}{quote}{scheme}");
+                assert!(!lower.contains(&needle), "html has {needle}");
+            }
+        }
+    }
+    let figs = chart::run_figures(
+        &common::scenario(),
+        &common::summary(),
+        &common::provenance(),
+    );
+    assert_eq!(html.matches("<svg ").count(), figs.len());
+    assert_eq!(html.matches("</svg>").count(), figs.len());
+    for f in &figs {
+        assert!(html.contains(&format!("<figure id=\"chart-{}\">", f.name)));
+        let svg = String::from_utf8(f.render(ChartFormat::Svg).unwrap()).unwrap();
+        // The chart's body (after the opening tag) is inlined verbatim.
+        let body = &svg[svg.find('>').unwrap()..];
+        assert!(html.contains(body), "{} not inlined", f.name);
+    }
+    assert!(!html.contains("<?xml"));
+}
+
+#[test]
+fn html_has_every_section_and_escapes_scenario_text() {
+    let (_, html) = report();
+    let mut last = 0;
+    for s in SECTIONS {
+        let at = html
+            .find(&format!("<h2>{s}</h2>"))
+            .unwrap_or_else(|| panic!("no section {s}"));
+        assert!(at > last, "section {s} out of order");
+        last = at;
+    }
+    assert!(html.contains("<title>Coalition of the willing, test | edition</title>"));
+    assert!(html.contains("<strong>The guarantee is met at month 24 in 41.2% of trials</strong>"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!html.contains("<script>"));
+    assert!(html.contains("Germany &lt;Bundeswehr&gt; &amp; &quot;partners&quot;"));
+    // Sources are text, never links.
+    assert!(html.contains("<li>https://example.org/report</li>"));
+    assert!(html.contains("<td class=\"num\">55.0%</td>"));
+}
+
+#[test]
+fn report_without_overrides_or_time_to_met() {
+    let mut s = common::summary();
+    s.overrides.clear();
+    s.guarantee.time_to_met.p50 = None;
+    s.guarantee.time_to_met.p90 = None;
+    let mut prov = common::provenance();
+    prov.overrides.clear();
+    let mut sc = common::scenario();
+    sc.description = None;
+    sc.sources.clear();
+    let files = run_report(&sc, &s, &prov).unwrap();
+    let md = String::from_utf8(files[0].bytes.clone()).unwrap();
+    assert!(md.contains("It is never met within 24 months in any trial."));
+    assert!(md.contains("None: the scenario file as written."));
+    assert!(md.contains("No description given."));
+    assert!(md.contains("Sources: none given."));
+}
