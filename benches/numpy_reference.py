@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Independent, vectorised numpy implementation of the guarantee-sim model
-(MODEL.md sections 2 and 3), used as a speed and sanity reference for the Rust
+(docs/model.md, sections 2 and 3), used as a speed and sanity reference for the Rust
 engine.
 
     python3 benches/numpy_reference.py FILE [--trials N] [--seed S] [--full]
@@ -21,7 +21,7 @@ capabilities, members (p_joined, p_pivotal) and phases (p_started, start_p50).
 
 Self-checks against brute-force per-trial loops: benches/check_numpy_reference.py.
 
-What it computes per trial (MODEL.md 3), vectorised over trials (no Python loop
+What it computes per trial (docs/model.md 3), vectorised over trials (no Python loop
 over trials; loops over groups, members, pledges, phases and months only):
 
 * joins: one-factor Gaussian copula per group, independent uniforms otherwise;
@@ -47,7 +47,7 @@ over trials; loops over groups, members, pledges, phases and months only):
 Random numbers: each group, member replica, pledge field (delivered, amount,
 delay, duration) and phase has its own numpy generator seeded from (seed, hash
 of its id key, chunk index), so scenarios that share ids share draws (common
-random numbers), as MODEL.md 3.5 asks, and making one field constant never
+random numbers), as docs/model.md 3.7 asks, and making one field constant never
 shifts another's draws. The
 streams differ from the Rust engine's: results agree statistically, not to the
 bit. Trials are processed in chunks (default 65536) to bound memory and stay

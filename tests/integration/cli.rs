@@ -1,4 +1,4 @@
-//! The binary as an analyst and an external checker use it (MODEL.md 4 and 5):
+//! The binary as an analyst and an external checker use it (docs/model.md 4 and 5):
 //! the files `run` writes and their shapes, reproducibility, exact answers
 //! through the command line, `--set`, bad input (exit status 2, nothing
 //! written, the output directory left exactly as it was), `validate`, the
@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-/// The five charts every `run` writes (MODEL.md 4).
+/// The five charts every `run` writes (docs/model.md 4).
 const CHARTS: [&str; 5] = [
     "coverage_hist",
     "coverage_fan",
@@ -274,7 +274,7 @@ const IND_JOINS: [f64; 4] = [0.6, 0.5, 0.3, 0.8];
 const IND_AMOUNTS: [f64; 4] = [60.0, 50.0, 40.0, 10.0];
 const IND_IDS: [&str; 4] = ["m0", "m1", "m2", "m3"];
 
-/// Checks every field MODEL.md 4 lists for summary.json, and their shapes.
+/// Checks every field docs/model.md 4 lists for summary.json, and their shapes.
 fn assert_summary_shape(
     v: &Value,
     horizon: usize,

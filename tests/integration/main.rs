@@ -6,6 +6,7 @@ mod charts;
 mod cli;
 mod common;
 mod engine_exact;
+mod golden;
 mod input;
 mod input_fuzz;
 mod report;

@@ -1,4 +1,4 @@
-//! Charts of a run (MODEL.md 4), as PNG and SVG bytes.
+//! Charts of a run (docs/model.md 4), as PNG and SVG bytes.
 //!
 //! Each chart is first described as data ([`Figure`], built from the
 //! [`Summary`] here), then drawn by the one renderer in [`figure`], which owns
@@ -43,7 +43,7 @@ impl ChartFormat {
     }
 }
 
-/// The run's charts (the five of MODEL.md 4 plus extras), each as
+/// The run's charts (the five of docs/model.md 4 plus extras), each as
 /// `charts/<name>.png` / `.svg` per format, in memory (for library users;
 /// `run` stages each file as it is made, see `artifacts::stage_figures`).
 pub fn run_charts(

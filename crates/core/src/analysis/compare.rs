@@ -1,4 +1,4 @@
-//! `compare A B ...` (MODEL.md 4): every plan run on the same seed and trial
+//! `compare A B ...` (docs/model.md 4): every plan run on the same seed and trial
 //! indices, so each entity shared by two plans draws the same random numbers
 //! (common random numbers). Differences to the first plan are estimated from
 //! per-trial paired outcomes, whose variance is far smaller than that of

@@ -1,4 +1,4 @@
-//! `sensitivity FILE` (MODEL.md 4): what if this member stays out, or
+//! `sensitivity FILE` (docs/model.md 4): what if this member stays out, or
 //! commits for sure? Every member's join probability is forced to 0 and to 1
 //! (its `join_without` too, so the answer does not depend on who it
 //! requires), and, as the analyst's next question, every capability's need

@@ -1,4 +1,4 @@
-//! `sweep FILE --param KEY --values ...` (MODEL.md 4): the scenario rerun
+//! `sweep FILE --param KEY --values ...` (docs/model.md 4): the scenario rerun
 //! for each value of one `--set` key, on common random numbers, so the curve
 //! is smooth and its end points are exact where the model makes them so.
 

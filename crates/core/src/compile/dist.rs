@@ -1,8 +1,8 @@
-//! Sampling the distributions of MODEL.md 2 by inverse CDF.
+//! Sampling the distributions of docs/model.md 2.9 by inverse CDF.
 //!
 //! Every draw maps exactly one uniform in (0, 1) through the quantile
 //! function. That keeps the number of random words per entity fixed (so
-//! streams never shift, MODEL.md 3.5) and makes common random numbers as
+//! streams never shift, docs/model.md 3.7) and makes common random numbers as
 //! strong as they can be: changing a distribution's bounds moves each trial's
 //! draw monotonically instead of reshuffling it.
 
@@ -381,7 +381,7 @@ static NORMAL_CELLS: std::sync::LazyLock<NormalCells> = std::sync::LazyLock::new
 const CELL_PAD: f64 = 1e-9;
 
 /// `NormalCells::join`: whether
-/// `shared + scale * inverse_normal_cdf(open_unit(w)) < threshold`, exactly, for `scale > 0`: the join test of a group member (MODEL.md
+/// `shared + scale * inverse_normal_cdf(open_unit(w)) < threshold`, exactly, for `scale > 0`: the join test of a group member (docs/model.md
 /// 3.1). The word's cell brackets the quantile, and the sum is monotone in
 /// it (rounding included), so the bracket's ends decide all but the rare
 /// words whose bracket straddles the threshold (under 1% of tests); only

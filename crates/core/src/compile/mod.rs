@@ -131,12 +131,12 @@ pub struct GateModel {
     pub coverage: f64,
     /// For each pledge to the gate capability (`capability_pledges` order):
     /// 1 if it comes from a phase earlier in the `after` chain, the only ones
-    /// the gate counts (MODEL.md 3.3), else 0. A factor rather than a flag,
+    /// the gate counts (docs/model.md 3.3), else 0. A factor rather than a flag,
     /// so the gate's sum is the same loop as any other capability's.
     pub counted: Vec<f64>,
 }
 
-/// Stream key of a member replica (MODEL.md 3.5: member id and index).
+/// Stream key of a member replica (docs/model.md 3.7: member id and index).
 pub fn unit_key(member_id: &str, replica: u32) -> String {
     format!("member/{member_id}#{replica}")
 }

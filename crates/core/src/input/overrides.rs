@@ -1,4 +1,4 @@
-//! Step 2 of loading: `--set KEY=VALUE` overrides (MODEL.md 5).
+//! Step 2 of loading: `--set KEY=VALUE` overrides (docs/model.md 5).
 //!
 //! Overrides are spliced into the raw tree *before* validation, so an
 //! overridden scenario is checked exactly like a file: `--set` gives the same

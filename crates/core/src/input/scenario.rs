@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-/// A number or a distribution (MODEL.md 2, "Distributions"), already checked
+/// A number or a distribution (docs/model.md 2.9), already checked
 /// to be possible (finite parameters, a <= b, sd >= 0, ...).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dist {

@@ -393,7 +393,7 @@ fn id_value(n: &Node, key: &str, d: &mut Diags) -> Option<String> {
     }
 }
 
-/// A number or a one-key distribution table (MODEL.md 2, "Distributions").
+/// A number or a one-key distribution table (docs/model.md 2.9).
 fn dist(n: &Node, key: &str, d: &mut Diags) -> Option<Dist> {
     let table = match &n.value {
         Value::Int(_) | Value::Float(_) => return number(n, key, d).map(Dist::Constant),

@@ -1,4 +1,4 @@
-//! Accumulator -> `Summary` (MODEL.md 4): probabilities, intervals,
+//! Accumulator -> `Summary` (docs/model.md 4): probabilities, intervals,
 //! percentiles, per-id tables in scenario file order.
 
 pub mod summary;

@@ -1,7 +1,7 @@
-//! The result of a run, as written to `summary.json` (MODEL.md 4).
+//! The result of a run, as written to `summary.json` (docs/model.md 4).
 //!
-//! Field order follows MODEL.md; fields marked "extension" are additions that
-//! MODEL.md allows ("more is fine"). Keyed objects keep the scenario's file
+//! Field order follows docs/model.md 4.2; fields marked "extension" are the
+//! project's additions to the core set. Keyed objects keep the scenario's file
 //! order (capabilities, members, phases) so charts and reports read naturally.
 
 use serde::Serialize;
