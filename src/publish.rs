@@ -1,171 +1,236 @@
-//! Writing a command's files. Exporters (JSON, charts, reports) return bytes;
-//! only this module touches the disk. Every file is staged first (written to
-//! a temp file in its final directory and synced) and published (renamed into
-//! place) only once every file of the command is staged, so a crash never
-//! leaves a half-written file, and a failure anywhere, or an invalid input
-//! (caught before any of this runs), leaves an existing output directory
-//! exactly as it was. A file that already holds exactly the bytes to be
-//! written is left as it is (its time stamp too): rerunning a command with
-//! the same inputs rewrites nothing.
+//! Writing a command's files: the only module that touches the disk.
+//!
+//! A command's output directory appears whole or not at all, even when the
+//! process is killed at any instant:
+//! 1. `Destination::check` looks at `--out` before any work is done: a file
+//!    in the way, a directory of someone else's files, a place that cannot
+//!    be written are bad flag values (exit status 2), found in milliseconds,
+//!    not after the simulation.
+//! 2. `publish` writes every file into a new staging directory beside the
+//!    target (`.<name>.staging-XXXXXX`, created exclusively with a random
+//!    name, so no symlink or other process can be in the way), syncs it, and
+//!    then swaps it with the target in one atomic `renameat2(RENAME_EXCHANGE)`
+//!    (a plain rename when there is no target yet). The old directory, now
+//!    under the staging name, is removed.
+//! 3. An exclusive lock on the parent directory (`flock`, released by the
+//!    kernel when a process dies) serialises publishing, so two runs into
+//!    one directory never mix their files: the later one replaces the
+//!    earlier whole. Under the lock, staging directories left by killed runs
+//!    are removed.
+//!
+//! A file whose bytes are unchanged since the last run is hard-linked from
+//! the old directory instead of written, so it keeps its time stamp:
+//! rerunning a command with the same inputs leaves such files as they were.
+//!
+//! Because a directory is replaced whole, guarantee-sim only replaces
+//! directories it wrote itself (they hold a `.guarantee-sim` marker file)
+//! or empty ones.
 
+use crate::render::OutputFile;
 use anyhow::{Context, Result};
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::thread::{Scope, ScopedJoinHandle};
+use std::path::{Component, Path, PathBuf};
 
-/// One file of a run's output, relative to the output directory
-/// (e.g. `summary.json`, `charts/coverage_fan.svg`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputFile {
-    pub path: String,
-    pub bytes: Vec<u8>,
+/// The marker file in every output directory guarantee-sim writes.
+pub const MARKER: &str = ".guarantee-sim";
+const MARKER_TEXT: &str = "This directory was written by guarantee-sim. Each run replaces it whole:\n\
+                           keep files of your own elsewhere.\n";
+
+/// An output directory, checked before any work is done.
+#[derive(Debug, Clone)]
+pub struct Destination {
+    dir: PathBuf,
 }
 
-impl OutputFile {
-    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        Self {
-            path: path.into(),
-            bytes: bytes.into(),
+impl Destination {
+    /// Checks that `dir` can take a command's output: every existing part
+    /// of the path is a directory, `dir` itself is new, empty, or one that
+    /// guarantee-sim wrote, and the nearest existing directory can be
+    /// written. The message says what is wrong (for a bad flag value).
+    pub fn check(dir: &Path) -> Result<Destination, String> {
+        let shown = dir.display();
+        if dir.as_os_str().is_empty() || dir.file_name().is_none() {
+            return Err(format!(
+                "error: --out `{shown}`: give a directory path that ends in a name"
+            ));
         }
-    }
-}
-
-/// A file written and synced under a temp name, waiting for its rename;
-/// `tmp` is `None` for one already in place, byte for byte.
-struct Staged {
-    tmp: Option<PathBuf>,
-    path: PathBuf,
-}
-
-/// The files of one command as they are made. Each is staged on a thread of
-/// its own: the wait for the disk (an `fsync` each, about half a
-/// millisecond here) then overlaps the work that makes the next file, and
-/// the syncs overlap each other.
-pub struct Staging<'scope, 'env> {
-    scope: &'scope Scope<'scope, 'env>,
-    dir: &'env Path,
-    writes: Mutex<Vec<ScopedJoinHandle<'scope, Result<Staged>>>>,
-    /// Directories that did not exist when a file under them was put:
-    /// removed again (if empty) when the command fails.
-    missing_dirs: Mutex<Vec<PathBuf>>,
-}
-
-impl Staging<'_, '_> {
-    /// Stages `file`; `publish` waits for it.
-    pub fn put(&self, file: OutputFile) {
-        let dir = self.dir;
-        let mut missing = self.missing_dirs.lock().unwrap_or_else(|e| e.into_inner());
-        let mut parent = dir.join(&file.path).parent().map(Path::to_path_buf);
-        while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
-            parent = p.parent().map(Path::to_path_buf);
-            if !missing.contains(&p) {
-                missing.push(p);
+        let mut existing = None;
+        for ancestor in dir.ancestors().filter(|a| !a.as_os_str().is_empty()) {
+            match fs::metadata(ancestor) {
+                Ok(m) if m.is_dir() => {
+                    existing = Some(ancestor);
+                    break;
+                }
+                Ok(_) => {
+                    return Err(format!(
+                        "error: --out `{shown}`: `{}` is a file, not a directory",
+                        ancestor.display()
+                    ));
+                }
+                // Missing, or under a file: the ancestors tell which.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                    ) => {}
+                Err(e) => {
+                    return Err(format!(
+                        "error: --out `{shown}`: cannot use `{}`: {e}",
+                        ancestor.display()
+                    ));
+                }
             }
         }
-        drop(missing);
-        let write = self
-            .scope
-            .spawn(move || stage(&dir.join(&file.path), &file.bytes));
-        self.writes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(write);
-    }
-}
-
-/// Runs `make`, which puts the command's files into the staging, and then,
-/// if it and every stage succeeded, renames them all into place under
-/// `dir`; otherwise removes the temp files and returns the first error
-/// (`make`'s first). Returns how many files were written.
-pub fn publish(dir: &Path, make: impl FnOnce(&Staging) -> Result<()>) -> Result<usize> {
-    std::thread::scope(|scope| {
-        let staging = Staging {
-            scope,
-            dir,
-            writes: Mutex::new(Vec::new()),
-            missing_dirs: Mutex::new(Vec::new()),
+        let existing = existing.unwrap_or(Path::new("."));
+        if existing == dir {
+            let ours = dir.join(MARKER).is_file();
+            let empty = fs::read_dir(dir)
+                .map_err(|e| format!("error: --out `{shown}`: cannot read it: {e}"))?
+                .next()
+                .is_none();
+            if !ours && !empty {
+                return Err(format!(
+                    "error: --out `{shown}` holds files guarantee-sim did not write; \
+                     give a new or empty directory (each run replaces its output directory whole)"
+                ));
+            }
+        }
+        // Where the staging directory will go: beside `dir`, so in the
+        // nearest existing directory at or above its parent.
+        let parent = match existing == dir {
+            true => dir.parent().filter(|p| !p.as_os_str().is_empty()),
+            false => Some(existing),
         };
-        let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| make(&staging)));
-        let writes = staging
-            .writes
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner());
-        let staged = writes
-            .into_iter()
-            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect();
-        let mut missing = staging
-            .missing_dirs
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner());
-        // Deepest first, so that a directory is empty when its turn comes.
-        missing.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
-        let remove_created = || missing.iter().for_each(|d| drop(fs::remove_dir(d)));
-        match made {
-            Ok(made) => commit(made, staged).inspect_err(|_| remove_created()),
-            Err(panic) => {
-                // Not a half-published directory, nor temp files left.
-                let _ = commit(Err(anyhow::anyhow!("panicked")), staged);
-                remove_created();
-                std::panic::resume_unwind(panic)
-            }
+        let parent = parent.unwrap_or(Path::new("."));
+        tempfile::Builder::new()
+            .prefix(".guarantee-sim-probe")
+            .tempfile_in(parent)
+            .map_err(|e| {
+                format!(
+                    "error: --out `{shown}`: cannot write in `{}`: {e}",
+                    parent.display()
+                )
+            })?;
+        Ok(Destination {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Replaces the directory with exactly `files` (and the marker);
+    /// returns how many files were written. On an error the directory is
+    /// as it was.
+    pub fn publish(&self, files: Vec<OutputFile>) -> Result<usize> {
+        let dir = &self.dir;
+        let name = dir
+            .file_name()
+            .context("the output directory has no name")?
+            .to_string_lossy()
+            .into_owned();
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let created = create_parents(&parent)?;
+        let result = (|| {
+            let lock =
+                fs::File::open(&parent).with_context(|| format!("opening {}", parent.display()))?;
+            lock.lock()
+                .with_context(|| format!("locking {}", parent.display()))?;
+            remove_stale(&parent, &name);
+            let staging = tempfile::Builder::new()
+                .prefix(&staging_prefix(&name))
+                .tempdir_in(&parent)
+                .with_context(|| format!("creating a directory in {}", parent.display()))?;
+            let count = files.len();
+            write_tree(staging.path(), dir, files)?;
+            swap(staging.path(), dir)?;
+            sync_dir(&parent);
+            // `staging` now names the old directory: dropping it removes it.
+            drop(staging);
+            Ok(count)
+        })();
+        if result.is_err() {
+            // Deepest first, so each is empty when its turn comes.
+            created.iter().rev().for_each(|d| drop(fs::remove_dir(d)));
         }
-    })
+        result
+    }
 }
 
-/// Writes every file under `dir`, all staged before any is published;
-/// returns how many.
-pub fn write_all(dir: &Path, files: Vec<OutputFile>) -> Result<usize> {
-    publish(dir, |staging| {
-        files.into_iter().for_each(|f| staging.put(f));
-        Ok(())
-    })
+fn staging_prefix(name: &str) -> String {
+    format!(".{name}.staging-")
 }
 
-/// Writes `bytes` to a temp file beside `path` and syncs it, unless `path`
-/// already holds exactly `bytes`. (Replacing a file costs more than reading
-/// it: the old file's blocks are freed, some 150 us a file here.)
-fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
-    let path_buf = path.to_path_buf();
-    if holds(path, bytes) {
-        return Ok(Staged {
-            tmp: None,
-            path: path_buf,
-        });
+/// Creates `dir` and its missing ancestors; returns those it created,
+/// outermost first.
+fn create_parents(dir: &Path) -> Result<Vec<PathBuf>> {
+    let missing: Vec<PathBuf> = dir
+        .ancestors()
+        .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    let mut created = Vec::new();
+    for d in missing.into_iter().rev() {
+        fs::create_dir(&d).with_context(|| format!("creating {}", d.display()))?;
+        created.push(d);
     }
-    // A directory where the file should go would fail its rename, after
-    // others were renamed: found now, nothing is renamed.
-    if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
-        anyhow::bail!("writing {}: a directory is in the way", path.display());
-    }
-    let parent = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // Unique per process and call, so concurrent writers never share a temp file.
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let tmp = parent.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    })();
-    match result {
-        Ok(()) => Ok(Staged {
-            tmp: Some(tmp),
-            path: path_buf,
-        }),
-        Err(e) => {
-            let _ = fs::remove_file(&tmp);
-            Err(e).with_context(|| format!("writing {}", path.display()))
+    Ok(created)
+}
+
+/// Removes staging directories of `name` in `parent` that killed runs left
+/// (called under the lock, so no live run is writing one).
+fn remove_stale(parent: &Path, name: &str) {
+    let prefix = staging_prefix(name);
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = fs::remove_dir_all(entry.path());
         }
     }
+}
+
+/// Writes `files` and the marker under `staging`, each synced; a file that
+/// `old` holds with the same bytes is hard-linked from there instead.
+fn write_tree(staging: &Path, old: &Path, files: Vec<OutputFile>) -> Result<()> {
+    let mut dirs = vec![staging.to_path_buf()];
+    for file in files.iter().chain([&OutputFile::new(MARKER, MARKER_TEXT)]) {
+        let relative = Path::new(&file.path);
+        anyhow::ensure!(
+            relative
+                .components()
+                .all(|c| matches!(c, Component::Normal(_))),
+            "output path {} leaves the output directory",
+            file.path
+        );
+        let path = staging.join(relative);
+        let parent = path.parent().unwrap_or(staging);
+        if !dirs.iter().any(|d| d == parent) {
+            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            dirs.push(parent.to_path_buf());
+        }
+        let previous = old.join(relative);
+        if holds(&previous, &file.bytes) && fs::hard_link(&previous, &path).is_ok() {
+            continue;
+        }
+        let written = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut f| {
+                f.write_all(&file.bytes)?;
+                f.sync_all()
+            });
+        written.with_context(|| format!("writing {}", old.join(relative).display()))?;
+    }
+    dirs.iter().for_each(|d| sync_dir(d));
+    Ok(())
 }
 
 /// Whether `path` is a file holding exactly `bytes` (sizes first: a file of
@@ -175,45 +240,37 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
         && fs::read(path).is_ok_and(|old| old == bytes)
 }
 
-/// Renames every staged file into place if `made` and every stage
-/// succeeded; otherwise (or once a rename fails) removes the temp files left
-/// and returns the first error. (Renames one by one: replacing a file frees
-/// the old one's blocks, some 150 us each here, and the file system does
-/// that one at a time whichever thread asks.)
-fn commit(made: Result<()>, staged: Vec<Result<Staged>>) -> Result<usize> {
-    let mut error = made.err();
-    let mut ready = Vec::new();
-    for s in staged {
-        match s {
-            Ok(s) => ready.push(s),
-            Err(e) => {
-                error.get_or_insert(e);
-            }
-        }
+/// Puts `staging` in place of `dir`; afterwards `staging` names the old
+/// directory (or nothing).
+fn swap(staging: &Path, dir: &Path) -> Result<()> {
+    let context = || format!("replacing {}", dir.display());
+    if !dir.exists() {
+        return fs::rename(staging, dir).with_context(context);
     }
-    let mut written = 0;
-    for s in ready {
-        let Some(tmp) = s.tmp else {
-            written += 1;
-            continue;
-        };
-        if error.is_none() {
-            match fs::rename(&tmp, &s.path) {
-                Ok(()) => {
-                    written += 1;
-                    continue;
-                }
-                Err(e) => {
-                    let e = anyhow::Error::new(e).context(format!("writing {}", s.path.display()));
-                    error = Some(e);
-                }
-            }
-        }
-        let _ = fs::remove_file(&tmp);
+    #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        renameat_with(CWD, staging, CWD, dir, RenameFlags::EXCHANGE)
+            .map_err(std::io::Error::from)
+            .with_context(context)
     }
-    match error {
-        Some(e) => Err(e),
-        None => Ok(written),
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+    {
+        // No atomic exchange here: the old directory steps aside first, so
+        // a kill between the two renames leaves no output directory (and
+        // the old one under a staging name, removed by the next run).
+        let aside = staging.with_extension("old");
+        fs::rename(dir, &aside).with_context(context)?;
+        fs::rename(staging, dir).with_context(context)?;
+        fs::rename(&aside, staging).with_context(context)
+    }
+}
+
+/// Makes a directory's entries durable (best effort: not every file system
+/// or platform can sync a directory).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
     }
 }
 
@@ -235,114 +292,146 @@ mod tests {
         out
     }
 
-    #[test]
-    fn publish_writes_every_file_it_is_given() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("a.json"), "old").unwrap();
-        let written = publish(dir.path(), |s| {
-            s.put(OutputFile::new("a.json", "new"));
-            s.put(OutputFile::new("charts/b.svg", "<svg/>"));
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(written, 2);
-        let files = listing(dir.path());
-        let names: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-        assert_eq!(files.len(), 2, "no temp files left: {names:?}");
-        assert_eq!(fs::read(dir.path().join("a.json")).unwrap(), b"new");
-        assert_eq!(
-            fs::read(dir.path().join("charts/b.svg")).unwrap(),
-            b"<svg/>"
-        );
+    fn publish(dir: &Path, files: Vec<OutputFile>) -> Result<usize> {
+        Destination::check(dir)
+            .map_err(anyhow::Error::msg)?
+            .publish(files)
     }
 
     #[test]
-    fn a_file_already_holding_the_bytes_is_left_as_it_is() {
-        let dir = tempfile::tempdir().unwrap();
-        let (same, other) = (dir.path().join("same.json"), dir.path().join("other.json"));
-        fs::write(&same, "{}").unwrap();
-        fs::write(&other, "{}").unwrap();
-        let stamp = |p: &Path| fs::metadata(p).unwrap().modified().unwrap();
-        let (same_before, other_before) = (stamp(&same), stamp(&other));
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        let written = write_all(
-            dir.path(),
+    fn publish_replaces_the_directory_with_exactly_the_files_given() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        publish(
+            &out,
             vec![
-                OutputFile::new("same.json", "{}"),
-                OutputFile::new("other.json", "[]"),
+                OutputFile::new("a.json", "old"),
+                OutputFile::new("charts/old.png", "png"),
+            ],
+        )
+        .unwrap();
+        let written = publish(
+            &out,
+            vec![
+                OutputFile::new("a.json", "new"),
+                OutputFile::new("charts/b.svg", "<svg/>"),
             ],
         )
         .unwrap();
         assert_eq!(written, 2);
+        let names: Vec<String> = listing(&out).into_iter().map(|(p, _)| p).collect();
+        let expected: Vec<String> = [MARKER, "a.json", "charts/b.svg"]
+            .iter()
+            .map(|n| out.join(n).display().to_string())
+            .collect();
+        assert_eq!(names, expected, "the old run's chart is gone");
+        assert_eq!(fs::read(out.join("a.json")).unwrap(), b"new");
+        // Nothing but the output directory beside it.
+        let beside: Vec<_> = fs::read_dir(root.path()).unwrap().flatten().collect();
+        assert_eq!(beside.len(), 1);
+    }
+
+    #[test]
+    fn a_file_already_holding_the_bytes_keeps_its_time_stamp() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        let files = |other: &str| {
+            vec![
+                OutputFile::new("same.json", "{}"),
+                OutputFile::new("other.json", other.to_string()),
+            ]
+        };
+        publish(&out, files("{}")).unwrap();
+        let stamp = |p: &Path| fs::metadata(p).unwrap().modified().unwrap();
+        let (same, other) = (out.join("same.json"), out.join("other.json"));
+        let (same_before, other_before) = (stamp(&same), stamp(&other));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        publish(&out, files("[]")).unwrap();
         assert_eq!(stamp(&same), same_before, "unchanged: not rewritten");
         assert_ne!(stamp(&other), other_before);
         assert_eq!(fs::read(&other).unwrap(), b"[]");
-        assert_eq!(listing(dir.path()).len(), 2);
     }
 
     #[test]
-    fn a_failure_while_making_files_leaves_the_directory_as_it_was() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("a.json"), "old").unwrap();
-        let before = listing(dir.path());
-        let result = publish(dir.path(), |s| {
-            s.put(OutputFile::new("a.json", "new"));
-            s.put(OutputFile::new("b.json", "new"));
-            anyhow::bail!("a chart failed")
-        });
-        assert_eq!(result.unwrap_err().to_string(), "a chart failed");
-        assert_eq!(listing(dir.path()), before);
+    fn bad_destinations_are_found_before_any_work() {
+        let root = tempfile::tempdir().unwrap();
+        let file = root.path().join("file");
+        fs::write(&file, "x").unwrap();
+        let foreign = root.path().join("notes");
+        fs::create_dir(&foreign).unwrap();
+        fs::write(foreign.join("mine.txt"), "keep me").unwrap();
+        for (dir, expected) in [
+            (file.clone(), "is a file"),
+            (file.join("under"), "is a file"),
+            (foreign.clone(), "did not write"),
+            (PathBuf::from("/dev/full"), "is a file"),
+            (PathBuf::from(""), "ends in a name"),
+        ] {
+            let e = Destination::check(&dir).unwrap_err();
+            assert!(e.contains(expected), "{}: {e}", dir.display());
+        }
+        assert_eq!(fs::read(foreign.join("mine.txt")).unwrap(), b"keep me");
+        // An empty directory is fine, and so is a new one.
+        let empty = root.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        assert!(Destination::check(&empty).is_ok());
+        assert!(Destination::check(&root.path().join("new/deeper")).is_ok());
+        // Nothing was left by the checks.
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 3);
     }
 
     #[test]
-    fn a_file_that_cannot_be_written_publishes_none() {
-        let dir = tempfile::tempdir().unwrap();
-        // A file where a directory is needed.
-        fs::write(dir.path().join("charts"), "in the way").unwrap();
-        let before = listing(dir.path());
-        let result = write_all(
-            dir.path(),
-            vec![
-                OutputFile::new("summary.json", "{}"),
-                OutputFile::new("charts/a.png", "png"),
-            ],
-        );
-        assert!(format!("{:#}", result.unwrap_err()).contains("charts"));
-        assert_eq!(listing(dir.path()), before);
-    }
-
-    /// A directory where a file goes fails the command before anything is
-    /// renamed (its rename would fail after others had been done), and the
-    /// directories made for a failed command are removed again.
-    #[test]
-    fn a_directory_in_the_way_publishes_none_and_no_directory_is_left() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out");
-        fs::create_dir_all(out.join("report.md")).unwrap();
-        fs::write(out.join("summary.json"), "old").unwrap();
-        let result = write_all(
+    fn a_failed_publish_leaves_the_directory_as_it_was_and_no_new_directories() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        publish(&out, vec![OutputFile::new("summary.json", "old")]).unwrap();
+        let before = listing(root.path());
+        let result = publish(
             &out,
             vec![
                 OutputFile::new("summary.json", "new"),
-                OutputFile::new("charts/deep/a.png", "png"),
-                OutputFile::new("report.md", "# report"),
+                OutputFile::new("../escape.json", "x"),
             ],
         );
-        let error = format!("{:#}", result.unwrap_err());
-        assert!(
-            error.contains("report.md: a directory is in the way"),
-            "{error}"
-        );
-        assert_eq!(fs::read(out.join("summary.json")).unwrap(), b"old");
-        assert!(!out.join("charts").exists(), "no new directory left");
-        assert!(out.join("report.md").is_dir());
-        // Nor an output directory that did not exist before.
-        let fresh = dir.path().join("fresh/out");
-        let result = publish(&fresh, |s| {
-            s.put(OutputFile::new("charts/a.png", "png"));
-            anyhow::bail!("a chart failed")
-        });
         assert!(result.is_err());
-        assert!(!dir.path().join("fresh").exists());
+        assert_eq!(listing(root.path()), before);
+        let fresh = root.path().join("fresh/deep/out");
+        let result = publish(&fresh, vec![OutputFile::new("../../x", "x")]);
+        assert!(result.is_err());
+        assert!(!root.path().join("fresh").exists());
+    }
+
+    #[test]
+    fn stale_staging_directories_of_killed_runs_are_removed() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        let stale = root.path().join(".out.staging-abc123");
+        fs::create_dir_all(stale.join("charts")).unwrap();
+        fs::write(stale.join("summary.json"), "half").unwrap();
+        publish(&out, vec![OutputFile::new("summary.json", "{}")]).unwrap();
+        assert!(!stale.exists());
+    }
+
+    /// A symlink planted where a temporary file might go is never followed:
+    /// files are created exclusively inside a new directory with a random
+    /// name.
+    #[cfg(unix)]
+    #[test]
+    fn planted_symlinks_are_not_followed() {
+        let root = tempfile::tempdir().unwrap();
+        let victim = root.path().join("victim.txt");
+        fs::write(&victim, "precious").unwrap();
+        let out = root.path().join("out");
+        publish(&out, vec![OutputFile::new("summary.json", "old")]).unwrap();
+        for name in [
+            "out/.summary.json.tmp-1-0",
+            "out/summary.json.tmp",
+            ".out.staging-",
+        ] {
+            let _ = std::os::unix::fs::symlink(&victim, root.path().join(name));
+        }
+        publish(&out, vec![OutputFile::new("summary.json", "new")]).unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        assert_eq!(fs::read(out.join("summary.json")).unwrap(), b"new");
     }
 }

@@ -1,15 +1,171 @@
-//! Raw flags -> validated options: the scenario loaded (file or built-in
-//! default, with `--set`), seed / trials / threads resolved, the output
-//! directory and chart formats chosen.
+//! Raw flags -> validated options: what each command is asked to do, with
+//! every flag value checked that can be checked without the scenario (sweep
+//! values, the chart formats), and the helpers that finish the job once the
+//! scenario is loaded (seed / trials / threads, the output directory).
 
-use crate::cli::error::Error;
-use crate::cli::flags::{ChartsFlag, OutputOptions, RunOptions};
+use crate::cli::flags::{ChartsFlag, Cli, Command, OutputOptions, RunOptions};
+use crate::error::Error;
+use crate::publish::Destination;
 use crate::render::chart::ChartFormat;
 use crate::render::provenance::Provenance;
 use guarantee_sim_core::analysis::estimate::RunConfig;
 use guarantee_sim_core::analysis::variants::Resolved;
 use guarantee_sim_core::input::load::{Loaded, load_file, load_str};
 use std::path::{Path, PathBuf};
+
+/// A command, its flags checked.
+#[derive(Debug, Clone)]
+pub enum Task {
+    /// `file: None` runs the built-in default scenario.
+    Run {
+        file: Option<PathBuf>,
+        sim: Simulation,
+        output: Output,
+    },
+    Validate {
+        files: Vec<PathBuf>,
+    },
+    Compare {
+        files: Vec<PathBuf>,
+        sim: Simulation,
+        output: Output,
+    },
+    Sweep {
+        file: PathBuf,
+        param: String,
+        values: Vec<f64>,
+        sim: Simulation,
+        output: Output,
+    },
+    Sensitivity {
+        file: PathBuf,
+        sim: Simulation,
+        output: Output,
+    },
+}
+
+/// What to simulate and how.
+#[derive(Debug, Clone, Default)]
+pub struct Simulation {
+    /// `--set KEY=VALUE` flags, as typed.
+    pub overrides: Vec<String>,
+    /// Seed, trials and threads the flags fix (the scenario fills the rest).
+    pub config: RunConfig,
+    pub quiet: bool,
+}
+
+/// Where and what to write.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// `--out`; `None`: `output/<slug of the command's default name>`.
+    pub out: Option<PathBuf>,
+    pub charts: &'static [ChartFormat],
+    pub report: bool,
+}
+
+impl Task {
+    pub fn from_flags(cli: Cli) -> Result<Task, Error> {
+        Ok(match cli.command {
+            None => Task::Run {
+                file: None,
+                sim: Simulation::from_flags(&RunOptions::default()),
+                output: Output::from_flags(&OutputOptions::default()),
+            },
+            Some(Command::Run { file, opts, output }) => Task::Run {
+                file,
+                sim: Simulation::from_flags(&opts),
+                output: Output::from_flags(&output),
+            },
+            Some(Command::Validate { files }) => Task::Validate { files },
+            Some(Command::Compare {
+                files,
+                opts,
+                output,
+            }) => Task::Compare {
+                files,
+                sim: Simulation::from_flags(&opts),
+                output: Output::from_flags(&output),
+            },
+            Some(Command::Sweep {
+                file,
+                param,
+                values,
+                opts,
+                output,
+            }) => {
+                let values = parse_values(&values)
+                    .map_err(|e| Error::Usage(format!("error: --values {values}: {e}")))?;
+                if param.contains('=') {
+                    return Err(Error::Usage(format!(
+                        "error: --param {param}: give the key only, e.g. member.us.join"
+                    )));
+                }
+                Task::Sweep {
+                    file,
+                    param,
+                    values,
+                    sim: Simulation::from_flags(&opts),
+                    output: Output::from_flags(&output),
+                }
+            }
+            Some(Command::Sensitivity { file, opts, output }) => Task::Sensitivity {
+                file,
+                sim: Simulation::from_flags(&opts),
+                output: Output::from_flags(&output),
+            },
+        })
+    }
+}
+
+impl Simulation {
+    fn from_flags(opts: &RunOptions) -> Simulation {
+        Simulation {
+            overrides: opts.set.clone(),
+            config: RunConfig {
+                seed: opts.seed,
+                trials: opts.trials,
+                threads: opts.threads.map(usize::from),
+            },
+            quiet: opts.quiet,
+        }
+    }
+
+    /// Seed, trials and threads for a loaded scenario: the flags', else the
+    /// scenario's, else the defaults.
+    pub fn resolve(&self, loaded: &Loaded) -> Resolved {
+        self.config.resolve(&loaded.scenario)
+    }
+}
+
+impl Output {
+    fn from_flags(output: &OutputOptions) -> Output {
+        Output {
+            out: output.out.clone(),
+            charts: chart_formats(output.charts),
+            report: !output.no_report,
+        }
+    }
+
+    /// The output directory, `--out` or `output/<slug of default_name>`,
+    /// checked before any work is done (a bad one is a bad flag value).
+    pub fn destination(&self, default_name: &str) -> Result<Destination, Error> {
+        let dir = self
+            .out
+            .clone()
+            .unwrap_or_else(|| Path::new("output").join(slug(default_name)));
+        Destination::check(&dir).map_err(Error::Usage)
+    }
+}
+
+/// The chart formats a `--charts` flag asks for.
+fn chart_formats(flag: ChartsFlag) -> &'static [ChartFormat] {
+    match flag {
+        ChartsFlag::Png => &[ChartFormat::Png],
+        ChartsFlag::Svg => &[ChartFormat::Svg],
+        ChartsFlag::Both => &[ChartFormat::Png, ChartFormat::Svg],
+        ChartsFlag::None => &[],
+    }
+}
 
 /// Loads a scenario file, or the built-in default when `file` is `None`.
 pub fn load(file: Option<&Path>, overrides: &[String]) -> Result<Loaded, Error> {
@@ -24,20 +180,6 @@ pub fn load(file: Option<&Path>, overrides: &[String]) -> Result<Loaded, Error> 
     Ok(loaded?)
 }
 
-/// The flags' part of the run configuration (the scenario fills the rest).
-pub fn run_config(opts: &RunOptions) -> RunConfig {
-    RunConfig {
-        seed: opts.seed,
-        trials: opts.trials,
-        threads: opts.threads.map(usize::from),
-    }
-}
-
-/// Seed, trials and threads, resolved from flags, then the scenario, then defaults.
-pub fn resolve(opts: &RunOptions, loaded: &Loaded) -> Resolved {
-    run_config(opts).resolve(&loaded.scenario)
-}
-
 pub fn provenance(loaded: &Loaded, r: &Resolved) -> Provenance {
     Provenance {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -50,14 +192,60 @@ pub fn provenance(loaded: &Loaded, r: &Resolved) -> Provenance {
     }
 }
 
-/// The chart formats a `--charts` flag asks for.
-pub fn chart_formats(flag: ChartsFlag) -> &'static [ChartFormat] {
-    match flag {
-        ChartsFlag::Png => &[ChartFormat::Png],
-        ChartsFlag::Svg => &[ChartFormat::Svg],
-        ChartsFlag::Both => &[ChartFormat::Png, ChartFormat::Svg],
-        ChartsFlag::None => &[],
+/// Most points a sweep may have (a typo like 0:1:0.0001 should not run for hours).
+pub const MAX_POINTS: usize = 1000;
+
+/// Parses `V1,V2,...` or `START:STOP:STEP` (STOP included when it lies on
+/// the grid, up to rounding).
+pub fn parse_values(spec: &str) -> Result<Vec<f64>, String> {
+    let number = |s: &str| -> Result<f64, String> {
+        let t = s.trim();
+        match t.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(format!("`{t}` is not a finite number")),
+        }
+    };
+    let values = if spec.contains(':') {
+        let parts: Vec<&str> = spec.split(':').collect();
+        let [start, stop, step] = parts[..] else {
+            return Err("a range is START:STOP:STEP, e.g. 0:1:0.1".into());
+        };
+        let (start, stop, step) = (number(start)?, number(stop)?, number(step)?);
+        if step == 0.0 || (stop - start) * step < 0.0 {
+            return Err(format!(
+                "STEP {step} never reaches STOP {stop} from START {start}"
+            ));
+        }
+        let steps = ((stop - start) / step * (1.0 + 1e-12) + 1e-9).floor();
+        if steps >= MAX_POINTS as f64 {
+            let points = steps + 1.0;
+            let points = match points < 1e15 {
+                true => format!("{points:.0}"),
+                false => format!("{points:.1e}"),
+            };
+            return Err(format!(
+                "{points} points is more than the {MAX_POINTS} a sweep may have"
+            ));
+        }
+        // start + k*step, rounded to 12 significant digits so 0.1 steps print as 0.3, not 0.30000000000000004.
+        (0..=steps as usize)
+            .map(|k| {
+                let v = start + k as f64 * step;
+                format!("{v:.12e}").parse::<f64>().unwrap_or(v)
+            })
+            .collect()
+    } else {
+        spec.split(',').map(number).collect::<Result<Vec<_>, _>>()?
+    };
+    if values.is_empty() {
+        return Err("no values".into());
     }
+    if values.len() > MAX_POINTS {
+        return Err(format!(
+            "more than the {MAX_POINTS} points a sweep may have"
+        ));
+    }
+    Ok(values)
 }
 
 /// A file-system-friendly name for a scenario: lowercase ASCII letters,
@@ -80,9 +268,26 @@ pub fn slug(name: &str) -> String {
     }
 }
 
-pub fn out_dir(output: &OutputOptions, default_name: &str) -> PathBuf {
-    output
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(slug(default_name)))
+#[cfg(test)]
+mod tests {
+    use super::parse_values;
+
+    #[test]
+    fn values_lists_and_ranges() {
+        assert_eq!(parse_values("0,0.5,1").unwrap(), vec![0.0, 0.5, 1.0]);
+        assert_eq!(
+            parse_values("0:1:0.25").unwrap(),
+            vec![0.0, 0.25, 0.5, 0.75, 1.0]
+        );
+        assert_eq!(parse_values("0:1:0.1").unwrap().len(), 11);
+        assert_eq!(parse_values("0:1:0.1").unwrap()[3], 0.3);
+        assert_eq!(parse_values("0:1:0.3").unwrap(), vec![0.0, 0.3, 0.6, 0.9]);
+        assert_eq!(parse_values("1:0:-0.5").unwrap(), vec![1.0, 0.5, 0.0]);
+        assert!(parse_values("0:1:0").is_err());
+        assert!(parse_values("0:1:-0.1").is_err());
+        assert!(parse_values("0:1").is_err());
+        assert!(parse_values("a,1").is_err());
+        assert!(parse_values("0:1:0.000001").is_err());
+        assert!(parse_values("nan").is_err());
+    }
 }

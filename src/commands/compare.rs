@@ -1,26 +1,24 @@
 //! `compare A B ...`: plans on common random numbers, paired differences
 //! to the first.
 
-use crate::cli::error::Error;
-use crate::cli::flags::{OutputOptions, RunOptions};
-use crate::cli::options::{chart_formats, out_dir, provenance, resolve, slug};
+use crate::cli::options::{Output, Simulation, provenance, slug};
 use crate::cli::progress::Progress;
-use crate::publish::{OutputFile, publish};
+use crate::error::Error;
 use crate::render::chart::{Figure, compare_figures};
-use crate::render::figures::{Report, stage_figures};
+use crate::render::figures::{Report, figure_files};
 use crate::render::report::{Block, document_files, para, table};
-use crate::render::{console, json};
-use guarantee_sim_core::analysis::compare::{Comparison, compare};
+use crate::render::{OutputFile, console, json};
+use guarantee_sim_core::analysis::compare::Comparison;
 use guarantee_sim_core::input::load::load_file;
 use std::fmt::Write;
 use std::path::PathBuf;
 
-pub fn command(files: &[PathBuf], opts: &RunOptions, output: &OutputOptions) -> Result<(), Error> {
+pub fn compare(files: &[PathBuf], sim: &Simulation, output: &Output) -> Result<(), Error> {
     // Load and validate every plan before anything runs or is written.
     let mut plans = Vec::new();
     let mut errors = Vec::new();
     for f in files {
-        match load_file(f, &opts.set) {
+        match load_file(f, &sim.overrides) {
             Ok(p) => plans.push(p),
             Err(e) => errors.push(e),
         }
@@ -28,13 +26,6 @@ pub fn command(files: &[PathBuf], opts: &RunOptions, output: &OutputOptions) -> 
     if !errors.is_empty() {
         return Err(Error::Input(errors));
     }
-    let r = resolve(opts, &plans[0]);
-    let progress = Progress::new(r.trials * plans.len() as u64, opts.quiet, "comparing");
-    let n = plans.len() as u64;
-    let (comparison, summaries) = compare(&plans, &r, &|d| progress.set(d * n))?;
-    progress.finish();
-
-    let names: Vec<String> = summaries.iter().map(|s| s.scenario.name.clone()).collect();
     let default_dir = format!(
         "compare-{}",
         plans
@@ -43,21 +34,36 @@ pub fn command(files: &[PathBuf], opts: &RunOptions, output: &OutputOptions) -> 
             .collect::<Vec<_>>()
             .join("-vs-")
     );
-    let dir = out_dir(output, &default_dir);
+    let dest = output.destination(&default_dir)?;
+    let r = sim.resolve(&plans[0]);
+    let progress = Progress::new(r.trials * plans.len() as u64, sim.quiet, "comparing");
+    let n = plans.len() as u64;
+    let (comparison, summaries) =
+        guarantee_sim_core::compare(&plans, &r, &|d| progress.set(d * n))?;
+    progress.finish();
+
+    let names: Vec<String> = summaries.iter().map(|s| s.scenario.name.clone()).collect();
     let prov_line = provenance(&plans[0], &r).line("comparison");
     let figures = compare_figures(&names, &summaries, &prov_line);
     let doc = document(&comparison, &figures);
-    let report =
-        |svgs: &[String]| document_files("comparison", "Plan comparison", &doc, &figures, svgs);
-    let report = (!output.no_report).then_some(&report as &Report);
-    let written = publish(&dir, |staging| {
-        staging.put(OutputFile::new(
-            "comparison.json",
-            json::json_bytes(&comparison)?,
-        ));
-        stage_figures(&figures, chart_formats(output.charts), report, staging)
-    })?;
-    console::say_done(&table_text(&comparison), written, &dir);
+    let report = |svgs: &[String]| {
+        document_files(
+            "comparison",
+            "Plan comparison",
+            &doc,
+            &figures,
+            svgs,
+            output.charts,
+        )
+    };
+    let report = output.report.then_some(&report as &Report);
+    let mut out = vec![OutputFile::new(
+        "comparison.json",
+        json::json_bytes(&comparison)?,
+    )];
+    out.extend(figure_files(&figures, output.charts, report)?);
+    let written = dest.publish(out)?;
+    console::say_done(&table_text(&comparison), written, dest.dir());
     Ok(())
 }
 

@@ -1,8 +1,27 @@
-//! One module per command: each loads, calls the core, renders and
-//! publishes.
+//! One module per command: each loads its scenarios, checks where it will
+//! write, calls the core, renders and publishes.
 
 pub mod compare;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;
 pub mod validate;
+
+use crate::cli::options::Task;
+use crate::error::Error;
+
+pub fn execute(task: Task) -> Result<(), Error> {
+    match task {
+        Task::Run { file, sim, output } => run::run(file.as_deref(), &sim, &output),
+        Task::Validate { files } => validate::validate(&files),
+        Task::Compare { files, sim, output } => compare::compare(&files, &sim, &output),
+        Task::Sweep {
+            file,
+            param,
+            values,
+            sim,
+            output,
+        } => sweep::sweep(&file, &param, &values, &sim, &output),
+        Task::Sensitivity { file, sim, output } => sensitivity::sensitivity(&file, &sim, &output),
+    }
+}

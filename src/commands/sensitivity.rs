@@ -1,23 +1,23 @@
 //! `sensitivity FILE`: who and what the guarantee is sensitive to.
 
-use crate::cli::error::Error;
-use crate::cli::flags::{OutputOptions, RunOptions};
-use crate::cli::options::{chart_formats, load, out_dir, provenance, resolve};
+use crate::cli::options::{Output, Simulation, load, provenance};
 use crate::cli::progress::Progress;
-use crate::publish::{OutputFile, write_all};
+use crate::error::Error;
 use crate::render::chart::tornado_chart;
-use crate::render::{console, json};
-use guarantee_sim_core::analysis::sensitivity::{Sensitivity, sensitivity};
+use crate::render::{OutputFile, console, json};
+use guarantee_sim_core::analysis::sensitivity::Sensitivity;
 use std::fmt::Write;
 use std::path::Path;
 
-pub fn command(file: &Path, opts: &RunOptions, output: &OutputOptions) -> Result<(), Error> {
-    let loaded = load(Some(file), &opts.set)?;
-    let r = resolve(opts, &loaded);
+pub fn sensitivity(file: &Path, sim: &Simulation, output: &Output) -> Result<(), Error> {
+    let loaded = load(Some(file), &sim.overrides)?;
     let scenario = &loaded.scenario;
+    let dest = output.destination(&format!("{}-sensitivity", scenario.name))?;
+    let r = sim.resolve(&loaded);
     let runs = 1 + 2 * (scenario.members.len() + scenario.capabilities.len()) as u64;
-    let progress = Progress::new(r.trials * runs, opts.quiet, "sensitivity");
-    let result = sensitivity(scenario, &r, &|d| progress.set(d * runs))?;
+    let progress = Progress::new(r.trials * runs, sim.quiet, "sensitivity");
+    // The core counts the trials of every variant run: the bar's unit.
+    let result = guarantee_sim_core::sensitivity(scenario, &r, &|d| progress.set(d))?;
     progress.finish();
 
     let names = |id: &str| {
@@ -34,7 +34,6 @@ pub fn command(file: &Path, opts: &RunOptions, output: &OutputOptions) -> Result
         .collect();
     let prov_line = provenance(&loaded, &r).line(&scenario.name);
     let title = "Who makes or breaks the guarantee";
-    let dir = out_dir(output, &format!("{}-sensitivity", scenario.name));
     let mut files = vec![OutputFile::new(
         "sensitivity.json",
         json::json_bytes(&result)?,
@@ -44,11 +43,14 @@ pub fn command(file: &Path, opts: &RunOptions, output: &OutputOptions) -> Result
         result.baseline.p_met,
         &bars,
         &prov_line,
-        chart_formats(output.charts),
+        output.charts,
     )?);
-    let written = write_all(&dir, files)?;
+    let written = dest.publish(files)?;
     console::say(&table_text(&result, &scenario.name));
-    console::say(&format!("Wrote {written} files to {}\n", dir.display()));
+    console::say(&format!(
+        "Wrote {written} files to {}\n",
+        dest.dir().display()
+    ));
     Ok(())
 }
 

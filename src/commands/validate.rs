@@ -1,6 +1,6 @@
 //! `validate FILE...`: check scenario files, report every error, write nothing.
 
-use crate::cli::error::Error;
+use crate::error::Error;
 use crate::render::console;
 use guarantee_sim_core::input::load::load_file;
 use std::path::PathBuf;

@@ -1,7 +1,6 @@
-//! The charts and report files of a `run` (and of `compare`), as chosen by
-//! the output flags.
+//! The chart and report files of a command, as chosen by the output flags.
 
-use crate::publish::{OutputFile, Staging};
+use crate::render::OutputFile;
 use crate::render::chart::{ChartFormat, Figure, render_each, render_svgs, run_figures};
 use crate::render::provenance::Provenance;
 use crate::render::report::report_files;
@@ -9,55 +8,50 @@ use guarantee_sim_core::input::scenario::Scenario;
 use guarantee_sim_core::summarise::summary::Summary;
 use rayon::prelude::*;
 
-/// Renders the run's charts and report into `staging` (see `stage_figures`).
-pub fn run_artifacts(
+/// The run's charts in `formats`, and its report if asked for.
+pub fn run_files(
     scenario: &Scenario,
     summary: &Summary,
     prov: &Provenance,
     formats: &[ChartFormat],
     with_report: bool,
-    staging: &Staging,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<OutputFile>> {
     let figures = run_figures(scenario, summary, prov);
-    let report = |svgs: &[String]| report_files(scenario, summary, prov, &figures, svgs);
+    let report = |svgs: &[String]| report_files(scenario, summary, prov, &figures, svgs, formats);
     let report = with_report.then_some(&report as &Report);
-    stage_figures(&figures, formats, report, staging)
+    figure_files(&figures, formats, report)
 }
 
 /// Builds a report's files from its figures drawn as SVG, in figure order.
 pub type Report<'a> = dyn Fn(&[String]) -> Vec<OutputFile> + Sync + 'a;
 
-/// Renders `figures` in `formats`, and the report if there is one, into
-/// `staging`, each file as soon as it is ready, so its write overlaps the
-/// rendering of the rest. Each figure is drawn as SVG once, for its chart
-/// file and the report; the PNGs go on all cores, the report beside them.
-pub fn stage_figures(
+/// `figures` in `formats`, and the report if there is one. Each figure is
+/// drawn as SVG once, for its chart file and the report; the PNGs are drawn
+/// on all cores, the report beside them.
+pub fn figure_files(
     figures: &[Figure],
     formats: &[ChartFormat],
     report: Option<&Report>,
-    staging: &Staging,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<OutputFile>> {
     let svg_files = formats.contains(&ChartFormat::Svg);
     let svgs = match svg_files || report.is_some() {
         true => render_svgs(figures)?,
         false => Vec::new(),
     };
-    if svg_files {
-        for (fig, svg) in figures.iter().zip(&svgs) {
-            staging.put(OutputFile::new(fig.path(ChartFormat::Svg), svg.clone()));
-        }
-    }
     let pngs: &[ChartFormat] = match formats.contains(&ChartFormat::Png) {
         true => &[ChartFormat::Png],
         false => &[],
     };
-    let (charts, ()) = rayon::join(
-        || render_each(figures, pngs).try_for_each(|file| file.map(|f| staging.put(f))),
-        || {
-            if let Some(report) = report {
-                report(&svgs).into_iter().for_each(|f| staging.put(f));
-            }
-        },
+    let (pngs, report) = rayon::join(
+        || render_each(figures, pngs).collect::<anyhow::Result<Vec<_>>>(),
+        || report.map(|report| report(&svgs)).unwrap_or_default(),
     );
-    charts
+    let mut files = pngs?;
+    if svg_files {
+        for (fig, svg) in figures.iter().zip(svgs) {
+            files.push(OutputFile::new(fig.path(ChartFormat::Svg), svg));
+        }
+    }
+    files.extend(report);
+    Ok(files)
 }

@@ -1,5 +1,6 @@
 //! Everything a command shows or writes, as bytes or text: JSON exports,
-//! console tables, charts, reports. Nothing here touches the disk.
+//! console tables, charts, reports. Nothing here touches the disk
+//! (`crate::publish` does).
 
 pub mod chart;
 pub mod console;
@@ -7,3 +8,20 @@ pub mod figures;
 pub mod json;
 pub mod provenance;
 pub mod report;
+
+/// One file of a command's output, relative to the output directory
+/// (e.g. `summary.json`, `charts/coverage_fan.svg`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+impl OutputFile {
+    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        Self {
+            path: path.into(),
+            bytes: bytes.into(),
+        }
+    }
+}

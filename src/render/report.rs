@@ -4,7 +4,7 @@
 //! The content is built once as a small document model ([`Block`]s) and
 //! written out by two writers, so the Markdown and HTML never drift apart.
 
-use crate::publish::OutputFile;
+use crate::render::OutputFile;
 use crate::render::chart::style::{pct, pct0};
 use crate::render::chart::{self, ChartFormat, Figure, number};
 use crate::render::provenance::Provenance;
@@ -12,10 +12,10 @@ use anyhow::Result;
 use guarantee_sim_core::input::scenario::{Dist, PhaseStart, Scenario};
 use guarantee_sim_core::summarise::summary::Summary;
 
-/// `report.md` and `report.html`. The HTML inlines every chart as SVG
-/// (rendered here, whatever chart formats the run writes to disk); the
-/// Markdown links the PNGs as `charts/<name>.png`. In memory, for library
-/// users; `run` builds it with `report_files` from SVGs drawn once.
+/// `report.md` and `report.html`, for a run that writes its charts as PNG.
+/// The HTML inlines every chart as SVG (rendered here, whatever chart
+/// formats the run writes to disk); the Markdown links the chart files.
+/// `run` builds it with `report_files` from SVGs drawn once.
 pub fn run_report(
     scenario: &Scenario,
     summary: &Summary,
@@ -23,7 +23,14 @@ pub fn run_report(
 ) -> Result<Vec<OutputFile>> {
     let figures = chart::run_figures(scenario, summary, prov);
     let svgs = chart::render_svgs(&figures)?;
-    Ok(report_files(scenario, summary, prov, &figures, &svgs))
+    Ok(report_files(
+        scenario,
+        summary,
+        prov,
+        &figures,
+        &svgs,
+        &[ChartFormat::Png],
+    ))
 }
 
 /// The same from the run's figures already drawn as SVG (`run` draws each
@@ -34,24 +41,37 @@ pub fn report_files(
     prov: &Provenance,
     figures: &[Figure],
     svgs: &[String],
+    written: &[ChartFormat],
 ) -> Vec<OutputFile> {
     let doc = document(scenario, summary, prov, figures);
-    document_files("report", &summary.scenario.name, &doc, figures, svgs)
+    document_files(
+        "report",
+        &summary.scenario.name,
+        &doc,
+        figures,
+        svgs,
+        written,
+    )
 }
 
 /// `<stem>.md` and a self-contained `<stem>.html` for a document: the HTML
-/// inlines every figure as SVG (`svgs`, in figure order), the Markdown links
-/// `charts/<name>.png`. Shared by the run report and the what-if reports
-/// (compare).
+/// inlines every figure as SVG (`svgs`, in figure order); the Markdown links
+/// each chart file as written (`written`: the PNG if there is one, else the
+/// SVG; with no chart files, it gives each chart's title and caption only).
+/// Shared by the run report and the what-if reports (compare).
 pub fn document_files(
     stem: &str,
     title: &str,
     doc: &[Block],
     figures: &[Figure],
     svgs: &[String],
+    written: &[ChartFormat],
 ) -> Vec<OutputFile> {
+    let linked = [ChartFormat::Png, ChartFormat::Svg]
+        .into_iter()
+        .find(|f| written.contains(f));
     vec![
-        OutputFile::new(format!("{stem}.md"), markdown(doc, figures)),
+        OutputFile::new(format!("{stem}.md"), markdown(doc, figures, linked)),
         OutputFile::new(format!("{stem}.html"), html(doc, figures, svgs, title)),
     ]
 }
@@ -547,7 +567,7 @@ fn md_spans(spans: &[Span]) -> String {
         .collect()
 }
 
-fn markdown(doc: &[Block], figures: &[Figure]) -> String {
+fn markdown(doc: &[Block], figures: &[Figure], linked: Option<ChartFormat>) -> String {
     let mut out = String::new();
     for b in doc {
         match b {
@@ -589,12 +609,12 @@ fn markdown(doc: &[Block], figures: &[Figure]) -> String {
             }
             Block::Figure(i) => {
                 let f = &figures[*i];
-                out.push_str(&format!(
-                    "### {0}\n\n![{0}]({1})\n\n*{2}*\n\n",
-                    md_escape(&f.title),
-                    f.path(ChartFormat::Png),
-                    md_escape(&f.caption)
-                ));
+                let title = md_escape(&f.title);
+                out.push_str(&format!("### {title}\n\n"));
+                if let Some(format) = linked {
+                    out.push_str(&format!("![{title}]({})\n\n", f.path(format)));
+                }
+                out.push_str(&format!("*{}*\n\n", md_escape(&f.caption)));
             }
         }
     }

@@ -65,7 +65,7 @@ fn report_html_renders_in_chromium() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let profile = tempfile::tempdir().unwrap();
-    guarantee_sim_app::publish::write_all(dir.path(), files).unwrap();
+    common::write_files(dir.path(), &files);
     let html = dir.path().join("report.html");
     let png = dir.path().join("screenshot.png");
     screenshot(&html, &png, profile.path());

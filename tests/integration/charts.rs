@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use guarantee_sim_app::publish::OutputFile;
+use guarantee_sim_app::render::OutputFile;
 use guarantee_sim_app::render::chart::{self, ChartFormat, Figure};
 use std::collections::HashSet;
 
@@ -23,7 +23,7 @@ fn run_files() -> Vec<OutputFile> {
 /// tests run in parallel).
 fn save(files: &[OutputFile]) {
     if let Ok(dir) = std::env::var("GUARANTEE_SIM_CHARTS_DIR") {
-        guarantee_sim_app::publish::write_all(std::path::Path::new(&dir), files.to_vec()).unwrap();
+        common::write_files(&dir, files);
     }
 }
 

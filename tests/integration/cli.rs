@@ -151,18 +151,20 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
 }
 
 /// The files (not directories) under `dir`, relative, as strings.
+/// The files under `dir`, but the marker every output directory holds.
 fn listing(dir: &Path) -> Vec<String> {
     snapshot(dir)
         .into_iter()
-        .filter(|(_, v)| v.is_some())
+        .filter(|(k, v)| v.is_some() && !k.ends_with(".guarantee-sim"))
         .map(|(k, _)| k.to_string_lossy().replace('\\', "/"))
         .collect()
 }
 
-/// An output directory that already holds a known summary.json and a charts/
-/// directory with a file in it.
+/// An output directory of an earlier run (it holds the marker file) with a
+/// known summary.json and a charts/ directory with a file in it.
 fn seeded_out_dir() -> tempfile::TempDir {
     let dir = tempdir();
+    std::fs::write(dir.path().join(".guarantee-sim"), b"").expect("write");
     std::fs::write(
         dir.path().join("summary.json"),
         b"{\"sentinel\": \"from an earlier run\"}\n",
@@ -1189,8 +1191,8 @@ fn bad_flag_values_exit_2_and_write_nothing() {
 }
 
 #[test]
-fn unwritable_output_is_a_failure_not_a_panic() {
-    // --out names an existing regular file: not an input error, exit 1.
+fn an_unusable_output_is_a_bad_flag_found_before_simulating() {
+    // --out names an existing regular file: a bad flag value, exit 2.
     let tmp = tempdir();
     let blocker = tmp.path().join("blocker");
     std::fs::write(&blocker, b"keep me").expect("write");
@@ -1199,16 +1201,34 @@ fn unwritable_output_is_a_failure_not_a_panic() {
         .arg(fixture("independent.toml"))
         .arg("--out")
         .arg(&blocker)
-        .args(["--trials", "1000", "--charts", "none", "--no-report"])
+        .args(["--trials", "1000000000", "--charts", "none", "--no-report"])
         .output()
         .expect("spawn");
-    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
-    assert!(
-        !text(&out.stderr).contains("panicked"),
-        "{}",
-        describe(&out)
-    );
+    // A billion trials would take minutes: the check comes first.
+    let err = assert_input_error(&out, "--out at a file");
+    assert!(err.contains("is a file, not a directory"), "{err}");
     assert_eq!(std::fs::read(&blocker).expect("read"), b"keep me");
+    // Under a file, at /dev/full, at a directory of someone else's files.
+    let notes = tmp.path().join("notes");
+    std::fs::create_dir(&notes).expect("mkdir");
+    std::fs::write(notes.join("mine.txt"), b"keep me").expect("write");
+    for (dir, expected) in [
+        (blocker.join("out"), "is a file"),
+        (PathBuf::from("/dev/full"), "is a file"),
+        (notes.clone(), "did not write"),
+    ] {
+        let out = bin()
+            .arg("run")
+            .arg(fixture("independent.toml"))
+            .arg("--out")
+            .arg(&dir)
+            .args(["--trials", "1000000000", "--charts", "none", "--no-report"])
+            .output()
+            .expect("spawn");
+        let err = assert_input_error(&out, &dir.display().to_string());
+        assert!(err.contains(expected), "{err}");
+    }
+    assert_eq!(listing(&notes), vec!["mine.txt"]);
 }
 
 #[test]
@@ -2117,5 +2137,38 @@ fn control_characters_in_names_leave_svg_well_formed() {
             .chars()
             .find(|&c| (c.is_control() && !"\t\n\r".contains(c)) || c == '\u{fffe}');
         assert_eq!(bad, None, "{}", svg.display());
+    }
+}
+
+/// report.md links exactly the chart files the run wrote.
+#[test]
+fn the_report_links_exactly_the_charts_written() {
+    for (flag, linked, absent) in [
+        ("both", Some(".png)"), ".svg)"),
+        ("png", Some(".png)"), ".svg)"),
+        ("svg", Some(".svg)"), ".png)"),
+        ("none", None, "](charts/"),
+    ] {
+        let dir = tempdir();
+        run_ok(
+            &fixture("gate.toml"),
+            dir.path(),
+            &["--trials", "2000", "--charts", flag],
+        );
+        let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
+        assert!(
+            !md.contains(absent),
+            "--charts {flag}: {absent} in report.md"
+        );
+        if let Some(linked) = linked {
+            for chart in CHARTS {
+                let ext = &linked[..4];
+                assert!(
+                    md.contains(&format!("(charts/{chart}{ext})")),
+                    "--charts {flag}: {chart} not linked"
+                );
+                assert!(dir.path().join(format!("charts/{chart}{ext}")).is_file());
+            }
+        }
     }
 }

@@ -335,3 +335,15 @@ pub fn provenance() -> Provenance {
         run_date: "2025-08-20T10:00:00Z".into(),
     }
 }
+
+/// Writes `files` under `dir` as they are (for looking at them by eye).
+pub fn write_files(
+    dir: impl AsRef<std::path::Path>,
+    files: &[guarantee_sim_app::render::OutputFile],
+) {
+    for f in files {
+        let path = dir.as_ref().join(&f.path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("create dir");
+        std::fs::write(&path, &f.bytes).expect("write");
+    }
+}

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use guarantee_sim_app::publish::OutputFile;
+use guarantee_sim_app::render::OutputFile;
 use guarantee_sim_app::render::chart::{self, ChartFormat};
 use guarantee_sim_app::render::report::run_report;
 
@@ -22,7 +22,7 @@ fn report_saved(save: bool) -> (String, String) {
     )
     .unwrap();
     if let (true, Ok(dir)) = (save, std::env::var("GUARANTEE_SIM_CHARTS_DIR")) {
-        guarantee_sim_app::publish::write_all(std::path::Path::new(&dir), files.clone()).unwrap();
+        common::write_files(&dir, &files);
     }
     let get = |p: &str| -> String {
         let f: &OutputFile = files.iter().find(|f| f.path == p).expect(p);

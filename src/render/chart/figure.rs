@@ -169,11 +169,11 @@ impl Figure {
     }
 
     /// Renders to one format, as the file `path` names.
-    pub fn file(&self, format: ChartFormat) -> Result<crate::publish::OutputFile> {
+    pub fn file(&self, format: ChartFormat) -> Result<crate::render::OutputFile> {
         let bytes = self
             .render(format)
             .with_context(|| format!("drawing chart {}", self.name))?;
-        Ok(crate::publish::OutputFile::new(self.path(format), bytes))
+        Ok(crate::render::OutputFile::new(self.path(format), bytes))
     }
 }
 

@@ -19,7 +19,7 @@ pub use figure::{Figure, Key, Panel, Rule};
 pub use style::Fmt;
 pub use xy::{Band, Bars, Line, XyPanel};
 
-use crate::publish::OutputFile;
+use crate::render::OutputFile;
 use crate::render::provenance::Provenance;
 use anyhow::Result;
 use guarantee_sim_core::input::scenario::Scenario;
