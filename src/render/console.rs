@@ -31,9 +31,12 @@ fn emit(mut out: impl std::io::Write, text: &str) {
     let _ = out.write_all(printable(text).as_bytes());
 }
 
-/// `text` with control characters other than newline and tab escaped.
+/// `text` with control characters other than newline and tab escaped, and
+/// the invisible controls of bidirectional text too (a name holding U+202E
+/// would otherwise reverse what the terminal shows after it).
 fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    let control = |c: char| c.is_control() && c != '\n' && c != '\t';
+    let control =
+        |c: char| (c.is_control() && c != '\n' && c != '\t') || crate::render::is_bidi_control(c);
     match text.contains(control) {
         false => std::borrow::Cow::Borrowed(text),
         true => text
@@ -146,5 +149,17 @@ fn compact(x: f64) -> String {
         format!("{x:.0}")
     } else {
         format!("{x:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_and_bidirectional_characters_are_escaped() {
+        assert_eq!(printable("a\tb\n"), "a\tb\n");
+        assert_eq!(printable("uk\u{1b}[31m"), "uk\\u{1b}[31m");
+        assert_eq!(printable("uk\u{202E}fr"), "uk\\u{202e}fr");
     }
 }

@@ -25,3 +25,9 @@ impl OutputFile {
         }
     }
 }
+
+/// The invisible controls of bidirectional text (embeddings, overrides,
+/// isolates, marks): in a name they can reorder what follows on screen.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}

@@ -623,6 +623,15 @@ fn markdown(doc: &[Block], figures: &[Figure], linked: Option<ChartFormat>) -> S
 
 // -------------------------------------------------------------------- HTML
 
+/// Element content: escaped, and isolated in `<bdi>` when it holds
+/// bidirectional controls, so a name cannot reorder the text around it.
+fn html_text(s: &str) -> String {
+    match s.chars().any(crate::render::is_bidi_control) {
+        true => format!("<bdi>{}</bdi>", html_escape(s)),
+        false => html_escape(s),
+    }
+}
+
 /// Escapes text for HTML element content and attribute values (and
 /// replaces characters XML does not allow, as in the inlined SVGs).
 pub fn html_escape(s: &str) -> String {
@@ -645,8 +654,8 @@ fn html_spans(spans: &[Span]) -> String {
     spans
         .iter()
         .map(|s| match s {
-            Span::Text(t) => html_escape(t),
-            Span::Strong(t) => format!("<strong>{}</strong>", html_escape(t)),
+            Span::Text(t) => html_text(t),
+            Span::Strong(t) => format!("<strong>{}</strong>", html_text(t)),
         })
         .collect()
 }
@@ -707,7 +716,7 @@ fn html(doc: &[Block], figures: &[Figure], svgs: &[String], title: &str) -> Stri
     for b in doc {
         match b {
             Block::Heading(level, t) => {
-                body.push_str(&format!("<h{level}>{}</h{level}>\n", html_escape(t)))
+                body.push_str(&format!("<h{level}>{}</h{level}>\n", html_text(t)))
             }
             Block::Para(spans) => {
                 let class = if std::mem::take(&mut first_para) {
@@ -727,7 +736,7 @@ fn html(doc: &[Block], figures: &[Figure], svgs: &[String], title: &str) -> Stri
             Block::List(items) => {
                 body.push_str("<ul>\n");
                 for i in items {
-                    body.push_str(&format!("<li>{}</li>\n", html_escape(i)));
+                    body.push_str(&format!("<li>{}</li>\n", html_text(i)));
                 }
                 body.push_str("</ul>\n");
             }
@@ -742,7 +751,7 @@ fn html(doc: &[Block], figures: &[Figure], svgs: &[String], title: &str) -> Stri
                     } else {
                         ""
                     };
-                    format!("<{tag}{class}>{}</{tag}>", html_escape(c))
+                    format!("<{tag}{class}>{}</{tag}>", html_text(c))
                 };
                 body.push_str("<table>\n<thead><tr>");
                 for (i, h) in header.iter().enumerate() {
@@ -764,7 +773,7 @@ fn html(doc: &[Block], figures: &[Figure], svgs: &[String], title: &str) -> Stri
                     "<figure id=\"chart-{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
                     html_escape(&f.name),
                     inline_svg(&svgs[*i], &f.title),
-                    html_escape(&f.caption)
+                    html_text(&f.caption)
                 ));
             }
         }
@@ -798,6 +807,15 @@ mod tests {
             dist_text(&Dist::Choice(vec![(4.0, 1.0), (8.0, 2.0)])),
             "one of 4 (weight 1), 8 (weight 2)"
         );
+    }
+
+    #[test]
+    fn bidirectional_controls_are_isolated_in_html() {
+        let evil = "uk\u{202E}evil";
+        assert_eq!(html_text(evil), format!("<bdi>{evil}</bdi>"));
+        assert_eq!(html_text("plain <b>"), "plain &lt;b&gt;");
+        let html = html(&[para(evil)], &[], &[], "t");
+        assert!(html.contains(&format!("<bdi>{evil}</bdi>")), "{html}");
     }
 
     #[test]

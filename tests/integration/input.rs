@@ -259,12 +259,28 @@ fn sha256_is_of_the_file_bytes() {
 fn non_utf8_file_is_an_input_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("bad.toml");
-    std::fs::write(&path, b"name = \"\xff\"\n").expect("write");
+    std::fs::write(&path, b"[scenario]\nname = \"\xc3\xa9t\xff\"\n").expect("write");
     let e = load_file(&path, &[]).expect_err("error");
     assert!(
-        e.to_string().contains("UTF-8") && e.to_string().contains("bad.toml"),
+        e.to_string().contains("UTF-8") && e.to_string().contains("bad.toml:2:11"),
         "{e}"
     );
+}
+
+/// A FIFO would block `open` forever, a directory cannot be read: both are
+/// refused at once.
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_directory_is_refused_without_opening_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("scenario.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let e = load_file(&fifo, &[]).expect_err("error");
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+    }
+    let e = load_file(dir.path(), &[]).expect_err("error");
+    assert!(e.to_string().contains("is a directory"), "{e}");
 }
 
 // ---- --set overrides ----
@@ -387,11 +403,39 @@ fn set_malformed_flags() {
         ("member.uk.pledge.5.amount=1", "index in 0..2"),
         ("member.fr.join.x=1", "has no field `x`"),
         ("member.uk.join=1 2", "invalid TOML"),
+        ("scenario.a.b.c.d.e.f.g.h=1", "the most a KEY may have is 8"),
     ] {
         let msg = err(FULL, &[flag]);
         assert!(msg.contains(&format!("--set {flag}:")), "{flag}: {msg}");
         assert!(msg.contains(want), "{flag}: want {want:?} in\n{msg}");
     }
+}
+
+/// A duplicate id made by a flag is the flag's error; the first definition
+/// shown is the file's.
+#[test]
+fn a_duplicate_id_from_a_flag_points_at_the_flag_and_the_file() {
+    let msg = err(FULL, &["member.uk.id=\"fr\""]);
+    let flag = msg.find("--set:1:").expect("the flag is named");
+    let file = msg.find("first defined here").expect("context");
+    assert!(flag < file, "{msg}");
+    assert!(msg.contains("duplicate member id `fr`"), "{msg}");
+    assert!(
+        msg.contains("id = \"fr\""),
+        "the file's line is shown: {msg}"
+    );
+}
+
+/// A key of 16,000 parts (32 KB) is refused at once, not recursed into.
+#[test]
+fn a_very_deep_set_key_is_refused() {
+    let key = vec!["a"; 16_000].join(".");
+    let msg = err(FULL, &[&format!("scenario.{key}=1")]);
+    assert!(
+        msg.contains("16001 parts"),
+        "{}",
+        &msg[..msg.len().min(400)]
+    );
 }
 
 #[test]

@@ -14,8 +14,14 @@ pub enum InputError {
         "error: scenario file `{path}` is larger than {limit_mb} MB, the most a scenario file may be"
     )]
     TooLarge { path: String, limit_mb: u64 },
-    #[error("error: scenario file `{path}` is not valid UTF-8 (at byte {offset})")]
-    NotUtf8 { path: String, offset: usize },
+    #[error(
+        "error: scenario file `{path}` is not valid UTF-8\n --> {path}:{line}:{column}\n  = help: save it as UTF-8 text"
+    )]
+    NotUtf8 {
+        path: String,
+        line: usize,
+        column: usize,
+    },
     /// Errors found in the text or the overrides, as data.
     #[error("{}", .0.render())]
     Invalid(Box<Diagnostics>),

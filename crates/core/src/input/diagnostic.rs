@@ -241,25 +241,24 @@ fn render_one(sources: &[Source], d: &Diagnostic) -> String {
         None => d.message.clone(),
     };
     let (text, line, range) = excerpt(&source.text, d.span);
-    let mut snippet = Snippet::source(text)
+    let snippet = Snippet::source(text)
         .line_start(line)
         .path(source.origin.as_str())
         .fold(false)
         .annotation(AnnotationKind::Primary.span(range).label(d.label.as_str()));
     let mut extra = None;
+    // The context in a snippet of its own, from its own source (the file,
+    // or a `--set` flag), so each stays short and points at the right text.
     if let Some((span, label)) = &d.context {
-        if span.src == d.span.src {
-            // Same source: show it in its own snippet so each stays short.
-            let (ctext, cline, crange) = excerpt(&source.text, *span);
+        if let Some(csource) = sources.get(span.src) {
+            let (ctext, cline, crange) = excerpt(&csource.text, *span);
             extra = Some(
                 Snippet::source(ctext)
                     .line_start(cline)
-                    .path(source.origin.as_str())
+                    .path(csource.origin.as_str())
                     .fold(false)
                     .annotation(AnnotationKind::Context.span(crange).label(label.as_str())),
             );
-        } else {
-            snippet = snippet.annotation(AnnotationKind::Context.span(0..0).label(label.as_str()));
         }
     }
     let mut group = Level::ERROR.primary_title(title.as_str()).element(snippet);

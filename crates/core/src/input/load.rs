@@ -54,6 +54,20 @@ pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, InputError
 pub fn read_file(path: &Path) -> Result<String, InputError> {
     use std::io::Read;
     let origin = path.display().to_string();
+    // A FIFO or a device would block `open` or never end: only regular
+    // files (or links to them) are read.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return Err(InputError::Unreadable {
+                path: origin,
+                reason: match m.is_dir() {
+                    true => "it is a directory".into(),
+                    false => "it is not a regular file".into(),
+                },
+            });
+        }
+        _ => {}
+    }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
@@ -67,9 +81,20 @@ pub fn read_file(path: &Path) -> Result<String, InputError> {
             limit_mb: MAX_FILE_BYTES >> 20,
         });
     }
-    String::from_utf8(bytes).map_err(|e| InputError::NotUtf8 {
-        path: origin,
-        offset: e.utf8_error().valid_up_to(),
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        // Characters before it on its line (the bytes there are valid).
+        let column = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count()
+            + 1;
+        InputError::NotUtf8 {
+            path: origin,
+            line,
+            column,
+        }
     })
 }
 

@@ -37,6 +37,12 @@ pub fn apply(root: &mut Node, flags: &[String], first_src: usize, d: &mut Diags)
     d.len() == before
 }
 
+/// The most dot-separated parts a KEY may have: the deepest field is
+/// `member.<id>.pledge.<n>.<field>` (five), and a distribution's form one
+/// more; deeper keys only build tables validation rejects, and each part
+/// costs a level of recursion and a longer name in messages.
+pub const MAX_KEY_PARTS: usize = 8;
+
 /// One dot-separated part of KEY, with its place in the flag.
 #[derive(Clone, Copy)]
 struct Seg<'a> {
@@ -53,6 +59,20 @@ fn apply_one(root: &mut Table, src: usize, flag: &str, d: &mut Diags) -> Option<
         );
         return None;
     };
+    let parts = key.split('.').count();
+    if parts > MAX_KEY_PARTS {
+        d.push(
+            Diagnostic::new(
+                Span::new(src, 0, key.len()),
+                format!("KEY has {parts} parts; the most a KEY may have is {MAX_KEY_PARTS}"),
+            )
+            .label("too deep")
+            .help(Some(
+                "the deepest scenario fields are like `member.<id>.pledge.<n>.<field>`".into(),
+            )),
+        );
+        return None;
+    }
     let mut segs = Vec::new();
     let mut at = 0;
     for text in key.split('.') {

@@ -633,10 +633,17 @@ impl Ids {
             match id {
                 Some((s, span)) => {
                     if let Some(&first) = ids.index.get(&s) {
-                        let mut diag = Diagnostic::new(span, format!("duplicate {kind} id `{s}`"))
+                        let first = ids.spans.get(first).copied().flatten();
+                        // An id a `--set` flag gave (a later source) is the
+                        // one in error, wherever its table is in the file.
+                        let (here, there) = match first {
+                            Some(f) if f.src > span.src => (f, Some(span)),
+                            _ => (span, first),
+                        };
+                        let mut diag = Diagnostic::new(here, format!("duplicate {kind} id `{s}`"))
                             .label(format!("a second {kind} with this id"));
-                        if let Some(Some(fs)) = ids.spans.get(first) {
-                            diag = diag.context(*fs, "first defined here");
+                        if let Some(there) = there {
+                            diag = diag.context(there, "first defined here");
                         }
                         d.push(diag);
                         ids.per_item.push(None);
