@@ -2064,7 +2064,11 @@ fn an_oversized_scenario_file_is_refused_unread() {
             out_dir.as_os_str(),
         ]);
         let err = assert_input_error(&out, &file.display().to_string());
-        assert!(err.contains("larger than 16 MB"), "{err}");
+        // A device is refused before it is read at all.
+        assert!(
+            err.contains("larger than 16 MB") || err.contains("not a regular file"),
+            "{err}"
+        );
         assert!(!out_dir.exists(), "nothing written");
     }
     // One byte less is read (and then fails validation for its own reasons).

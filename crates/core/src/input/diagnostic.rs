@@ -249,17 +249,17 @@ fn render_one(sources: &[Source], d: &Diagnostic) -> String {
     let mut extra = None;
     // The context in a snippet of its own, from its own source (the file,
     // or a `--set` flag), so each stays short and points at the right text.
-    if let Some((span, label)) = &d.context {
-        if let Some(csource) = sources.get(span.src) {
-            let (ctext, cline, crange) = excerpt(&csource.text, *span);
-            extra = Some(
-                Snippet::source(ctext)
-                    .line_start(cline)
-                    .path(csource.origin.as_str())
-                    .fold(false)
-                    .annotation(AnnotationKind::Context.span(crange).label(label.as_str())),
-            );
-        }
+    if let Some((span, label)) = &d.context
+        && let Some(csource) = sources.get(span.src)
+    {
+        let (ctext, cline, crange) = excerpt(&csource.text, *span);
+        extra = Some(
+            Snippet::source(ctext)
+                .line_start(cline)
+                .path(csource.origin.as_str())
+                .fold(false)
+                .annotation(AnnotationKind::Context.span(crange).label(label.as_str())),
+        );
     }
     let mut group = Level::ERROR.primary_title(title.as_str()).element(snippet);
     if let Some(s) = extra {
