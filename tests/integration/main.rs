@@ -5,6 +5,7 @@ mod browser;
 mod charts;
 mod cli;
 mod common;
+mod crash;
 mod engine_exact;
 mod golden;
 mod input;
