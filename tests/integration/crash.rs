@@ -24,6 +24,9 @@ fn run(seed: u64, out: &Path) -> Command {
     cmd
 }
 
+/// A reference run: its seed and its files.
+type Reference = (u64, BTreeMap<String, Vec<u8>>);
+
 /// Every file under `dir` (relative path -> bytes).
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
@@ -48,7 +51,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// Whether `dir` holds exactly one of the reference runs, whole: the same
 /// files, the same bytes (the reports name their run date: they must name
 /// the reference's seed instead).
-fn whole_run_of(dir: &Path, refs: &[(u64, BTreeMap<String, Vec<u8>>)]) -> Option<u64> {
+fn whole_run_of(dir: &Path, refs: &[Reference]) -> Option<u64> {
     let got = files(dir);
     refs.iter()
         .find(|(seed, want)| {
@@ -73,7 +76,7 @@ fn leftovers(out: &Path) -> usize {
         .count()
 }
 
-fn references(root: &Path) -> (Vec<(u64, BTreeMap<String, Vec<u8>>)>, Duration) {
+fn references(root: &Path) -> (Vec<Reference>, Duration) {
     let mut refs = Vec::new();
     let mut longest = Duration::ZERO;
     for seed in [1, 2] {
