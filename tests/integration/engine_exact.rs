@@ -540,3 +540,50 @@ fn pivotal_through_a_gate() {
     );
     assert_eq!(summary.phases.get("p2").unwrap().start_p50, Some(1.0));
 }
+
+/// Percentiles of an unbounded quantity keep their relative accuracy: one
+/// member that always joins, `amount = range90 [1, 1000]`, need 1000.
+/// Committed p05 / p50 / p95 are the lognormal's exact 1 / 31.6 / 1000,
+/// and coverage percentiles follow (p50 0.0316, not 1.0). Tolerance: the
+/// sketch's 0.8% plus 4.5 standard errors of a sample quantile,
+/// `sqrt(q(1-q)/n) * sigma / phi(z_q)` relative.
+#[test]
+fn wide_amounts_get_percentiles_within_their_relative_accuracy() {
+    let amount = Dist::Range90 {
+        lo: 1.0,
+        hi: 1000.0,
+    };
+    let s = scenario(
+        6,
+        vec![capability("cap", 1000.0, 0.9)],
+        vec![member("m", 1.0, vec![pledge(0, amount)])],
+    );
+    let summary = run(&s, 11, 2);
+    let sigma = 1000f64.ln() / (2.0 * 1.644_853_626_951_472);
+    let normal = Normal::new(0.0, 1.0).unwrap();
+    let committed = summary.committed.get("cap").unwrap();
+    let coverage = summary.coverage.capability.get("cap").unwrap();
+    for (q, est, exact) in [
+        (0.05, committed.p05, 1.0),
+        (0.5, committed.p50, 1000f64.sqrt()),
+        (0.95, committed.p95, 1000.0),
+    ] {
+        let z = normal.inverse_cdf(q);
+        let se = (q * (1.0 - q) / TRIALS as f64).sqrt() * sigma / normal.pdf(z);
+        let tol = 0.008 + 4.5 * se;
+        assert!(
+            (est / exact - 1.0).abs() <= tol,
+            "committed q{q}: {est} vs exact {exact} (relative tolerance {tol})"
+        );
+    }
+    assert!((coverage.p50 - 1000f64.sqrt() / 1000.0).abs() <= 0.04 * 0.0317);
+    assert!(
+        coverage.p95 > 0.95 && coverage.p95 <= 1.0,
+        "{}",
+        coverage.p95
+    );
+    // P(coverage >= 0.9) = P(amount >= 900) = 1 - Phi(ln 900 / sigma - ln 1000 / (2 sigma)).
+    let exact = 1.0 - normal.cdf((900f64.ln() - 0.5 * 1000f64.ln()) / sigma);
+    assert_prob("p_met", coverage.p_met, exact);
+    assert!(summary.committed.get("cap").unwrap().se.is_finite());
+}

@@ -122,32 +122,28 @@ impl Bin {
     }
 }
 
-/// Percentiles of a quantity over a known working range `[lo, lo + width*bins)`,
-/// with fine bins inside and two catch-all bins outside; each bin keeps its
-/// extremes. Within a bin, quantiles interpolate between its extremes, so the
-/// error is at most one bin width, and zero for a bin holding one value.
+/// Percentiles of a quantity in [0, 1] (coverage): fixed bins of 1/1000
+/// and two catch-all bins outside; each bin keeps its extremes. Within a
+/// bin, quantiles interpolate between its extremes, so the error is at
+/// most 1/1000, and zero for a bin holding one value (exact 0 and 1).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Sketch {
-    lo: f64,
-    inv_width: f64,
-    /// `[below, bins..., above]`
+pub struct UnitSketch {
+    /// `[below 0, 1000 bins..., 1 and above]`
     bins: Vec<Bin>,
 }
 
-impl Sketch {
-    pub fn new(lo: f64, hi: f64, bins: usize) -> Self {
-        Sketch {
-            lo,
-            inv_width: bins as f64 / (hi - lo),
-            bins: vec![Bin::default(); bins + 2],
+/// Bins of a `UnitSketch` inside [0, 1).
+const UNIT_SKETCH_BINS: usize = 1000;
+
+impl Default for UnitSketch {
+    fn default() -> Self {
+        UnitSketch {
+            bins: vec![Bin::default(); UNIT_SKETCH_BINS + 2],
         }
     }
+}
 
-    /// Fixed bins of 1/1000 on [0, 1] (coverage), plus exact 0 and 1.
-    pub fn unit() -> Self {
-        Sketch::new(0.0, 1.0, 1000)
-    }
-
+impl UnitSketch {
     #[inline(always)]
     pub fn push(&mut self, x: f64) {
         let last = self.bins.len() as i64 - 1;
@@ -155,47 +151,23 @@ impl Sketch {
         // pos in (-1, 0); the clamp sends the rest to the outer bins. (Where
         // pos + 1 rounds up to an integer, a value lands one bin up; bins
         // keep their extremes, so quantiles stay within the values seen.)
-        let pos = (x - self.lo) * self.inv_width + 1.0;
+        let pos = x * UNIT_SKETCH_BINS as f64 + 1.0;
         let i = (pos as i64).clamp(0, last) as usize;
         self.bins[i].push(x);
     }
 
-    pub fn merge(&mut self, other: &Sketch) {
+    pub fn merge(&mut self, other: &UnitSketch) {
         for (a, b) in self.bins.iter_mut().zip(&other.bins) {
             a.merge(b);
         }
     }
 
-    pub fn count(&self) -> u64 {
-        self.bins.iter().map(|b| b.count).sum()
-    }
-
     /// The q-quantile (inverse CDF: smallest x with F(x) >= q), `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        let n = self.count();
-        if n == 0 {
-            return None;
-        }
-        let rank = (q * n as f64).max(f64::MIN_POSITIVE);
-        let mut below = 0.0;
-        for b in &self.bins {
-            if b.count == 0 {
-                continue;
-            }
-            let c = b.count as f64;
-            if below + c >= rank {
-                if b.count == 1 {
-                    return Some(b.min);
-                }
-                let f = ((rank - below) / c).clamp(0.0, 1.0);
-                return Some(b.min + (b.max - b.min) * f);
-            }
-            below += c;
-        }
-        self.bins.iter().rev().find(|b| b.count > 0).map(|b| b.max)
+        quantile_of_bins(&self.bins, q)
     }
 
-    /// Counts in `k` equal bins over the working range (for histograms).
+    /// Counts in `k` equal bins over [0, 1] (for histograms).
     pub fn coarse_counts(&self, k: usize) -> Vec<u64> {
         let inner = self.bins.len() - 2;
         let mut out = vec![0; k];
@@ -205,6 +177,133 @@ impl Sketch {
         }
         out[k - 1] += self.bins[inner + 1].count;
         out
+    }
+}
+
+/// The q-quantile of values in `bins` (in order of value), interpolating
+/// between a bin's extremes.
+fn quantile_of_bins<'a>(bins: impl IntoIterator<Item = &'a Bin> + Clone, q: f64) -> Option<f64> {
+    let n: u64 = bins.clone().into_iter().map(|b| b.count).sum();
+    if n == 0 {
+        return None;
+    }
+    let rank = (q * n as f64).max(f64::MIN_POSITIVE);
+    let mut below = 0.0;
+    let mut last = None;
+    for b in bins {
+        if b.count == 0 {
+            continue;
+        }
+        let c = b.count as f64;
+        if below + c >= rank {
+            if b.count == 1 {
+                return Some(b.min);
+            }
+            let f = ((rank - below) / c).clamp(0.0, 1.0);
+            return Some(b.min + (b.max - b.min) * f);
+        }
+        below += c;
+        last = Some(b.max);
+    }
+    last
+}
+
+/// Sub-bins per power of two in a `RelativeSketch`: a bin spans at most
+/// 1/128 of its lower bound, so any value in it is within 0.8% of any other.
+const BINS_PER_OCTAVE: i64 = 128;
+
+/// The most bins a `RelativeSketch` keeps, 64 powers of two (a factor of
+/// 1.8e19) below the largest value: beyond that the lowest bins are merged
+/// into one, which still keeps its exact extremes. Bounds its memory at
+/// 8,192 bins (200 KB), however wide the values.
+const MAX_RELATIVE_BINS: usize = 64 * BINS_PER_OCTAVE as usize;
+
+/// Percentiles of a quantity >= 0 of any magnitude (committed amounts,
+/// times) with a stated relative accuracy: log-spaced bins (as in
+/// DDSketch), 128 to each power of two, each keeping its extremes; exact 0
+/// in a bin of its own. A quantile is within 0.8% (relative) of a value
+/// at that rank, exact for a point mass. Bins are indexed from the float's
+/// bits (exponent and top 7 mantissa bits), so a value's bin is the same on
+/// every machine, and counts add, so sketches merge exactly in any order.
+/// Memory grows with the span of the values seen, not the number.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RelativeSketch {
+    /// Zeros (and negative values, which callers never push).
+    zero: Bin,
+    /// The bin index of `bins[0]`.
+    offset: i64,
+    bins: Vec<Bin>,
+}
+
+impl RelativeSketch {
+    /// The bin of `x > 0`: exponent and top mantissa bits, monotone in `x`.
+    #[inline(always)]
+    fn index(x: f64) -> i64 {
+        // For positive floats the bit pattern is monotone in the value:
+        // shifting off all but 7 mantissa bits gives 128 bins per octave
+        // (subnormals get the same uniform spacing below the smallest
+        // normal).
+        (x.to_bits() >> (52 - 7)) as i64
+    }
+
+    #[inline(always)]
+    pub fn push(&mut self, x: f64) {
+        if x <= 0.0 || x.is_nan() {
+            self.zero.push(x.max(0.0));
+            return;
+        }
+        let i = Self::index(x) - self.offset;
+        match usize::try_from(i) {
+            Ok(i) if i < self.bins.len() => self.bins[i].push(x),
+            _ => self.push_outside(x),
+        }
+    }
+
+    /// `push` for a value outside the bins held: grows them, or merges the
+    /// lowest when the span would pass `MAX_RELATIVE_BINS`.
+    #[cold]
+    fn push_outside(&mut self, x: f64) {
+        let i = Self::index(x);
+        self.cover(i, i);
+        let at = (i - self.offset).max(0) as usize;
+        self.bins[at].push(x);
+    }
+
+    /// Makes the bins cover indices `lo..=hi` (as far as the cap allows: the
+    /// lowest ones then share bin 0).
+    fn cover(&mut self, lo: i64, hi: i64) {
+        if self.bins.is_empty() {
+            self.offset = lo;
+            self.bins.push(Bin::default());
+        }
+        let (old_lo, old_hi) = (self.offset, self.offset + self.bins.len() as i64 - 1);
+        let hi = hi.max(old_hi);
+        let lo = lo.min(old_lo).max(hi - MAX_RELATIVE_BINS as i64 + 1);
+        let mut bins = vec![Bin::default(); (hi - lo + 1) as usize];
+        for (k, b) in self.bins.iter().enumerate() {
+            let at = (old_lo + k as i64 - lo).max(0) as usize;
+            bins[at].merge(b);
+        }
+        self.offset = lo;
+        self.bins = bins;
+    }
+
+    pub fn merge(&mut self, other: &RelativeSketch) {
+        self.zero.merge(&other.zero);
+        if other.bins.is_empty() {
+            return;
+        }
+        let other_hi = other.offset + other.bins.len() as i64 - 1;
+        self.cover(other.offset, other_hi);
+        for (k, b) in other.bins.iter().enumerate() {
+            let at = (other.offset + k as i64 - self.offset).max(0) as usize;
+            self.bins[at].merge(b);
+        }
+    }
+
+    /// The q-quantile (inverse CDF: smallest x with F(x) >= q), `None` when empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        quantile_of_bins(std::iter::once(&self.zero).chain(&self.bins), q)
     }
 }
 
@@ -351,8 +450,8 @@ mod tests {
     }
 
     #[test]
-    fn sketch_is_exact_on_point_masses_and_close_elsewhere() {
-        let mut s = Sketch::unit();
+    fn unit_sketch_is_exact_on_point_masses_and_close_elsewhere() {
+        let mut s = UnitSketch::default();
         for _ in 0..30 {
             s.push(0.0);
         }
@@ -365,15 +464,114 @@ mod tests {
         assert_eq!(s.quantile(0.05), Some(0.0));
         assert_eq!(s.quantile(0.5), Some(0.8));
         assert_eq!(s.quantile(0.95), Some(1.0));
-        let mut u = Sketch::new(0.0, 100.0, 10_000);
+        let mut u = UnitSketch::default();
         for i in 0..100_000 {
-            u.push(i as f64 / 1000.0);
+            u.push(i as f64 / 100_000.0);
         }
-        assert!((u.quantile(0.25).unwrap() - 25.0).abs() < 0.011);
+        assert!((u.quantile(0.25).unwrap() - 0.25).abs() < 0.0011);
         u.push(-5.0);
-        u.push(1e9);
-        assert!(u.quantile(0.0).unwrap() == -5.0);
-        assert!(u.quantile(1.0).unwrap() == 1e9);
+        u.push(7.0);
+        assert_eq!(u.quantile(0.0), Some(-5.0));
+        assert_eq!(u.quantile(1.0), Some(7.0));
+    }
+
+    /// The sketch of `n` stratified draws `F^-1((i + 1/2) / n)` of a
+    /// distribution, pushed in a scrambled order.
+    fn stratified(n: u64, quantile: impl Fn(f64) -> f64) -> RelativeSketch {
+        let mut s = RelativeSketch::default();
+        for i in 0..n {
+            let k = (i * 7919) % n;
+            s.push(quantile((k as f64 + 0.5) / n as f64));
+        }
+        s
+    }
+
+    /// Within the sketch's stated relative accuracy (0.8%) of the exact
+    /// quantile (the stratified sample's own quantile is off by at most a
+    /// rank of 1 in 200,000, far less).
+    fn assert_relative(what: &str, s: &RelativeSketch, quantile: impl Fn(f64) -> f64) {
+        for q in [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99] {
+            let (est, exact) = (s.quantile(q).unwrap(), quantile(q));
+            let tol = 0.008 * exact.abs() + 1e-12;
+            assert!(
+                (est - exact).abs() <= tol,
+                "{what} q{q}: {est} vs exact {exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn relative_sketch_meets_its_accuracy_on_lognormal_pert_and_mixtures() {
+        use statrs::distribution::{Beta, ContinuousCDF};
+        const N: u64 = 200_000;
+        // range90 = [1, 1000]: the case, quantiles 1 / 31.6 / 1000.
+        let (mu, sigma) = (
+            1000f64.ln() / 2.0,
+            1000f64.ln() / (2.0 * 1.644_853_626_951_472),
+        );
+        let lognormal = |u: f64| (mu + sigma * crate::compile::dist::inverse_normal_cdf(u)).exp();
+        let s = stratified(N, lognormal);
+        assert_relative("lognormal", &s, lognormal);
+        assert!((s.quantile(0.05).unwrap() - 1.0).abs() < 0.009);
+        assert!((s.quantile(0.95).unwrap() - 1000.0).abs() < 9.0);
+        // Beta-PERT(500, 1000, 2000).
+        let beta = Beta::new(1.0 + 4.0 * 500.0 / 1500.0, 1.0 + 4.0 * 1000.0 / 1500.0).unwrap();
+        let pert = |u: f64| 500.0 + 1500.0 * beta.inverse_cdf(u);
+        assert_relative("pert", &stratified(N, pert), pert);
+        // 30% exactly 0, 20% exactly 5, 50% lognormal: point masses exact.
+        let mixture = |u: f64| match u {
+            u if u < 0.3 => 0.0,
+            u if u < 0.5 => 5.0,
+            u => lognormal((u - 0.5) / 0.5),
+        };
+        let m = stratified(N, mixture);
+        assert_eq!(m.quantile(0.1), Some(0.0));
+        assert_eq!(m.quantile(0.3), Some(0.0));
+        // The mass at 5 shares its bin with lognormal values just above it.
+        for q in [0.4, 0.6, 0.75, 0.9, 0.99] {
+            let (est, exact) = (m.quantile(q).unwrap(), mixture(q));
+            assert!(
+                (est - exact).abs() <= 0.008 * exact,
+                "mixture q{q}: {est} vs {exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn relative_sketch_merges_exactly_in_any_order_and_stays_bounded() {
+        let values: Vec<f64> = (0..30_000u64)
+            .map(|i| match i % 5 {
+                0 => 0.0,
+                1 => 1e-300 * (1 + i) as f64,
+                2 => 1e15 / (1 + i) as f64,
+                _ => (i as f64).sqrt(),
+            })
+            .collect();
+        let part = |k: usize| {
+            let mut s = RelativeSketch::default();
+            values.iter().skip(k).step_by(3).for_each(|&x| s.push(x));
+            s
+        };
+        let (a, b, c) = (part(0), part(1), part(2));
+        let mut abc = a.clone();
+        abc.merge(&b);
+        abc.merge(&c);
+        let mut cba = c.clone();
+        cba.merge(&b);
+        cba.merge(&a);
+        let mut all = RelativeSketch::default();
+        values.iter().for_each(|&x| all.push(x));
+        assert_eq!(abc, cba);
+        assert_eq!(abc, all);
+        assert!(all.bins.len() <= MAX_RELATIVE_BINS, "{}", all.bins.len());
+        // The top keeps its accuracy; the extremes are exact.
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let exact = sorted[(0.99 * sorted.len() as f64).ceil() as usize - 1];
+        let est = all.quantile(0.99).unwrap();
+        assert!((est - exact).abs() <= 0.008 * exact, "{est} vs {exact}");
+        assert_eq!(all.quantile(1.0), Some(sorted[sorted.len() - 1]));
+        assert_eq!(all.quantile(0.0), Some(0.0));
     }
 
     #[test]

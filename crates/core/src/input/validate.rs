@@ -393,6 +393,17 @@ fn id_value(n: &Node, key: &str, d: &mut Diags) -> Option<String> {
     }
 }
 
+/// The largest value a `range90 = [lo, hi]` lognormal is ever drawn at: its
+/// quantile at the largest uniform the engine draws, 1 - 2^-33 (z = 6.338).
+/// A wide range90 reaches far beyond its `hi` there (`[5e-324, 1e15]` would
+/// overflow to infinity), so it is bounded like every other value.
+fn range90_largest_draw(lo: f64, hi: f64) -> f64 {
+    const Z_LARGEST: f64 = 6.337_957_754_553_789;
+    const Z95: f64 = 1.644_853_626_951_472_2;
+    let (mu, sigma) = (0.5 * (lo.ln() + hi.ln()), (hi.ln() - lo.ln()) / (2.0 * Z95));
+    (mu + sigma * Z_LARGEST).exp()
+}
+
 /// A number or a one-key distribution table (docs/model.md 2.9).
 fn dist(n: &Node, key: &str, d: &mut Diags) -> Option<Dist> {
     let table = match &n.value {
@@ -466,6 +477,15 @@ fn dist(n: &Node, key: &str, d: &mut Diags) -> Option<Dist> {
         }),
         "range90" if !(0.0 < p[0] && p[0] < p[1]) => bad(
             &format!("range90 needs 0 < lo < hi, found [{}, {}]", p[0], p[1]),
+            d,
+        ),
+        "range90" if range90_largest_draw(p[0], p[1]) > MAX_MAGNITUDE => bad(
+            &format!(
+                "range90 = [{}, {}] is so wide that its draws reach {:.1e}, beyond the {MAX_MAGNITUDE:e} any value may have; narrow it",
+                p[0],
+                p[1],
+                range90_largest_draw(p[0], p[1])
+            ),
             d,
         ),
         "range90" => Some(Dist::Range90 { lo: p[0], hi: p[1] }),

@@ -53,9 +53,6 @@ use trial::Trial;
 /// in which floating-point sums are merged.
 pub const CHUNK_TRIALS: u64 = 4096;
 
-/// Bins of the percentile sketches for unbounded quantities.
-const SKETCH_BINS: usize = 4_000;
-
 /// Trials drawn together, entity by entity (structure of arrays), inside a
 /// chunk. Not part of the reproducibility contract: every draw depends only
 /// on (seed, entity, trial, slot) and trials are recorded in order.

@@ -1,9 +1,9 @@
 //! Recording a trial into the tallies and percentile sketches of a chunk.
 
+use super::TrialOutcome;
 use super::trial::Trial;
-use super::{SKETCH_BINS, TrialOutcome};
 use crate::compile::Model;
-use crate::stats::{Moments, Sketch, UnitHistograms};
+use crate::stats::{Moments, RelativeSketch, UnitHistograms, UnitSketch};
 use std::sync::Mutex;
 
 /// Counts and exact sums of a set of trials. Floating-point sums depend on
@@ -76,40 +76,38 @@ impl Tally {
 /// The percentile sketches of a set of trials. They hold only counts and
 /// bin extremes, which merge exactly in any order, so each worker thread
 /// fills one set for the whole run (see `HistogramPool`) instead of
-/// allocating, zeroing and merging about a megabyte per chunk.
+/// allocating, zeroing and merging them per chunk. The relative sketches
+/// start empty and grow with the span of the values they see.
 #[derive(Debug, Clone)]
 pub struct Histograms {
-    pub time_to_met: Sketch,
+    /// First time met, in months.
+    pub time_to_met: RelativeSketch,
     /// Overall coverage by month, counts only (1/1000 bins, exact 0 and 1).
     pub overall_by_month: UnitHistograms,
     /// Overall coverage at the horizon, with exact bin extremes.
-    pub overall_horizon: Sketch,
+    pub overall_horizon: UnitSketch,
     /// Committed amount at the horizon, per capability. (Coverage there is
     /// a non-decreasing function of it, so its percentiles are this
     /// sketch's, mapped: no sketch of its own to fill.)
-    pub committed: Vec<Sketch>,
+    pub committed: Vec<RelativeSketch>,
     /// Start time of each model phase slot, when it starts.
-    pub phase_start: Vec<Sketch>,
+    pub phase_start: Vec<RelativeSketch>,
 }
 
 impl Histograms {
     pub fn new(model: &Model) -> Self {
-        let horizon = f64::from(model.horizon);
-        let caps = model.capabilities.len();
         Histograms {
-            time_to_met: Sketch::new(0.0, horizon, SKETCH_BINS),
+            time_to_met: RelativeSketch::default(),
             overall_by_month: UnitHistograms::new(model.months()),
-            overall_horizon: Sketch::unit(),
-            committed: (0..caps)
-                .map(|c| Sketch::new(0.0, committed_range(model, c), SKETCH_BINS))
-                .collect(),
-            phase_start: vec![Sketch::new(0.0, horizon.max(1.0), SKETCH_BINS); model.phases.len()],
+            overall_horizon: UnitSketch::default(),
+            committed: vec![RelativeSketch::default(); model.capabilities.len()],
+            phase_start: vec![RelativeSketch::default(); model.phases.len()],
         }
     }
 
     /// Adds `o`; the order of merges does not change the result.
     pub fn merge(&mut self, o: &Histograms) {
-        fn sketches(a: &mut [Sketch], b: &[Sketch]) {
+        fn sketches(a: &mut [RelativeSketch], b: &[RelativeSketch]) {
             a.iter_mut().zip(b).for_each(|(x, y)| x.merge(y));
         }
         self.time_to_met.merge(&o.time_to_met);
@@ -165,23 +163,6 @@ impl<'m> HistogramPool<'m> {
 pub struct Accumulator {
     pub tally: Tally,
     pub histograms: Histograms,
-}
-
-/// Working range for the committed-amount sketch of a capability: from 0 to
-/// (nearly) the most all its pledges could add up to, and at least the need.
-fn committed_range(model: &Model, c: usize) -> f64 {
-    let top: f64 = model
-        .pledges
-        .iter()
-        .filter(|p| p.capability == c)
-        .map(|p| p.amount.sample(1.0 - 1e-9).max(0.0))
-        .sum();
-    let hi = top.max(model.capabilities[c].need);
-    if hi.is_finite() && hi > 0.0 {
-        hi * (1.0 + 1e-9)
-    } else {
-        1.0
-    }
 }
 
 impl<'m, const B: usize> Trial<'m, B> {

@@ -6,7 +6,7 @@ pub mod summary;
 use crate::compile::Model;
 use crate::input::scenario::Scenario;
 use crate::simulate::Accumulator;
-use crate::stats::{Sketch, wilson95};
+use crate::stats::{RelativeSketch, UnitSketch, wilson95};
 use crate::summarise::summary::*;
 
 /// Bins of the overall-coverage histogram in `summary.json`.
@@ -25,7 +25,8 @@ pub(crate) fn summarise(
     let h = months - 1;
     let met = acc.tally.met_by_month[h];
     let p_met = prob(met);
-    let quantile = |s: &Sketch, q: f64| s.quantile(q).unwrap_or(0.0);
+    let quantile = |s: &RelativeSketch, q: f64| s.quantile(q).unwrap_or(0.0);
+    let unit_quantile = |s: &UnitSketch, q: f64| s.quantile(q).unwrap_or(0.0);
 
     let mut cdf = Vec::with_capacity(months);
     let mut ever = 0;
@@ -40,7 +41,7 @@ pub(crate) fn summarise(
     let by_month = |q: f64| {
         (0..months)
             .map(|k| match k {
-                _ if k == h => quantile(overall_h, q),
+                _ if k == h => unit_quantile(overall_h, q),
                 _ => acc
                     .histograms
                     .overall_by_month
@@ -75,11 +76,11 @@ pub(crate) fn summarise(
                 mean: acc.tally.overall_at_horizon.mean,
                 sd: acc.tally.overall_at_horizon.sd(),
                 se: acc.tally.overall_at_horizon.se(),
-                p05: quantile(overall_h, 0.05),
-                p25: quantile(overall_h, 0.25),
-                p50: quantile(overall_h, 0.5),
-                p75: quantile(overall_h, 0.75),
-                p95: quantile(overall_h, 0.95),
+                p05: unit_quantile(overall_h, 0.05),
+                p25: unit_quantile(overall_h, 0.25),
+                p50: unit_quantile(overall_h, 0.5),
+                p75: unit_quantile(overall_h, 0.75),
+                p95: unit_quantile(overall_h, 0.95),
             },
             overall_by_month: ByMonth {
                 mean: acc
