@@ -2,6 +2,7 @@
 //! the report and its charts. Runs only with GUARANTEE_SIM_BROWSER_TEST=1
 //! (CI installs Debian's `chromium`); otherwise it says it was skipped.
 
+use crate::bitmap::Bitmap;
 use crate::common;
 
 use std::path::Path;
@@ -9,9 +10,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Pixels within a small distance of `rgb`.
-fn count_colour(img: &image::RgbImage, rgb: [u8; 3]) -> usize {
+fn count_colour(img: &Bitmap, rgb: [u8; 3]) -> usize {
     img.pixels()
-        .filter(|p| p.0.iter().zip(rgb).all(|(&a, b)| a.abs_diff(b) <= 10))
+        .filter(|p| p.iter().zip(rgb).all(|(&a, b)| a.abs_diff(b) <= 10))
         .count()
 }
 
@@ -70,20 +71,20 @@ fn report_html_renders_in_chromium() {
     let png = dir.path().join("screenshot.png");
     screenshot(&html, &png, profile.path());
 
-    let img = image::open(&png).unwrap().to_rgb8();
+    let img = Bitmap::open(&png);
     assert_eq!(img.dimensions(), (1280, 2400));
     if let Ok(keep) = std::env::var("GUARANTEE_SIM_CHARTS_DIR") {
         std::fs::copy(&png, Path::new(&keep).join("browser-screenshot.png")).unwrap();
     }
 
     // Not blank: mostly white page, but real text and many colours.
-    let dark = img.pixels().filter(|p| p.0.iter().all(|&c| c < 80)).count();
+    let dark = img.pixels().filter(|p| p.iter().all(|&c| c < 80)).count();
     assert!(dark > 5_000, "only {dark} dark (text) pixels");
-    let colours: std::collections::HashSet<[u8; 3]> = img.pixels().map(|p| p.0).collect();
+    let colours: std::collections::HashSet<[u8; 3]> = img.pixels().collect();
     assert!(colours.len() > 200, "only {} colours", colours.len());
     // The first chart (P(met) by month: Okabe–Ito blue and orange lines)
     // is on screen below the tables, drawn in its palette colours.
-    let charts = image::imageops::crop_imm(&img, 0, 1200, 1280, 1200).to_image();
+    let charts = img.rows(1200, 1200);
     let blue = count_colour(&charts, [0, 114, 178]);
     let orange = count_colour(&charts, [230, 159, 0]);
     assert!(blue > 1_000, "only {blue} blue chart pixels");

@@ -1,6 +1,7 @@
 //! Charts render in memory, as PNG and SVG, with real content.
 //! Set GUARANTEE_SIM_CHARTS_DIR=<dir> to also write them there for viewing.
 
+use crate::bitmap::Bitmap;
 use crate::common;
 
 use guarantee_sim_app::render::OutputFile;
@@ -41,27 +42,27 @@ fn svg(files: &[OutputFile], name: &str) -> String {
 
 /// Asserts the PNG decodes, is at least 1200x700, is not blank, and has dark
 /// title text near the top left. Returns the image.
-fn check_png(bytes: &[u8]) -> image::RgbImage {
-    let img = image::load_from_memory(bytes).unwrap().to_rgb8();
+fn check_png(bytes: &[u8]) -> Bitmap {
+    let img = Bitmap::from_png(bytes);
     assert!(
-        img.width() >= 1200 && img.height() >= 700,
+        img.width >= 1200 && img.height >= 700,
         "{:?}",
         img.dimensions()
     );
-    let colours: HashSet<[u8; 3]> = img.pixels().map(|p| p.0).collect();
+    let colours: HashSet<[u8; 3]> = img.pixels().collect();
     assert!(colours.len() > 40, "only {} colours", colours.len());
     let dark_title = (10..70)
         .flat_map(|y| (20..700).map(move |x| (x, y)))
-        .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c < 90))
+        .filter(|&(x, y)| img.pixel(x, y).iter().all(|&c| c < 90))
         .count();
     assert!(dark_title > 500, "title area has {dark_title} dark pixels");
     img
 }
 
 /// Pixels within a small distance of `rgb`.
-fn count_colour(img: &image::RgbImage, rgb: [u8; 3]) -> usize {
+fn count_colour(img: &Bitmap, rgb: [u8; 3]) -> usize {
     img.pixels()
-        .filter(|p| p.0.iter().zip(rgb).all(|(&a, b)| a.abs_diff(b) <= 8))
+        .filter(|p| p.iter().zip(rgb).all(|(&a, b)| a.abs_diff(b) <= 8))
         .count()
 }
 
@@ -109,10 +110,10 @@ fn every_png_is_readable_and_not_blank() {
     for name in NAMES {
         let img = check_png(file(&files, &format!("charts/{name}.png")));
         // The provenance footer is drawn near the bottom.
-        let h = img.height();
+        let h = img.height;
         let footer_ink = (h - 40..h - 5)
             .flat_map(|y| (20..400).map(move |x| (x, y)))
-            .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c < 160))
+            .filter(|&(x, y)| img.pixel(x, y).iter().all(|&c| c < 160))
             .count();
         assert!(
             footer_ink > 50,

@@ -1,6 +1,7 @@
 //! The integration tests, one binary (one link, one run), grouped by what
 //! they test.
 
+mod bitmap;
 mod browser;
 mod charts;
 mod cli;

@@ -5,7 +5,6 @@
 
 use super::ChartFormat;
 use super::bars::{self, BarPanel};
-use super::glyphs::CachedGlyphs;
 use super::style::{self, MARGIN, palette};
 use super::xy::{self, XyPanel};
 use anyhow::{Context, Result};
@@ -158,7 +157,7 @@ impl Figure {
                     rgb.resize(w as usize * h as usize * 3, 0);
                     {
                         let bitmap = BitMapBackend::with_buffer(rgb, (w, h));
-                        let root = CachedGlyphs(bitmap).into_drawing_area();
+                        let root = bitmap.into_drawing_area();
                         draw(&root, self)?;
                         root.present()?;
                     }

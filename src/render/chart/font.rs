@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 /// attribute, so it doubles as a CSS fallback list for SVG viewers.
 pub const FAMILY: &str = "DejaVu Sans, Verdana, Arial, sans-serif";
 
-pub(crate) static REGULAR: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
-pub(crate) static BOLD: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-Bold.ttf");
+static REGULAR: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+static BOLD: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// Registers the embedded font with plotters (once; later calls are free).
 pub fn ensure_registered() -> anyhow::Result<()> {

@@ -9,7 +9,6 @@
 pub mod bars;
 pub mod figure;
 pub mod font;
-pub mod glyphs;
 pub mod png;
 pub mod style;
 pub mod xy;

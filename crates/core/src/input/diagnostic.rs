@@ -272,32 +272,10 @@ fn render_one(sources: &[Source], d: &Diagnostic) -> String {
     Renderer::plain().render(&report).to_string()
 }
 
-/// Edit distance counting a swap of two neighbours as one edit (so `jion`
-/// is one typo away from `join`), for "did you mean" hints.
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    // Three rows of the classic table: two back, previous, current.
-    let mut prev2: Vec<usize> = vec![0; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur: Vec<usize> = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                cur[j] = cur[j].min(prev2[j - 2] + 1);
-            }
-        }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
 /// The candidate closest to `word`, if it is close enough to be a likely
 /// typo, or if `word` is the start of it (`delay` for `delay_months`).
+/// Closeness is the optimal-string-alignment distance, which counts a swap
+/// of two neighbours as one edit (so `jion` is one typo away from `join`).
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     // Long words are never typos of our short keys and ids; skipping them
     // bounds the cost on hostile input.
@@ -312,7 +290,7 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             let d = if c.eq_ignore_ascii_case(word) {
                 0
             } else {
-                distance(word, c)
+                strsim::osa_distance(word, c)
             };
             let prefix = word.len() >= 3 && c.starts_with(word);
             (d <= limit || prefix).then_some((d.min(limit), c))
@@ -357,10 +335,22 @@ mod tests {
     }
 
     #[test]
-    fn distances() {
-        assert_eq!(distance("join", "jion"), 1);
-        assert_eq!(distance("", "abc"), 3);
-        assert_eq!(distance("kitten", "sitting"), 3);
+    fn a_swap_of_neighbours_is_one_typo() {
+        // Four letters allow one edit: a swap counts as one, not two.
+        assert_eq!(suggest("jion", ["join", "leave"]), Some("join"));
+        assert_eq!(suggest("ujoin", ["join"]), Some("join"));
+        // Two letters allow one edit: swapped, `ku` is one from `uk` (two
+        // substitutions otherwise) and two from `us`.
+        assert_eq!(suggest("ku", ["us", "uk"]), Some("uk"));
+        assert_eq!(
+            did_you_mean("jion", ["join"]).as_deref(),
+            Some("did you mean `join`?")
+        );
+        // Six letters allow two edits; `kitten` is three from `sitting`.
+        assert_eq!(suggest("kitten", ["sitting"]), None);
+        assert_eq!(suggest("kitten", ["sitting", "mitten"]), Some("mitten"));
+        assert_eq!(suggest("", ["a", "abc"]), Some("a"));
+        assert_eq!(suggest("", ["abc"]), None);
     }
 
     #[test]
