@@ -80,7 +80,7 @@ pub struct RunOptions {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
     /// Override one scenario field for a what-if, without editing the file (repeatable):
     /// member.<id>.<field>, capability.<id>.<field>, phase.<id>.<field>, group.<id>.<field>,

@@ -459,3 +459,71 @@ fn size_limits_are_enforced() {
     let msg = err(&text, &[]);
     assert!(msg.contains("scenario too large"), "{msg}");
 }
+
+/// Counts of tables beyond the limits are refused, naming the first table
+/// past the limit (its line) and the limit.
+#[test]
+fn table_counts_are_limited() {
+    let head = "[scenario]\nname = \"t\"\nhorizon_months = 5\n";
+    for (kind, max, table) in [
+        (
+            "capability",
+            1000,
+            "[[capability]]\nid = \"c{}\"\nneed = 1\n",
+        ),
+        ("phase", 1000, "[[phase]]\nid = \"p{}\"\n"),
+        (
+            "group",
+            1000,
+            "[[group]]\nid = \"g{}\"\ncorrelation = 0.1\n",
+        ),
+    ] {
+        let mut text = String::from(head);
+        for i in 0..=max {
+            text.push_str(&table.replace("{}", &i.to_string()));
+        }
+        let lines_per_table = table.matches('\n').count();
+        let line = 4 + max * lines_per_table;
+        let msg = err(&text, &[]);
+        assert!(
+            msg.contains(&format!("1001 `[[{kind}]]` tables, at most {max}")),
+            "{kind}: {msg}"
+        );
+        assert!(
+            msg.contains(&format!("t.toml:{line}:")),
+            "{kind}: want line {line}: {msg}"
+        );
+    }
+    // At the limit, no such error.
+    let mut text = String::from(head);
+    for i in 0..1000 {
+        text.push_str(&format!("[[capability]]\nid = \"c{i}\"\nneed = 1\n"));
+    }
+    text.push_str("[[phase]]\nid = \"p\"\n");
+    assert!(load_str("t.toml", &text, &[]).is_ok());
+}
+
+/// Gates keep a number per pledge to their capability: the sum over gated
+/// phases is bounded.
+#[test]
+fn gate_bookkeeping_is_limited() {
+    let mut text = String::from(
+        "[scenario]\nname = \"t\"\nhorizon_months = 5\n[[capability]]\nid = \"a\"\nneed = 1\n[[phase]]\nid = \"p0\"\n",
+    );
+    for i in 1..=11 {
+        text.push_str(&format!(
+            "[[phase]]\nid = \"p{i}\"\nafter = \"p0\"\ngate = {{ capability = \"a\", coverage = 0.5 }}\n"
+        ));
+    }
+    for m in 0..100 {
+        text.push_str(&format!(
+            "[[member]]\nid = \"m{m}\"\njoin = 1\ncount = 10000\n"
+        ));
+        text.push_str("[[member.pledge]]\ncapability = \"a\"\nphase = \"p0\"\namount = 1\n");
+    }
+    let msg = err(&text, &[]);
+    assert!(
+        msg.contains("gates' capabilities may not exceed 10000000"),
+        "{msg}"
+    );
+}

@@ -216,7 +216,7 @@ const BINS_PER_OCTAVE: i64 = 128;
 /// 1.8e19) below the largest value: beyond that the lowest bins are merged
 /// into one, which still keeps its exact extremes. Bounds its memory at
 /// 8,192 bins (200 KB), however wide the values.
-const MAX_RELATIVE_BINS: usize = 64 * BINS_PER_OCTAVE as usize;
+pub(crate) const MAX_RELATIVE_BINS: usize = 64 * BINS_PER_OCTAVE as usize;
 
 /// Percentiles of a quantity >= 0 of any magnitude (committed amounts,
 /// times) with a stated relative accuracy: log-spaced bins (as in
@@ -309,7 +309,7 @@ impl RelativeSketch {
 
 /// Bins of a `UnitHistograms` row: exact 0, 1000 bins of 1/1000 on (0, 1),
 /// exact 1.
-const UNIT_BINS: usize = 1002;
+pub(crate) const UNIT_BINS: usize = 1002;
 
 /// Counts-only histograms of several quantities in [0, 1] (say overall
 /// coverage, one per month): bins of 1/1000 plus exact bins for 0 and 1

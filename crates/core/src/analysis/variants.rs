@@ -5,7 +5,10 @@
 
 use crate::compile::Model;
 use crate::error::Error;
-use crate::simulate::{Accumulator, HistogramPool, Tally, for_each_chunk, run_chunk, run_outcomes};
+use crate::simulate::{
+    Accumulator, HistogramPool, THREADS_MEMORY_BUDGET, Tally, bytes_per_thread, for_each_chunk,
+    run_chunk, run_outcomes,
+};
 use crate::stats::Moments;
 
 /// Seed, trial count and worker threads of a run.
@@ -59,6 +62,11 @@ pub(crate) fn run_variants(
     record: Record,
     progress: &dyn Fn(u64),
 ) -> Result<VariantResults, Error> {
+    // Memory grows with the threads: run on as many as fit the budget.
+    let per_thread: usize = models.iter().map(bytes_per_thread).sum();
+    let threads = run
+        .threads
+        .min((THREADS_MEMORY_BUDGET / per_thread.max(1)).max(1));
     let full = record == Record::Full;
     let pair = models.len() > 1;
     let pools: Vec<HistogramPool> = match full {
@@ -73,7 +81,7 @@ pub(crate) fn run_variants(
     let mut paired = vec![PairedMoments::default(); models.len().saturating_sub(1)];
     for_each_chunk(
         run.trials,
-        run.threads,
+        threads,
         |first, count| {
             let runs: Vec<_> = models
                 .iter()

@@ -79,7 +79,7 @@ pub struct JoinRule {
 }
 
 impl JoinRule {
-    fn new(p: f64) -> Self {
+    pub(crate) fn new(p: f64) -> Self {
         Self {
             p,
             z: inverse_normal_cdf(p),
@@ -218,25 +218,26 @@ impl Model {
                         phase: parent,
                         lag,
                         gate,
-                    } => {
-                        let ancestors = ancestors(scenario, i);
-                        PhaseStartModel::After {
-                            parent: phase_slot[*parent],
-                            lag: Sampler::new(lag),
-                            gate: gate.as_ref().map(|g| GateModel {
+                    } => PhaseStartModel::After {
+                        parent: phase_slot[*parent],
+                        lag: Sampler::new(lag),
+                        gate: gate.as_ref().map(|g| {
+                            // By slot: whether the phase comes before this
+                            // one in its `after` chain.
+                            let mut earlier = vec![false; scenario.phases.len()];
+                            for a in ancestors(scenario, i) {
+                                earlier[phase_slot[a]] = true;
+                            }
+                            GateModel {
                                 capability: g.capability,
                                 coverage: g.coverage,
                                 counted: pledges[capability_pledges[g.capability].clone()]
                                     .iter()
-                                    .map(|p| {
-                                        let earlier =
-                                            ancestors.iter().any(|&a| phase_slot[a] == p.phase);
-                                        if earlier { 1.0 } else { 0.0 }
-                                    })
+                                    .map(|p| if earlier[p.phase] { 1.0 } else { 0.0 })
                                     .collect(),
-                            }),
-                        }
-                    }
+                            }
+                        }),
+                    },
                 };
                 PhaseModel {
                     stream: stream_for_key(&format!("phase/{}", phase.id)),
@@ -310,13 +311,15 @@ impl Model {
     }
 }
 
-/// Phases before `phase` in its `after` chain (scenario indices).
+/// Phases before `phase` in its `after` chain (scenario indices), in time
+/// linear in the chain's length.
 fn ancestors(scenario: &Scenario, phase: usize) -> Vec<usize> {
     let mut out = Vec::new();
     let mut current = phase;
     while let PhaseStart::After { phase: parent, .. } = scenario.phases[current].start {
-        if out.contains(&parent) {
-            break; // validation rejects cycles; never loop regardless
+        // Validation rejects cycles; never loop regardless.
+        if out.len() >= scenario.phases.len() {
+            break;
         }
         out.push(parent);
         current = parent;

@@ -18,6 +18,18 @@ pub const MAX_COUNT: i128 = 10_000;
 /// `count`, and of `pledges * count`.
 pub const MAX_REPLICAS: u64 = 1_000_000;
 pub const MAX_PLEDGE_DRAWS: u64 = 1_000_000;
+/// Most `[[capability]]`, `[[phase]]` and `[[group]]` tables: a worker
+/// thread keeps a percentile sketch of up to 200 KB per capability and
+/// phase, and a chunk's tally some 5 KB per capability at the longest
+/// horizon (docs/model.md 2.10 gives the resource model).
+pub const MAX_CAPABILITIES: usize = 1_000;
+pub const MAX_PHASES: usize = 1_000;
+pub const MAX_GROUPS: usize = 1_000;
+/// Most `[[member]]` tables (each may stand for `count` replicas).
+pub const MAX_MEMBERS: usize = 100_000;
+/// Bound on the gates' bookkeeping: over gated phases, the pledges (times
+/// `count`) to the gate's capability, each a number per gate.
+pub const MAX_GATE_PLEDGES: u64 = 10_000_000;
 /// Numbers beyond this magnitude are surely typos, and would overflow to
 /// infinity in the engine's arithmetic (b - a, sums of amounts).
 pub const MAX_MAGNITUDE: f64 = 1e15;
@@ -111,6 +123,26 @@ pub fn validate(root: &Node, d: &mut Diags) -> Option<Scenario> {
     let group_nodes = array_of_tables(top.opt("group"), "group", d);
     let phase_nodes = array_of_tables(top.opt("phase"), "phase", d);
     let member_nodes = array_of_tables(top.opt("member"), "member", d);
+    for (nodes, kind, max) in [
+        (&cap_nodes, "capability", MAX_CAPABILITIES),
+        (&group_nodes, "group", MAX_GROUPS),
+        (&phase_nodes, "phase", MAX_PHASES),
+        (&member_nodes, "member", MAX_MEMBERS),
+    ] {
+        if let Some(first_over) = nodes.get(max) {
+            d.push(
+                Diagnostic::new(
+                    first_over.span,
+                    format!(
+                        "scenario too large: {} `[[{kind}]]` tables, at most {max} are allowed",
+                        nodes.len()
+                    ),
+                )
+                .label(format!("the {}th `[[{kind}]]`", max + 1)),
+            );
+            return None;
+        }
+    }
 
     let cap_ids = Ids::collect(&cap_nodes, "capability", d);
     let group_ids = Ids::collect(&group_nodes, "group", d);
@@ -159,6 +191,12 @@ pub fn validate(root: &Node, d: &mut Diags) -> Option<Scenario> {
     if d.len() > before {
         return None;
     }
+    let phases: Vec<Phase> = phases.into_iter().collect::<Option<_>>()?;
+    let members: Vec<Member> = members.into_iter().collect::<Option<_>>()?;
+    check_gate_size(&phase_nodes, &phases, &members, d);
+    if d.len() > before {
+        return None;
+    }
     let (name, description, sources, horizon_months, trials, seed) = head?;
     Some(Scenario {
         name,
@@ -170,9 +208,41 @@ pub fn validate(root: &Node, d: &mut Diags) -> Option<Scenario> {
         odds: odds.unwrap_or_default(),
         capabilities: capabilities.into_iter().collect::<Option<_>>()?,
         groups: groups.into_iter().collect::<Option<_>>()?,
-        phases: phases.into_iter().collect::<Option<_>>()?,
-        members: members.into_iter().collect::<Option<_>>()?,
+        phases,
+        members,
     })
+}
+
+/// Caps the gates' bookkeeping (`MAX_GATE_PLEDGES`), naming the gated phase
+/// where the sum passes it.
+fn check_gate_size(nodes: &[&Node], phases: &[Phase], members: &[Member], d: &mut Diags) {
+    let mut per_capability: HashMap<usize, u64> = HashMap::new();
+    for m in members {
+        for p in &m.pledges {
+            *per_capability.entry(p.capability).or_default() += u64::from(m.count);
+        }
+    }
+    let mut total: u64 = 0;
+    for (node, phase) in nodes.iter().zip(phases) {
+        if let PhaseStart::After {
+            gate: Some(gate), ..
+        } = &phase.start
+        {
+            total += per_capability.get(&gate.capability).copied().unwrap_or(0);
+            if total > MAX_GATE_PLEDGES {
+                d.push(
+                    Diagnostic::new(
+                        node.span,
+                        format!(
+                            "scenario too large: over the gated phases, the pledges (times `count`) to the gates' capabilities may not exceed {MAX_GATE_PLEDGES}"
+                        ),
+                    )
+                    .label("the limit is passed at this phase"),
+                );
+                return;
+            }
+        }
+    }
 }
 
 /// A table being validated: unknown keys are reported on construction.

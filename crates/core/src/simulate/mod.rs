@@ -77,6 +77,27 @@ fn full_blocks(model: &Model) -> bool {
     per_trial * BLOCK <= BLOCK_BYTES
 }
 
+/// What all worker threads together may use at most (bytes): a run with
+/// more threads than fit is run on fewer (results do not depend on it).
+pub(crate) const THREADS_MEMORY_BUDGET: usize = 1 << 30;
+
+/// The most memory one worker thread may need for `model` (bytes): its
+/// random streams and block arrays (blocks are shortened past
+/// `BLOCK_BYTES`; a few hundred bytes a pledge and unit beyond), its
+/// percentile sketches at their largest, and the tallies of the chunks it
+/// may have in flight (`for_each_chunk` keeps at most 5 a thread).
+pub(crate) fn bytes_per_thread(model: &Model) -> usize {
+    use crate::stats::{MAX_RELATIVE_BINS, UNIT_BINS};
+    let months = model.months();
+    let caps = model.capabilities.len();
+    let phases = model.phases.len();
+    let sketches =
+        (caps + phases + 1) * MAX_RELATIVE_BINS * 24 + months * UNIT_BINS * 4 + UNIT_BINS * 24;
+    let tally = 8 * (months * (caps + 3) + 6 * caps + 2 * model.member_count + phases);
+    let trial = BLOCK_BYTES + 600 * (model.pledges.len() + model.units.len() + phases);
+    sketches + trial + 5 * tally
+}
+
 /// Spare rows of `Trial::changed_capabilities` (see `sweep_months`).
 const SPARE_ROWS: usize = 8;
 
@@ -150,6 +171,33 @@ fn run_blocks<const B: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The memory model: a thread's share grows linearly with capabilities
+    /// and phases, and even a scenario at the validation limits (1,000
+    /// capabilities and phases, 600 months) fits one thread in the budget,
+    /// so the threads chosen (`run_variants`) keep any valid file near it.
+    #[test]
+    fn memory_per_thread_is_linear_and_fits_the_budget_at_the_limits() {
+        let scenario = |caps: usize, phases: usize| {
+            let mut text = String::from("[scenario]\nname = \"big\"\nhorizon_months = 600\n");
+            for c in 0..caps {
+                text.push_str(&format!("[[capability]]\nid = \"c{c}\"\nneed = 1\n"));
+            }
+            for p in 0..phases {
+                text.push_str(&format!("[[phase]]\nid = \"p{p}\"\n"));
+            }
+            let loaded = crate::input::load::load_str("big", &text, &[]).expect("valid");
+            bytes_per_thread(&Model::compile(&loaded.scenario))
+        };
+        let (small, double) = (scenario(100, 100), scenario(200, 200));
+        let at_limits = scenario(1000, 1000);
+        assert!(double < 2 * small, "{small} -> {double}");
+        assert!(at_limits <= THREADS_MEMORY_BUDGET, "{at_limits}");
+        assert!(
+            at_limits > THREADS_MEMORY_BUDGET / 4,
+            "the model counts the sketches: {at_limits}"
+        );
+    }
 
     /// The statistics-free path used by `sensitivity` gives exactly the
     /// trial outcomes of the full path.
