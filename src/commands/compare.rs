@@ -8,42 +8,42 @@ use crate::render::chart::{Figure, compare_figures};
 use crate::render::figures::{Report, figure_files};
 use crate::render::report::{Block, document_files, para, table};
 use crate::render::{OutputFile, console, json};
-use guarantee_sim_core::analysis::compare::Comparison;
+use guarantee_sim_core::analysis::compare::{Comparison, MAX_PLANS};
 use guarantee_sim_core::input::load::load_file;
 use std::fmt::Write;
 use std::path::PathBuf;
 
 pub fn compare(files: &[PathBuf], sim: &Simulation, output: &Output) -> Result<(), Error> {
-    // Load and validate every plan before anything runs or is written.
-    let mut plans = Vec::new();
+    if files.len() > MAX_PLANS {
+        return Err(Error::Usage(format!(
+            "error: {} plans given; compare takes at most {MAX_PLANS}",
+            files.len()
+        )));
+    }
+    // Validate every plan before anything runs or is written, holding one
+    // at a time (the core loads each again when its pass comes).
+    let load = |k: usize| load_file(&files[k], &sim.overrides);
+    let mut slugs = Vec::new();
     let mut errors = Vec::new();
-    for f in files {
-        match load_file(f, &sim.overrides) {
-            Ok(p) => plans.push(p),
+    for k in 0..files.len() {
+        match load(k) {
+            Ok(p) => slugs.push(slug(&p.scenario.name)),
             Err(e) => errors.push(e),
         }
     }
     if !errors.is_empty() {
         return Err(Error::Input(errors));
     }
-    let default_dir = format!(
-        "compare-{}",
-        plans
-            .iter()
-            .map(|p| slug(&p.scenario.name))
-            .collect::<Vec<_>>()
-            .join("-vs-")
-    );
-    let dest = output.destination(&default_dir)?;
-    let r = sim.resolve(&plans[0]);
-    let progress = Progress::new(r.trials * plans.len() as u64, sim.quiet, "comparing");
-    let n = plans.len() as u64;
+    let dest = output.destination(&format!("compare-{}", slugs.join("-vs-")))?;
+    let baseline = load(0)?;
+    let r = sim.resolve(&baseline);
+    let progress = Progress::new(r.trials * files.len() as u64, sim.quiet, "comparing");
     let (comparison, summaries) =
-        guarantee_sim_core::compare(&plans, &r, &|d| progress.set(d * n))?;
+        guarantee_sim_core::compare(files.len(), &load, &r, &|d| progress.set(d))?;
     progress.finish();
 
     let names: Vec<String> = summaries.iter().map(|s| s.scenario.name.clone()).collect();
-    let prov_line = provenance(&plans[0], &r).line("comparison");
+    let prov_line = provenance(&baseline, &r).line("comparison");
     let figures = compare_figures(&names, &summaries, &prov_line);
     let doc = document(&comparison, &figures);
     let report = |svgs: &[String]| {

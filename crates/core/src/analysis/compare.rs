@@ -6,8 +6,9 @@
 
 use crate::analysis::variants::{Record, Resolved, run_variants};
 use crate::compile::Model;
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::input::load::Loaded;
+use crate::simulate::bytes_per_thread;
 use crate::stats::Moments;
 use crate::summarise::summarise;
 use crate::summarise::summary::Summary;
@@ -68,41 +69,111 @@ impl Difference {
     }
 }
 
-/// Runs every plan on common random numbers; returns the comparison and
-/// each plan's full summary.
+/// Most plans one comparison may hold (each keeps its summary).
+pub const MAX_PLANS: usize = 100;
+
+/// Memory the loaded plans of one pass may take, by the estimate of
+/// `plan_bytes`.
+const PASS_BUDGET: usize = 1 << 29;
+
+/// A loaded plan's memory, roughly: its validated scenario and compiled
+/// model take some tens of bytes per byte of its text, and each worker
+/// thread its share (`bytes_per_thread`).
+fn plan_bytes(plan: &Loaded, model: &Model, threads: usize) -> usize {
+    64 * plan.source.len() + threads * bytes_per_thread(model)
+}
+
+/// Runs `count` plans (`load(k)` gives plan `k`; plan 0 is the baseline)
+/// on common random numbers; returns the comparison and each plan's full
+/// summary. Plans are loaded when their pass comes, as many to a pass as
+/// fit `PASS_BUDGET` beside the baseline, so a comparison of large files
+/// holds only a few at a time; the baseline is rerun in each pass after the
+/// first (same trials, same results) for the paired differences.
+/// `progress` gets the plan-trials done (`count * trials` in all).
 pub fn compare(
-    plans: &[Loaded],
+    count: usize,
+    load: &dyn Fn(usize) -> Result<Loaded, InputError>,
     run: &Resolved,
     progress: &dyn Fn(u64),
 ) -> Result<(Comparison, Vec<Summary>), Error> {
-    let models: Vec<Model> = plans.iter().map(|p| Model::compile(&p.scenario)).collect();
-    let results = run_variants(&models, run, Record::Full, progress)?;
+    compare_in_passes(count, load, run, progress, PASS_BUDGET)
+}
+
+/// `compare` with the memory budget of a pass.
+fn compare_in_passes(
+    count: usize,
+    load: &dyn Fn(usize) -> Result<Loaded, InputError>,
+    run: &Resolved,
+    progress: &dyn Fn(u64),
+    pass_budget: usize,
+) -> Result<(Comparison, Vec<Summary>), Error> {
     let (seed, trials) = (run.seed, run.trials);
-    let summaries: Vec<Summary> = plans
-        .iter()
-        .zip(&models)
-        .zip(&results.accumulators)
-        .map(|((p, m), acc)| summarise(&p.scenario, m, acc, seed, &p.overrides))
-        .collect();
+    let baseline = load(0)?;
+    let base_model = Model::compile(&baseline.scenario);
+    let budget = pass_budget.saturating_sub(plan_bytes(&baseline, &base_model, run.threads));
+    let mut headlines: Vec<(String, Summary)> = Vec::with_capacity(count);
+    let mut paired_moments = Vec::with_capacity(count.saturating_sub(1));
+    let mut next = 1;
+    let mut first_pass = true;
+    while first_pass || next < count {
+        // This pass's plans: at least one, then as many as fit.
+        let mut plans = Vec::new();
+        let mut models = vec![base_model.clone()];
+        let mut used = 0;
+        while next < count && (plans.is_empty() || used < budget) {
+            let plan = load(next)?;
+            let model = Model::compile(&plan.scenario);
+            used += plan_bytes(&plan, &model, run.threads);
+            plans.push(plan);
+            models.push(model);
+            next += 1;
+        }
+        let new_runs = plans.len() as u64 + u64::from(first_pass);
+        let done = headlines.len() as u64 * trials;
+        let results = run_variants(&models, run, Record::Full, &|d| {
+            progress(done + d * new_runs)
+        })?;
+        if first_pass {
+            let acc = &results.accumulators[0];
+            let summary = summarise(
+                &baseline.scenario,
+                &base_model,
+                acc,
+                seed,
+                &baseline.overrides,
+            );
+            headlines.push((baseline.origin.clone(), summary));
+        }
+        for ((plan, model), acc) in plans
+            .iter()
+            .zip(&models[1..])
+            .zip(&results.accumulators[1..])
+        {
+            let summary = summarise(&plan.scenario, model, acc, seed, &plan.overrides);
+            headlines.push((plan.origin.clone(), summary));
+        }
+        paired_moments.extend(results.paired);
+        first_pass = false;
+    }
+    let (files, summaries): (Vec<String>, Vec<Summary>) = headlines.into_iter().unzip();
     let p_met_se = |s: &Summary| s.guarantee.p_met_se;
     let cov_se = |s: &Summary| s.coverage.overall.se;
     let comparison = Comparison {
         trials,
         seed,
-        scenarios: plans
-            .iter()
+        scenarios: files
+            .into_iter()
             .zip(&summaries)
-            .map(|(p, s)| Headline {
+            .map(|(file, s)| Headline {
                 name: s.scenario.name.clone(),
-                file: p.origin.clone(),
+                file,
                 p_met: s.guarantee.p_met,
                 p_met_ci95: s.guarantee.p_met_ci95,
                 coverage_mean: s.coverage.overall.mean,
                 time_to_met_p50: s.guarantee.time_to_met.p50,
             })
             .collect(),
-        paired: results
-            .paired
+        paired: paired_moments
             .iter()
             .enumerate()
             .map(|(k, d)| {
@@ -117,4 +188,34 @@ pub fn compare(
             .collect(),
     };
     Ok((comparison, summaries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::load::load_str;
+
+    /// One plan a pass (the baseline rerun in each) gives exactly what one
+    /// pass of every plan gives.
+    #[test]
+    fn passes_do_not_change_the_comparison() {
+        let texts = [
+            crate::test_scenarios::DEFAULT,
+            crate::test_scenarios::PARIS,
+            crate::test_scenarios::DEFAULT,
+        ];
+        let overrides = [vec![], vec![], vec!["member.us.join=0.3".to_string()]];
+        let load = |k: usize| load_str(&format!("plan{k}"), texts[k], &overrides[k]);
+        let run = Resolved {
+            seed: 3,
+            trials: 9000,
+            threads: 2,
+        };
+        let done = std::cell::Cell::new(0);
+        let one_pass = compare_in_passes(3, &load, &run, &|_| {}, usize::MAX).unwrap();
+        let many = compare_in_passes(3, &load, &run, &|d| done.set(done.get().max(d)), 0).unwrap();
+        assert_eq!(one_pass.0, many.0);
+        assert_eq!(one_pass.1, many.1);
+        assert_eq!(done.get(), 3 * 9000, "progress counts each plan once");
+    }
 }
