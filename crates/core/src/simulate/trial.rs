@@ -43,8 +43,8 @@ pub(super) fn round_to_int(x: f64) -> i64 {
 pub(super) fn ceil_month(x: f64) -> f64 {
     let x = x.max(0.0);
     if cfg!(target_feature = "sse4.1") {
-        // One instruction (`roundsd`; x86-64-v3 has it, see
-        // `.cargo/config.toml`), the same value.
+        // One instruction (`roundsd`, in builds for a CPU with SSE4.1,
+        // e.g. `RUSTFLAGS=-Ctarget-cpu=native`), the same value.
         x.ceil()
     } else {
         let nearest = (x + TWO_POW_52) - TWO_POW_52;
