@@ -8,7 +8,8 @@ use guarantee_sim_core::input::scenario::Scenario;
 use guarantee_sim_core::summarise::summary::Summary;
 use rayon::prelude::*;
 
-/// The run's charts in `formats`, and its report if asked for.
+/// The run's charts in `formats`, and its report if asked for (neither:
+/// no figure is even built).
 pub fn run_files(
     scenario: &Scenario,
     summary: &Summary,
@@ -16,6 +17,9 @@ pub fn run_files(
     formats: &[ChartFormat],
     with_report: bool,
 ) -> anyhow::Result<Vec<OutputFile>> {
+    if formats.is_empty() && !with_report {
+        return Ok(Vec::new());
+    }
     let figures = run_figures(scenario, summary, prov);
     let report = |svgs: &[String]| report_files(scenario, summary, prov, &figures, svgs, formats);
     let report = with_report.then_some(&report as &Report);

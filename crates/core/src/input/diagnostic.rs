@@ -5,7 +5,7 @@
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 /// Index of the file's source among the loaded sources; `--set` flags follow.
-pub const FILE_SRC: usize = 0;
+pub(crate) const FILE_SRC: usize = 0;
 
 /// At most this many errors are kept: enough to fix a file in one go, and a
 /// bound on the work spent on a hostile input (hints cost edit distances).
@@ -78,7 +78,7 @@ impl Diagnostic {
 
 /// The errors found so far. Beyond `MAX_ERRORS` they are only counted.
 #[derive(Debug, Default)]
-pub struct Diags {
+pub(crate) struct Diags {
     list: Vec<Diagnostic>,
     dropped: usize,
 }
@@ -276,7 +276,7 @@ fn render_one(sources: &[Source], d: &Diagnostic) -> String {
 /// typo, or if `word` is the start of it (`delay` for `delay_months`).
 /// Closeness is the optimal-string-alignment distance, which counts a swap
 /// of two neighbours as one edit (so `jion` is one typo away from `join`).
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     // Long words are never typos of our short keys and ids; skipping them
     // bounds the cost on hostile input.
     if word.len() > 64 {
@@ -300,7 +300,7 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// "known X: a, b, c" (at most 10 named), for references with no close match.
-pub fn known_list<'a>(what: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn known_list<'a>(what: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let all: Vec<&str> = candidates.into_iter().collect();
     if all.is_empty() {
         return None;
@@ -311,7 +311,7 @@ pub fn known_list<'a>(what: &str, candidates: impl IntoIterator<Item = &'a str>)
 }
 
 /// `Some("did you mean `x`?")` when a close candidate exists.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {

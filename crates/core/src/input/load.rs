@@ -2,7 +2,7 @@
 //! -> `--set` overrides (`overrides`) -> validated `Scenario` (`validate`).
 //! Errors come back rendered by `diagnostic`, naming file, line and column.
 
-use crate::error::InputError;
+use crate::input::error::InputError;
 use crate::input::diagnostic::{Diags, FILE_SRC, Source};
 use crate::input::scenario::Scenario;
 use crate::input::{overrides, parse, validate};

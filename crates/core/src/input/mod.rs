@@ -3,6 +3,7 @@
 //! collecting and rendering errors; `load` runs the steps.
 
 pub mod diagnostic;
+pub mod error;
 pub mod load;
 pub(crate) mod overrides;
 pub(crate) mod parse;
