@@ -18,10 +18,14 @@ pub const DEFAULT_SCENARIO_ORIGIN: &str = "(built-in default: scenarios/coalitio
 
 /// Runs the command line; returns the process exit status.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
-    let flags = match cli::flags::Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let flags = match cli::flags::Cli::try_parse_from(&args) {
         Ok(flags) => flags,
         Err(e) => {
             let _ = e.print();
+            if let Some(tip) = cli::flags::command_tip(&e, &args) {
+                render::console::say_err(&tip);
+            }
             return e.exit_code();
         }
     };

@@ -84,7 +84,8 @@ pub struct RunOptions {
     pub threads: Option<u16>,
     /// Override one scenario field for a what-if, without editing the file (repeatable):
     /// member.<id>.<field>, capability.<id>.<field>, phase.<id>.<field>, group.<id>.<field>,
-    /// odds.<status>, scenario.<field>. The value is TOML: 0.5, '{ uniform = [1, 3] }', '"us"'.
+    /// odds.<status>, scenario.<field>, and pledges by position, member.<id>.pledge.<n>.<field>
+    /// (n from 0). The value is TOML: 0.5, '{ uniform = [1, 3] }', '"us"'.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// No progress bar.
@@ -122,4 +123,22 @@ impl Default for OutputOptions {
             no_report: false,
         }
     }
+}
+
+/// "Did you mean" for a mistyped command too short for clap's own tip
+/// (`rn` for `run`): one edit away from a command.
+pub fn command_tip(error: &clap::Error, args: &[std::ffi::OsString]) -> Option<String> {
+    use clap::CommandFactory;
+    if error.kind() != clap::error::ErrorKind::InvalidSubcommand
+        || error.to_string().contains("tip:")
+    {
+        return None;
+    }
+    let typed = args.get(1)?.to_str()?;
+    let commands = Cli::command();
+    let name = commands
+        .get_subcommands()
+        .map(|c| c.get_name())
+        .find(|name| strsim::osa_distance(typed, name) <= 1)?;
+    Some(format!("\n  tip: did you mean `{name}`?\n"))
 }

@@ -67,12 +67,21 @@ pub fn compare(files: &[PathBuf], sim: &Simulation, output: &Output) -> Result<(
     Ok(())
 }
 
+/// A signed difference to 4 decimals; one that rounds to zero is `+0.0000`,
+/// never `-0.0000`.
+fn signed4(x: f64) -> String {
+    let rounded = (x * 1e4).round() / 1e4;
+    format!("{:+.4}", rounded + 0.0)
+}
+
 fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
+/// A difference in percentage points to 2 decimals, never `-0.00`.
 fn signed_pp(x: f64) -> String {
-    format!("{:+.2} pp", 100.0 * x)
+    let rounded = (x * 1e4).round() / 1e2;
+    format!("{:+.2} pp", rounded + 0.0)
 }
 
 /// The comparison table printed on stdout.
@@ -107,24 +116,27 @@ pub fn table_text(c: &Comparison) -> String {
         let d = &p.p_met_diff;
         let _ = writeln!(
             s,
-            "  plan {}: P(met) {} ({} to {}), se {:.5} (independent runs: {:.5}, {:.0}x larger)",
+            "  plan {}: P(met) {} ({} to {}), se {:.5} (independent runs: {:.5}{})",
             p.other,
             signed_pp(d.estimate),
             signed_pp(d.ci95[0]),
             signed_pp(d.ci95[1]),
             d.se,
             d.se_independent,
-            if d.se > 0.0 {
-                d.se_independent / d.se
-            } else {
-                f64::INFINITY
+            match d.se > 0.0 {
+                true => format!(", {:.0}x larger", d.se_independent / d.se),
+                // Every trial paired the same outcome: no ratio to give.
+                false => String::new(),
             }
         );
         let d = &p.coverage_mean_diff;
         let _ = writeln!(
             s,
-            "          mean coverage {:+.4} ({:+.4} to {:+.4}), se {:.5}",
-            d.estimate, d.ci95[0], d.ci95[1], d.se
+            "          mean coverage {} ({} to {}), se {:.5}",
+            signed4(d.estimate),
+            signed4(d.ci95[0]),
+            signed4(d.ci95[1]),
+            d.se
         );
     }
     s
@@ -188,7 +200,7 @@ fn document(c: &Comparison, figures: &[Figure]) -> Vec<Block> {
                         format!("{} to {}", signed_pp(d.ci95[0]), signed_pp(d.ci95[1])),
                         format!("{:.5}", d.se),
                         format!("{:.5}", d.se_independent),
-                        format!("{:+.4}", p.coverage_mean_diff.estimate),
+                        signed4(p.coverage_mean_diff.estimate),
                     ]
                 })
                 .collect(),
@@ -198,4 +210,19 @@ fn document(c: &Comparison, figures: &[Figure]) -> Vec<Block> {
     ];
     doc.extend((0..figures.len()).map(Block::Figure));
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{signed_pp, signed4};
+
+    #[test]
+    fn differences_that_round_to_zero_have_no_minus_sign() {
+        assert_eq!(signed4(-0.00001), "+0.0000");
+        assert_eq!(signed4(-0.0), "+0.0000");
+        assert_eq!(signed4(-0.00006), "-0.0001");
+        assert_eq!(signed_pp(-0.000001), "+0.00 pp");
+        assert_eq!(signed_pp(0.0581), "+5.81 pp");
+        assert_eq!(signed_pp(-0.3505), "-35.05 pp");
+    }
 }

@@ -2176,3 +2176,20 @@ fn the_report_links_exactly_the_charts_written() {
         }
     }
 }
+
+/// A command one edit away gets a "did you mean", however short.
+#[test]
+fn a_mistyped_command_gets_a_tip() {
+    for (typed, meant) in [
+        ("rn", "run"),
+        ("compar", "compare"),
+        ("valdate", "validate"),
+    ] {
+        let out = exec([typed]);
+        let err = assert_input_error(&out, typed);
+        assert!(
+            err.contains(&format!("`{meant}`")) || err.contains(&format!("'{meant}'")),
+            "{typed}: {err}"
+        );
+    }
+}

@@ -411,6 +411,18 @@ fn set_malformed_flags() {
     }
 }
 
+/// Common slips get a hint: a percentage where a fraction goes, and the
+/// name `lognormal`.
+#[test]
+fn percentages_and_lognormal_get_hints() {
+    let msg = err(FULL, &["member.uk.join=85"]);
+    assert!(msg.contains("0.85 for 85%"), "{msg}");
+    let msg = err(FULL, &["capability.air.threshold=80"]);
+    assert!(msg.contains("0.8 for 80%"), "{msg}");
+    let msg = err(FULL, &["member.uk.pledge.0.amount={ lognormal = [1, 2] }"]);
+    assert!(msg.contains("range90 = [lo, hi]"), "{msg}");
+}
+
 /// A duplicate id made by a flag is the flag's error; the first definition
 /// shown is the file's.
 #[test]

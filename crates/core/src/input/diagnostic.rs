@@ -276,7 +276,10 @@ fn render_one(sources: &[Source], d: &Diagnostic) -> String {
 /// typo, or if `word` is the start of it (`delay` for `delay_months`).
 /// Closeness is the optimal-string-alignment distance, which counts a swap
 /// of two neighbours as one edit (so `jion` is one typo away from `join`).
-pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     // Long words are never typos of our short keys and ids; skipping them
     // bounds the cost on hostile input.
     if word.len() > 64 {
@@ -300,7 +303,10 @@ pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a s
 }
 
 /// "known X: a, b, c" (at most 10 named), for references with no close match.
-pub(crate) fn known_list<'a>(what: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn known_list<'a>(
+    what: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let all: Vec<&str> = candidates.into_iter().collect();
     if all.is_empty() {
         return None;

@@ -2,8 +2,8 @@
 //! -> `--set` overrides (`overrides`) -> validated `Scenario` (`validate`).
 //! Errors come back rendered by `diagnostic`, naming file, line and column.
 
-use crate::input::error::InputError;
 use crate::input::diagnostic::{Diags, FILE_SRC, Source};
+use crate::input::error::InputError;
 use crate::input::scenario::Scenario;
 use crate::input::{overrides, parse, validate};
 use sha2::{Digest, Sha256};

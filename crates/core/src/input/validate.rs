@@ -421,14 +421,17 @@ fn number_in(
 ) -> Option<f64> {
     let x = number(n, key, d)?;
     if ok(x) {
-        Some(x)
-    } else {
-        d.push(
-            Diagnostic::new(n.span, format!("`{key}` must be {what}, found {x}"))
-                .label("out of range"),
-        );
-        None
+        return Some(x);
     }
+    // `join = 85` or `threshold = 80`: a percentage where a fraction goes.
+    let hint = (x > 1.0 && x <= 100.0 && ok(x / 100.0))
+        .then(|| format!("write a fraction, not a percentage: {} for {x}%", x / 100.0));
+    d.push(
+        Diagnostic::new(n.span, format!("`{key}` must be {what}, found {x}"))
+            .label("out of range")
+            .help(hint),
+    );
+    None
 }
 
 fn probability(n: &Node, key: &str, d: &mut Diags) -> Option<f64> {
@@ -509,7 +512,13 @@ fn dist(n: &Node, key: &str, d: &mut Diags) -> Option<Dist> {
         "triangular" | "pert" => 3,
         "choice" => return choice(&entry.value, key, d),
         _ => {
-            let help = did_you_mean(form, DIST_FORMS.iter().copied())
+            let lognormal = matches!(form, "lognormal" | "log_normal" | "lognorm" | "log-normal");
+            let help = lognormal
+                .then(|| {
+                    "a lognormal is written by its 5th and 95th percentiles: `{ range90 = [lo, hi] }`"
+                        .to_string()
+                })
+                .or_else(|| did_you_mean(form, DIST_FORMS.iter().copied()))
                 .or_else(|| Some(format!("the forms are {}", DIST_FORMS.join(", "))));
             d.push(
                 Diagnostic::new(
