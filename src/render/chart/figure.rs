@@ -184,13 +184,17 @@ pub fn xml_allows(c: char) -> bool {
 
 /// `svg` with every character XML does not allow replaced by U+FFFD:
 /// plotters writes names as given, and one such character in a scenario's
-/// name made every SVG, and the report inlining them, ill-formed.
+/// name made every SVG, and the report inlining them, ill-formed. The
+/// invisible controls of bidirectional text are replaced too: in an SVG's
+/// text a U+202E in a name would reverse what follows it on screen (bitmaps
+/// are drawn glyph by glyph, without reordering).
 fn xml_text(svg: String) -> String {
-    match svg.chars().all(xml_allows) {
+    let keep = |c: char| xml_allows(c) && !crate::render::is_bidi_control(c);
+    match svg.chars().all(keep) {
         true => svg,
         false => svg
             .chars()
-            .map(|c| if xml_allows(c) { c } else { '\u{fffd}' })
+            .map(|c| if keep(c) { c } else { '\u{fffd}' })
             .collect(),
     }
 }
@@ -342,4 +346,17 @@ pub(super) fn grid_style() -> ShapeStyle {
 /// Colours handed to several similar series (e.g. one per scenario).
 pub fn series_color(i: usize) -> RGBColor {
     palette::series(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml_text;
+
+    #[test]
+    fn svg_text_loses_characters_xml_forbids_and_bidirectional_controls() {
+        let svg = "<text>uk\u{202E}fr\u{1}</text>".to_string();
+        assert_eq!(xml_text(svg), "<text>uk\u{fffd}fr\u{fffd}</text>");
+        let plain = "<text>Royaume-Uni \u{e9}</text>".to_string();
+        assert_eq!(xml_text(plain.clone()), plain);
+    }
 }
