@@ -85,11 +85,9 @@ impl Destination {
         let existing = existing.unwrap_or(Path::new("."));
         if existing == dir {
             let ours = dir.join(MARKER).is_file();
-            let empty = fs::read_dir(dir)
-                .map_err(|e| format!("error: --out `{shown}`: cannot read it: {e}"))?
-                .next()
-                .is_none();
-            if !ours && !empty {
+            fs::read_dir(dir)
+                .map_err(|e| format!("error: --out `{shown}`: cannot read it: {e}"))?;
+            if !ours && !is_empty_dir(dir) {
                 return Err(format!(
                     "error: --out `{shown}` holds files guarantee-sim did not write; \
                      give a new or empty directory (each run replaces its output directory whole)"
@@ -142,6 +140,13 @@ impl Destination {
             lock.lock()
                 .with_context(|| format!("locking {}", parent.display()))?;
             remove_stale(&parent, &name);
+            // Checked again under the lock: files may have appeared there
+            // since `check`, while the command was simulating.
+            anyhow::ensure!(
+                !dir.exists() || dir.join(MARKER).is_file() || is_empty_dir(dir),
+                "{} now holds files guarantee-sim did not write; nothing was replaced",
+                dir.display()
+            );
             let staging = tempfile::Builder::new()
                 .prefix(&staging_prefix(&name))
                 .tempdir_in(&parent)
@@ -160,6 +165,10 @@ impl Destination {
         }
         result
     }
+}
+
+fn is_empty_dir(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
 
 fn staging_prefix(name: &str) -> String {
@@ -399,6 +408,25 @@ mod tests {
         let result = publish(&fresh, vec![OutputFile::new("../../x", "x")]);
         assert!(result.is_err());
         assert!(!root.path().join("fresh").exists());
+    }
+
+    /// Files that appear in a checked directory while the command runs
+    /// are not swapped away.
+    #[test]
+    fn files_that_appear_after_the_check_are_kept() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        fs::create_dir(&out).unwrap();
+        let dest = Destination::check(&out).unwrap();
+        fs::write(out.join("mine.txt"), "keep me").unwrap();
+        let e = dest.publish(vec![OutputFile::new("summary.json", "{}")]);
+        assert!(format!("{:#}", e.unwrap_err()).contains("did not write"));
+        assert_eq!(fs::read(out.join("mine.txt")).unwrap(), b"keep me");
+        assert_eq!(
+            fs::read_dir(root.path()).unwrap().count(),
+            1,
+            "no staging left"
+        );
     }
 
     #[test]
