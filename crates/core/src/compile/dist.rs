@@ -120,7 +120,7 @@ impl Sampler {
     /// `out(t, quantile(u(t)))` for every `t` in `idx`, with the dispatch
     /// hoisted out of the loop so that each distribution runs as one tight
     /// loop (its table stays in cache). `sample` is the one-value case.
-    #[inline]
+    #[inline(always)]
     pub fn sample_each(
         &self,
         idx: &[u32],

@@ -12,6 +12,7 @@ impl<'m, const B: usize> Trial<'m, B> {
     /// Each quantity that needs a draw reads one word per trial of its own
     /// stream (see `rng`), used or not (a pledge not delivered draws no amount,
     /// but its word is skipped all the same).
+    #[inline(always)]
     pub(super) fn draw_block(&mut self, n: usize) {
         let model = self.model;
         let words = &mut self.words;

@@ -112,7 +112,7 @@ impl<'m, const B: usize> Trial<'m, B> {
     /// Exact sum of `cond` at time `t`: its pledges deployed at `t`, times
     /// their factors, leaving out `skip_unit`'s; summed in pledge order, the
     /// same order as the month grid.
-    #[inline]
+    #[inline(always)]
     pub(super) fn committed_at(&self, cond: &Condition, t: f64, skip_unit: Option<usize>) -> f64 {
         let range = cond.pledges.clone();
         let start = &self.start[range.clone()];
@@ -141,6 +141,7 @@ impl<'m, const B: usize> Trial<'m, B> {
     }
 
     /// First time in [0, horizon] the guarantee is met, exactly (continuous).
+    #[inline(always)]
     pub(super) fn first_met(&mut self) -> Option<f64> {
         let model = self.model;
         match self.first_met_month {
@@ -189,6 +190,7 @@ impl<'m, const B: usize> Trial<'m, B> {
     /// meet, found without the search's bounds, with one exact check or
     /// none in most trials (on the default scenario, four trials met in
     /// five start one to three pledges in that month).
+    #[inline(always)]
     fn first_met_in_month(&mut self, t: usize) -> Option<f64> {
         let (lo, hi) = ((t - 1) as f64, t as f64);
         let mut starts = std::mem::take(&mut self.window_starts);

@@ -15,6 +15,7 @@ impl<'m, const B: usize> Trial<'m, B> {
     /// gets the exact committed amount per capability (summed in pledge order,
     /// the same bits as `committed_at`), coverage, overall and met, and, with
     /// `record`, adds the change since the month before to `steps`.
+    #[inline(always)]
     pub(super) fn sweep_months(&mut self, record: bool) {
         let model = self.model;
         let months = model.months();

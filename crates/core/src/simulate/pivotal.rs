@@ -9,6 +9,7 @@ impl<'m, const B: usize> Trial<'m, B> {
     /// count towards a phase gate can also delay or cancel that phase, so for
     /// those the phase schedule is rerun without its pledges, unless no gate's
     /// time moves.
+    #[inline(always)]
     pub(super) fn mark_pivotal(&mut self) {
         let model = self.model;
         let n_crit = model.critical.len();
@@ -51,6 +52,7 @@ impl<'m, const B: usize> Trial<'m, B> {
     /// pledge order: the same bits as `committed_at`. Without branches
     /// (whether a pledge is deployed then is a coin flip): the others add
     /// +0.0 (see `first_reached`).
+    #[inline(always)]
     fn condition_sums(&mut self) {
         let horizon = f64::from(self.model.horizon);
         let n_crit = self.model.critical.len();
@@ -82,6 +84,7 @@ impl<'m, const B: usize> Trial<'m, B> {
     /// falls short of its amount (after `condition_sums`). Subtraction
     /// decides, for all units at once and without branches, unless it lands
     /// within rounding of the amount; then the exact sum does.
+    #[inline(always)]
     fn short_without(&self, c: usize, short: &mut [bool]) {
         let units = short.len();
         let (total, m) = (self.condition_total[c], self.conditions[c].amount);

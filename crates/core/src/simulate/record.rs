@@ -168,6 +168,7 @@ pub struct Accumulator {
 impl<'m, const B: usize> Trial<'m, B> {
     /// Records the trial's statistics at the horizon (those by month are in
     /// `steps`, added by `sweep_months`).
+    #[inline(always)]
     pub(super) fn record(
         &mut self,
         tally: &mut Tally,

@@ -8,6 +8,7 @@ impl<'m, const B: usize> Trial<'m, B> {
     /// gates, and the absolute deployment interval of every pledge, leaving
     /// out unit `skip_unit`'s pledges (if any). Deterministic given the
     /// draws, so a counterfactual (a member's pledges removed) can rerun it.
+    #[inline(always)]
     pub(super) fn schedule_phases(&mut self, skip_unit: Option<usize>) {
         let model = self.model;
         let horizon = f64::from(model.horizon);
@@ -56,7 +57,7 @@ impl<'m, const B: usize> Trial<'m, B> {
 
     /// The deployment interval of each pledge of phase `k`, starting at
     /// `start`, leaving out unit `skip_unit`'s.
-    #[inline]
+    #[inline(always)]
     fn place_pledges(&mut self, k: usize, start: f64, skip_unit: Option<usize>) {
         // No branch on delivery (a coin flip per trial): a pledge not
         // delivered has delay +inf, and a phase that never starts gives

@@ -337,6 +337,7 @@ impl<'m, const B: usize> Trial<'m, B> {
     }
 
     /// Runs the next `n <= B` trials and records them in order.
+    #[inline(always)]
     pub(super) fn run_block(
         &mut self,
         n: usize,
