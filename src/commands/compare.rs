@@ -8,7 +8,7 @@ use crate::render::chart::{Figure, compare_figures};
 use crate::render::figures::{Report, figure_files};
 use crate::render::report::{Block, document_files, para, table};
 use crate::render::{OutputFile, console, json};
-use guarantee_sim_core::analysis::compare::{Comparison, MAX_PLANS};
+use guarantee_sim_core::analysis::compare::{Comparison, MAX_PLANS, SharedIds};
 use guarantee_sim_core::input::load::load_file;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -64,6 +64,9 @@ pub fn compare(files: &[PathBuf], sim: &Simulation, output: &Output) -> Result<(
     out.extend(figure_files(&figures, output.charts, report)?);
     let written = dest.publish(out)?;
     console::say_done(&table_text(&comparison), written, dest.dir());
+    for warning in crn_warnings(&comparison) {
+        console::say_err(&format!("warning: {warning}\n"));
+    }
     Ok(())
 }
 
@@ -143,6 +146,34 @@ pub fn table_text(c: &Comparison) -> String {
 }
 
 /// The comparison report: headline table, paired differences, charts.
+/// For each plan that shares few ids with the baseline, a sentence saying
+/// so and which ids differ: draws are keyed by ids, so its paired
+/// difference is hardly more precise than one of independent runs.
+fn crn_warnings(c: &Comparison) -> Vec<String> {
+    let list = |ids: &[String]| match ids.len() {
+        0 => "none".to_string(),
+        n if n <= 12 => ids.join(", "),
+        n => format!("{}, and {} more", ids[..12].join(", "), n - 12),
+    };
+    c.paired
+        .iter()
+        .filter(|p| p.shared_ids.share < SharedIds::FEW)
+        .map(|p| {
+            let s = &p.shared_ids;
+            format!(
+                "plan {} shares only {:.0}% of its ids with plan 0, so their random draws are mostly \
+                 not common and the paired difference is little more precise than independent runs. \
+                 Only in plan 0: {}. Only in plan {}: {}.",
+                p.other,
+                100.0 * s.share,
+                list(&s.only_in_baseline),
+                p.other,
+                list(&s.only_in_other)
+            )
+        })
+        .collect()
+}
+
 fn document(c: &Comparison, figures: &[Figure]) -> Vec<Block> {
     let mut doc = vec![
         Block::Heading(1, "Plan comparison".into()),
@@ -206,8 +237,16 @@ fn document(c: &Comparison, figures: &[Figure]) -> Vec<Block> {
                 .collect(),
             &[1, 3, 4, 5],
         ),
-        Block::Heading(2, "Charts".into()),
     ];
+    let warnings = crn_warnings(c);
+    if !warnings.is_empty() {
+        doc.push(Block::Heading(
+            2,
+            "Common random numbers mostly lost".into(),
+        ));
+        doc.extend(warnings.into_iter().map(para));
+    }
+    doc.push(Block::Heading(2, "Charts".into()));
     doc.extend((0..figures.len()).map(Block::Figure));
     doc
 }

@@ -64,7 +64,7 @@ pub fn run_table(scenario: &Scenario, summary: &Summary) -> String {
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "  P(guarantee met at month {}): {:.1}%  (95% CI {:.1}% to {:.1}%)",
+        "  P(guarantee met at month {}): {:.1}%  (95% CI {:.1}% to {:.1}%, Monte Carlo error only)",
         summary.scenario.horizon_months,
         100.0 * g.p_met,
         100.0 * g.p_met_ci95[0],

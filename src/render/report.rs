@@ -170,7 +170,8 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
             pct(g.p_met)
         )),
         text(format!(
-            " (95% interval {}–{}).",
+            " (95% interval {}–{}, Monte Carlo error only: it does not include the \
+             uncertainty of the inputs).",
             pct(g.p_met_ci95[0]),
             pct(g.p_met_ci95[1])
         )),

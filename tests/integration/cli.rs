@@ -2184,3 +2184,59 @@ fn a_mistyped_command_gets_a_tip() {
         );
     }
 }
+
+/// `compare` says when plans share few ids (their draws are keyed by ids,
+/// so common random numbers are mostly lost), on stderr, in
+/// comparison.json and in the report; plans that share every id get no
+/// warning.
+#[test]
+fn compare_warns_when_plans_share_few_ids() {
+    let root = manifest();
+    let dir = tempdir();
+    let out = exec([
+        "compare".as_ref(),
+        fixture("gate.toml").as_os_str(),
+        fixture("independent.toml").as_os_str(),
+        "--trials".as_ref(),
+        "2000".as_ref(),
+        "--charts".as_ref(),
+        "none".as_ref(),
+        "--out".as_ref(),
+        dir.path().as_os_str(),
+    ]);
+    assert_ok(&out, "compare gate independent");
+    assert!(
+        text(&out.stderr).contains("warning: plan 1 shares only"),
+        "{}",
+        describe(&out)
+    );
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("comparison.json")).unwrap())
+            .unwrap();
+    let shared = &json["paired"][0]["shared_ids"];
+    assert!(num(&shared["share"], "share") < 0.5);
+    assert!(!array(&shared["only_in_other"], "only_in_other").is_empty());
+    let md = std::fs::read_to_string(dir.path().join("comparison.md")).unwrap();
+    assert!(md.contains("Common random numbers mostly lost"));
+    // Plans with the same ids: no warning, a share of 1.
+    let dir = tempdir();
+    let plans = root.join("scenarios/plans");
+    let out = exec([
+        "compare".as_ref(),
+        plans.join("sequential.toml").as_os_str(),
+        plans.join("parallel.toml").as_os_str(),
+        "--trials".as_ref(),
+        "2000".as_ref(),
+        "--charts".as_ref(),
+        "none".as_ref(),
+        "--no-report".as_ref(),
+        "--out".as_ref(),
+        dir.path().as_os_str(),
+    ]);
+    assert_ok(&out, "compare plans");
+    assert!(!text(&out.stderr).contains("warning"), "{}", describe(&out));
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("comparison.json")).unwrap())
+            .unwrap();
+    assert_eq!(num(&json["paired"][0]["shared_ids"]["share"], "share"), 1.0);
+}

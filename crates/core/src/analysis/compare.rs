@@ -8,11 +8,13 @@ use crate::analysis::variants::{Record, Resolved, run_variants};
 use crate::compile::Model;
 use crate::error::{Error, InputError};
 use crate::input::load::Loaded;
+use crate::input::scenario::Scenario;
 use crate::simulate::bytes_per_thread;
 use crate::stats::Moments;
 use crate::summarise::summarise;
 use crate::summarise::summary::Summary;
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 /// z for a two-sided 95% normal interval.
 const Z95: f64 = 1.959_963_984_540_054;
@@ -43,6 +45,59 @@ pub struct Paired {
     pub other: usize,
     pub p_met_diff: Difference,
     pub coverage_mean_diff: Difference,
+    /// Extension: how much of their randomness the two plans share (draws
+    /// are keyed by ids; see `SharedIds`).
+    pub shared_ids: SharedIds,
+}
+
+/// The ids (`member.<id>`, `capability.<id>`, `phase.<id>`, `group.<id>`)
+/// of two plans: random draws are keyed by them, so only what they share
+/// draws common random numbers. With few shared, a paired difference is
+/// hardly more precise than one of independent runs (`se_independent`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SharedIds {
+    /// Shared ids over all ids of the two plans, in [0, 1].
+    pub share: f64,
+    pub only_in_baseline: Vec<String>,
+    pub only_in_other: Vec<String>,
+}
+
+impl SharedIds {
+    /// Below this share, a comparison warns that common random numbers are
+    /// mostly lost.
+    pub const FEW: f64 = 0.5;
+
+    fn between(baseline: &Scenario, other: &Scenario) -> SharedIds {
+        let (a, b) = (ids(baseline), ids(other));
+        let shared = a.intersection(&b).count();
+        let all = a.union(&b).count();
+        SharedIds {
+            share: if all == 0 {
+                1.0
+            } else {
+                shared as f64 / all as f64
+            },
+            only_in_baseline: a.difference(&b).cloned().collect(),
+            only_in_other: b.difference(&a).cloned().collect(),
+        }
+    }
+}
+
+/// The ids a scenario's random draws are keyed by, kind-prefixed.
+fn ids(s: &Scenario) -> BTreeSet<String> {
+    let kinds = [
+        (
+            "member",
+            s.members.iter().map(|m| &m.id).collect::<Vec<_>>(),
+        ),
+        ("capability", s.capabilities.iter().map(|c| &c.id).collect()),
+        ("phase", s.phases.iter().map(|p| &p.id).collect()),
+        ("group", s.groups.iter().map(|g| &g.id).collect()),
+    ];
+    kinds
+        .into_iter()
+        .flat_map(|(kind, ids)| ids.into_iter().map(move |id| format!("{kind}.{id}")))
+        .collect()
 }
 
 /// `other - baseline`, from per-trial paired outcomes.
@@ -113,6 +168,7 @@ fn compare_in_passes(
     let budget = pass_budget.saturating_sub(plan_bytes(&baseline, &base_model, run.threads));
     let mut headlines: Vec<(String, Summary)> = Vec::with_capacity(count);
     let mut paired_moments = Vec::with_capacity(count.saturating_sub(1));
+    let mut shared: Vec<SharedIds> = Vec::with_capacity(count.saturating_sub(1));
     let mut next = 1;
     let mut first_pass = true;
     while first_pass || next < count {
@@ -151,6 +207,7 @@ fn compare_in_passes(
         {
             let summary = summarise(&plan.scenario, model, acc, seed, &plan.overrides);
             headlines.push((plan.origin.clone(), summary));
+            shared.push(SharedIds::between(&baseline.scenario, &plan.scenario));
         }
         paired_moments.extend(results.paired);
         first_pass = false;
@@ -183,6 +240,7 @@ fn compare_in_passes(
                     other: k + 1,
                     p_met_diff: Difference::new(&d.met, p_met_se(a), p_met_se(b)),
                     coverage_mean_diff: Difference::new(&d.coverage, cov_se(a), cov_se(b)),
+                    shared_ids: shared[k].clone(),
                 }
             })
             .collect(),
