@@ -146,13 +146,18 @@ impl Output {
         }
     }
 
-    /// The output directory, `--out` or `output/<slug of default_name>`,
-    /// checked before any work is done (a bad one is a bad flag value).
-    pub fn destination(&self, default_name: &str) -> Result<Destination, Error> {
+    /// The output directory, `--out` or `output/<default folder name>`
+    /// (see `folder_name`), checked before any work is done (a bad one is
+    /// a bad flag value).
+    pub fn destination(
+        &self,
+        default_name: &str,
+        overrides: &[String],
+    ) -> Result<Destination, Error> {
         let dir = self
             .out
             .clone()
-            .unwrap_or_else(|| Path::new("output").join(slug(default_name)));
+            .unwrap_or_else(|| Path::new("output").join(folder_name(default_name, overrides)));
         Destination::check(&dir).map_err(Error::Usage)
     }
 }
@@ -248,8 +253,13 @@ pub fn parse_values(spec: &str) -> Result<Vec<f64>, String> {
     Ok(values)
 }
 
-/// A file-system-friendly name for a scenario: lowercase ASCII letters,
-/// digits and single dashes.
+/// Most characters of a default folder name's parts (the scenario's, the
+/// overrides').
+const MAX_SLUG: usize = 60;
+
+/// A file-system-friendly name: lowercase ASCII letters, digits and single
+/// dashes, at most `MAX_SLUG` characters, cut at a dash (between words),
+/// not inside a word.
 pub fn slug(name: &str) -> String {
     let mut s = String::new();
     for ch in name.chars() {
@@ -259,13 +269,59 @@ pub fn slug(name: &str) -> String {
             s.push('-');
         }
     }
-    let s = s.trim_end_matches('-');
-    let s: String = s.chars().take(60).collect();
-    if s.is_empty() {
-        "scenario".to_string()
-    } else {
-        s
+    let mut s = s.trim_end_matches('-').to_string();
+    if s.len() > MAX_SLUG {
+        let cut = s[..=MAX_SLUG]
+            .rfind('-')
+            .filter(|&i| i > 0)
+            .unwrap_or(MAX_SLUG);
+        s.truncate(cut);
     }
+    match s.is_empty() {
+        true => "scenario".to_string(),
+        false => s,
+    }
+}
+
+/// The default output folder of a command: the slug of its name and, for
+/// a what-if, of its `--set` overrides (`--member-us-join-0-5`), with a
+/// short hash of the overrides when the slug had to be cut, so a what-if
+/// never writes over the plain run or over another what-if.
+pub fn folder_name(name: &str, overrides: &[String]) -> String {
+    let base = slug(name);
+    if overrides.is_empty() {
+        return base;
+    }
+    let joined = overrides.join(" ");
+    let what_if = slug(&joined);
+    let full = slug_len(&joined);
+    match what_if.len() < full {
+        false => format!("{base}--{what_if}"),
+        true => format!("{base}--{what_if}-{:08x}", fnv1a(joined.as_bytes()) as u32),
+    }
+}
+
+/// The length of `slug(text)` before any cut.
+fn slug_len(text: &str) -> usize {
+    let mut n = 0;
+    let mut dash = true;
+    for ch in text.chars() {
+        if ch.is_ascii_alphanumeric() {
+            n += 1;
+            dash = false;
+        } else if !dash {
+            n += 1;
+            dash = true;
+        }
+    }
+    if dash && n > 0 { n - 1 } else { n }
+}
+
+/// 64-bit FNV-1a: a stable short hash for folder names.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -289,5 +345,50 @@ mod tests {
         assert!(parse_values("a,1").is_err());
         assert!(parse_values("0:1:0.000001").is_err());
         assert!(parse_values("nan").is_err());
+    }
+
+    #[test]
+    fn folder_names_say_the_what_if_and_are_cut_between_words() {
+        use super::{folder_name, slug};
+        assert_eq!(
+            folder_name("Coalition, Aug 2025", &[]),
+            "coalition-aug-2025"
+        );
+        assert_eq!(
+            folder_name("Coalition", &["member.us.join=0.5".into()]),
+            "coalition--member-us-join-0-5"
+        );
+        // Different what-ifs, different folders; the same, the same.
+        let a = folder_name("C", &["member.us.join=0.5".into()]);
+        let b = folder_name("C", &["member.us.join=0.6".into()]);
+        assert_ne!(a, b);
+        assert_eq!(a, folder_name("C", &["member.us.join=0.5".into()]));
+        // Long: cut between words, with a hash that tells them apart.
+        let long = |v: &str| {
+            folder_name(
+                "C",
+                &[
+                    "phase.us_support.lag_months={ uniform = [0, 1] }".into(),
+                    format!("member.germany_and_the_nordics.join={v}"),
+                ],
+            )
+        };
+        let (x, y) = (long("0.5"), long("0.6"));
+        assert_ne!(x, y);
+        assert!(x.len() <= 2 + 60 + 2 + 9, "{x}");
+        let words = x.trim_start_matches("c--");
+        let (cut, hash) = words.rsplit_once('-').unwrap();
+        assert_eq!(hash.len(), 8, "{x}");
+        assert!(slug("phase.us_support.lag_months={ uniform = [0, 1] } member.germany_and_the_nordics.join=0.5")
+            .starts_with(cut));
+        assert!(!cut.ends_with('-'));
+        let name = "A very long scenario name that goes on and on beyond sixty characters";
+        let s = slug(name);
+        assert!(
+            s.len() <= 60
+                && "a-very-long-scenario-name-that-goes-on-and-on-beyond-sixty-characters"
+                    .starts_with(&s)
+        );
+        assert!(s.ends_with("sixty"), "cut between words: {s}");
     }
 }

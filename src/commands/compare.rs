@@ -34,7 +34,7 @@ pub fn compare(files: &[PathBuf], sim: &Simulation, output: &Output) -> Result<(
     if !errors.is_empty() {
         return Err(Error::Input(errors));
     }
-    let dest = output.destination(&format!("compare-{}", slugs.join("-vs-")))?;
+    let dest = output.destination(&format!("compare-{}", slugs.join("-vs-")), &sim.overrides)?;
     let baseline = load(0)?;
     let r = sim.resolve(&baseline);
     let progress = Progress::new(r.trials * files.len() as u64, sim.quiet, "comparing");

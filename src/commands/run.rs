@@ -9,7 +9,7 @@ use std::path::Path;
 
 pub fn run(file: Option<&Path>, sim: &Simulation, output: &Output) -> Result<(), Error> {
     let loaded = load(file, &sim.overrides)?;
-    let dest = output.destination(&loaded.scenario.name)?;
+    let dest = output.destination(&loaded.scenario.name, &sim.overrides)?;
     let r = sim.resolve(&loaded);
     let progress = Progress::new(r.trials, sim.quiet, "simulating");
     let summary = estimate(&loaded, &r, &|d| progress.set(d))?;

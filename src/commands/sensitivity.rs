@@ -12,7 +12,7 @@ use std::path::Path;
 pub fn sensitivity(file: &Path, sim: &Simulation, output: &Output) -> Result<(), Error> {
     let loaded = load(Some(file), &sim.overrides)?;
     let scenario = &loaded.scenario;
-    let dest = output.destination(&format!("{}-sensitivity", scenario.name))?;
+    let dest = output.destination(&format!("{}-sensitivity", scenario.name), &sim.overrides)?;
     let r = sim.resolve(&loaded);
     let runs = 1 + 2 * (scenario.members.len() + scenario.capabilities.len()) as u64;
     let progress = Progress::new(r.trials * runs, sim.quiet, "sensitivity");

@@ -25,7 +25,7 @@ pub fn sweep(
     first.push(point_flag(param, values[0]));
     let first = load_str(&origin, &text, &first)?;
     let name = &first.scenario.name;
-    let dest = output.destination(&format!("{name}-sweep-{param}"))?;
+    let dest = output.destination(&format!("{name}-sweep-{param}"), &sim.overrides)?;
     let r = sim.resolve(&first);
     let progress = Progress::new(r.trials * values.len() as u64, sim.quiet, "sweeping");
     let sweep = guarantee_sim_core::sweep(

@@ -61,6 +61,9 @@ pub fn run_table(scenario: &Scenario, summary: &Summary) -> String {
         "  {} trials, seed {}, horizon {} months",
         summary.trials, summary.seed, summary.scenario.horizon_months
     );
+    if !summary.overrides.is_empty() {
+        let _ = writeln!(s, "  what-if: --set {}", summary.overrides.join(", --set "));
+    }
     let _ = writeln!(s);
     let _ = writeln!(
         s,

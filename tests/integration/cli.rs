@@ -2240,3 +2240,33 @@ fn compare_warns_when_plans_share_few_ids() {
             .unwrap();
     assert_eq!(num(&json["paired"][0]["shared_ids"]["share"], "share"), 1.0);
 }
+
+/// A what-if (`--set`) writes to a folder of its own, named for its
+/// overrides, never over the plain run; the console header lists them.
+#[test]
+fn a_what_if_never_overwrites_the_plain_run() {
+    let cwd = tempdir();
+    let run = |set: &[&str]| {
+        let mut cmd = bin();
+        cmd.current_dir(cwd.path())
+            .arg("run")
+            .arg(fixture("gate.toml"))
+            .args(["--trials", "1000", "--charts", "none", "--no-report", "-q"]);
+        for s in set {
+            cmd.args(["--set", s]);
+        }
+        cmd.output().expect("spawn")
+    };
+    let plain = run(&[]);
+    assert_ok(&plain, "plain run");
+    let what_if = run(&["member.a.join=0.5"]);
+    assert_ok(&what_if, "what-if");
+    assert!(text(&what_if.stdout).contains("what-if: --set member.a.join=0.5"));
+    assert_eq!(
+        listing(cwd.path()),
+        vec![
+            "output/fixture-gate/summary.json",
+            "output/fixture-gate--member-a-join-0-5/summary.json",
+        ]
+    );
+}
