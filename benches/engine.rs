@@ -26,6 +26,7 @@ fn engine(c: &mut Criterion) {
             seed: SEED,
             trials: TRIALS,
             threads,
+            precision: None,
         };
         group.bench_function(format!("{threads}_thread"), |b| {
             b.iter(|| black_box(estimate(&loaded, &run, &|_| {}).expect("estimate")))

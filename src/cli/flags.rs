@@ -23,6 +23,11 @@ pub enum Command {
     Run {
         /// Scenario file (TOML). Omit to run the built-in default scenario.
         file: Option<PathBuf>,
+        /// Run until the 95% interval of P(met) is at most this wide on each side
+        /// (e.g. 0.005 for +-0.5 points), --trials at most; stops at the same trial
+        /// count whatever the threads.
+        #[arg(long, value_name = "HALF_WIDTH")]
+        precision: Option<f64>,
         #[command(flatten)]
         opts: RunOptions,
         #[command(flatten)]

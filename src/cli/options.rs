@@ -71,11 +71,28 @@ impl Task {
                 sim: Simulation::from_flags(&RunOptions::default()),
                 output: Output::from_flags(&OutputOptions::default()),
             },
-            Some(Command::Run { file, opts, output }) => Task::Run {
+            Some(Command::Run {
                 file,
-                sim: Simulation::from_flags(&opts),
-                output: Output::from_flags(&output),
-            },
+                precision,
+                opts,
+                output,
+            }) => {
+                let mut sim = Simulation::from_flags(&opts);
+                if let Some(p) = precision {
+                    if !(p > 0.0 && p <= 0.5) {
+                        return Err(Error::Usage(format!(
+                            "error: --precision {p}: give the half-width of P(met)'s 95% interval, \
+                             in (0, 0.5], e.g. 0.005"
+                        )));
+                    }
+                    sim.config.precision = Some(p);
+                }
+                Task::Run {
+                    file,
+                    sim,
+                    output: Output::from_flags(&output),
+                }
+            }
             Some(Command::Validate { files }) => Task::Validate { files },
             Some(Command::Compare {
                 files,
@@ -125,6 +142,7 @@ impl Simulation {
                 seed: opts.seed,
                 trials: opts.trials,
                 threads: opts.threads.map(usize::from),
+                precision: None,
             },
             quiet: opts.quiet,
         }

@@ -2270,3 +2270,59 @@ fn a_what_if_never_overwrites_the_plain_run() {
         ]
     );
 }
+
+/// `--precision` runs until P(met)'s 95% half-width is at most the target,
+/// stopping at the same trial count for 1, 2 and 3 threads (the same
+/// summary.json), at a chunk boundary, with `precision` recorded; an
+/// unreachable target stops at `--trials`.
+#[test]
+fn precision_stops_at_the_same_trials_for_any_threads() {
+    let mut summaries = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let dir = tempdir();
+        run_ok(
+            &fixture("independent.toml"),
+            dir.path(),
+            &[
+                "--precision",
+                "0.01",
+                "--trials",
+                "1000000",
+                "--threads",
+                threads,
+            ],
+        );
+        summaries.push(std::fs::read(dir.path().join("summary.json")).unwrap());
+    }
+    assert!(
+        summaries.iter().all(|s| s == &summaries[0]),
+        "same bytes for 1, 2, 3 threads"
+    );
+    let v: Value = serde_json::from_slice(&summaries[0]).unwrap();
+    let trials = num(&v["trials"], "trials");
+    assert_eq!(num(&v["precision"], "precision"), 0.01);
+    assert!(trials < 1_000_000.0 && trials % 4096.0 == 0.0, "{trials}");
+    let ci = array(&v["guarantee"]["p_met_ci95"], "ci");
+    let half = (num(&ci[1], "hi") - num(&ci[0], "lo")) / 2.0;
+    assert!(half <= 0.01, "half-width {half}");
+    // One chunk fewer would not have been precise enough.
+    let p = num(&v["guarantee"]["p_met"], "p_met");
+    let n = trials - 4096.0;
+    assert!(
+        1.96 * (p * (1.0 - p) / n).sqrt() > 0.0095,
+        "stopped late: {trials}"
+    );
+    // Unreachable within the cap: all the trials.
+    let dir = tempdir();
+    run_ok(
+        &fixture("independent.toml"),
+        dir.path(),
+        &["--precision", "0.0001", "--trials", "5000"],
+    );
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(num(&v["trials"], "trials"), 5000.0);
+    // A target outside (0, 0.5] is a bad flag.
+    let out = exec(["run", "--precision", "0", "--out", "/tmp/unused-precision"]);
+    assert_input_error(&out, "--precision 0");
+}

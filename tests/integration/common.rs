@@ -247,6 +247,7 @@ pub fn summary() -> Summary {
         },
         trials: 100_000,
         seed: 20250819,
+        precision: None,
         overrides: vec!["member.us.join=0.5".into()],
         guarantee: Guarantee {
             p_met: 0.412,

@@ -78,6 +78,7 @@ fn run(s: &Scenario, seed: u64, threads: usize) -> Summary {
         seed,
         trials: TRIALS,
         threads,
+        precision: None,
     };
     estimate(&Loaded::from_scenario(s.clone()), &run, &|_| {}).expect("simulate")
 }

@@ -33,7 +33,7 @@
 //!     amount = 1000
 //! "#;
 //! let loaded = load_str("example.toml", text, &[]).unwrap();
-//! let config = RunConfig { seed: Some(7), trials: Some(20_000), threads: Some(2) };
+//! let config = RunConfig { seed: Some(7), trials: Some(20_000), ..RunConfig::default() };
 //! let run = config.resolve(&loaded.scenario);
 //! let summary = estimate(&loaded, &run, &|_done| {}).unwrap();
 //! // The guarantee is met exactly when the UK joins: P(met) = 0.75.

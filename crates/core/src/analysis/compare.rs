@@ -268,6 +268,7 @@ mod tests {
             seed: 3,
             trials: 9000,
             threads: 2,
+            precision: None,
         };
         let done = std::cell::Cell::new(0);
         let one_pass = compare_in_passes(3, &load, &run, &|_| {}, usize::MAX).unwrap();

@@ -15,11 +15,14 @@ pub const DEFAULT_SEED: u64 = 1;
 
 /// How to run: each field left `None` comes from the scenario (`seed`,
 /// `trials`), else from the defaults (seed 1, 100,000 trials, every core).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct RunConfig {
     pub seed: Option<u64>,
     pub trials: Option<u64>,
     pub threads: Option<usize>,
+    /// Stop once the 95% interval of P(met) is at most this wide on each
+    /// side (`trials` is then the most trials); see `Resolved::precision`.
+    pub precision: Option<f64>,
 }
 
 impl RunConfig {
@@ -31,6 +34,7 @@ impl RunConfig {
             threads: self
                 .threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            precision: self.precision,
         }
     }
 }
@@ -42,11 +46,7 @@ pub fn estimate(loaded: &Loaded, run: &Resolved, progress: &dyn Fn(u64)) -> Resu
     let model = Model::compile(&loaded.scenario);
     let results = run_variants(std::slice::from_ref(&model), run, Record::Full, progress)?;
     let acc = &results.accumulators[0];
-    Ok(summarise(
-        &loaded.scenario,
-        &model,
-        acc,
-        run.seed,
-        &loaded.overrides,
-    ))
+    let mut summary = summarise(&loaded.scenario, &model, acc, run.seed, &loaded.overrides);
+    summary.precision = run.precision;
+    Ok(summary)
 }

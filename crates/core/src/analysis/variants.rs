@@ -6,17 +6,34 @@
 use crate::compile::Model;
 use crate::error::Error;
 use crate::simulate::{
-    Accumulator, HistogramPool, THREADS_MEMORY_BUDGET, Tally, bytes_per_thread, for_each_chunk,
-    run_chunk, run_outcomes,
+    Accumulator, HistogramPool, Histograms, THREADS_MEMORY_BUDGET, Tally, bytes_per_thread,
+    for_each_chunk, run_chunk, run_outcomes,
 };
-use crate::stats::Moments;
+use crate::stats::{Moments, wilson95};
+use std::ops::ControlFlow;
+
+/// Whether every model's P(met) so far has a 95% (Wilson) interval at most
+/// `target` wide on each side.
+fn precise_enough(tallies: &[Tally], target: f64) -> bool {
+    tallies.iter().all(|t| {
+        let met = t.met_by_month.last().copied().unwrap_or(0);
+        let [lo, hi] = wilson95(met, t.trials);
+        (hi - lo) / 2.0 <= target
+    })
+}
 
 /// Seed, trial count and worker threads of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Resolved {
     pub seed: u64,
+    /// The trials, or with `precision` the most trials.
     pub trials: u64,
     pub threads: usize,
+    /// Run chunk by chunk until the 95% interval of P(met) is at most this
+    /// wide on each side, `trials` at most. The stopping point is checked
+    /// after each chunk in chunk order, so it depends on the seed and the
+    /// target only, never on the threads.
+    pub precision: Option<f64>,
 }
 
 /// What the driver records of each model.
@@ -46,10 +63,11 @@ pub(crate) struct VariantResults {
     pub paired: Vec<PairedMoments>,
 }
 
-/// One chunk's results: per model a tally (with `Record::Full`) and a met
-/// count, and the paired differences.
+/// One chunk's results: per model a tally (with `Record::Full`; with a
+/// precision target, with the chunk's own histograms) and a met count, and
+/// the paired differences.
 struct ChunkResult {
-    tallies: Vec<Tally>,
+    tallies: Vec<(Tally, Option<Histograms>)>,
     met: Vec<u64>,
     paired: Vec<PairedMoments>,
 }
@@ -69,12 +87,20 @@ pub(crate) fn run_variants(
         .min((THREADS_MEMORY_BUDGET / per_thread.max(1)).max(1));
     let full = record == Record::Full;
     let pair = models.len() > 1;
-    let pools: Vec<HistogramPool> = match full {
+    // With a precision target the run may stop after any chunk, and chunks
+    // computed beyond it must leave no trace: each chunk then fills
+    // histograms of its own, merged in order with its tally.
+    let per_chunk = full && run.precision.is_some();
+    let pools: Vec<HistogramPool> = match full && !per_chunk {
         true => models.iter().map(HistogramPool::new).collect(),
         false => Vec::new(),
     };
     let mut tallies: Vec<Tally> = match full {
         true => models.iter().map(Tally::new).collect(),
+        false => Vec::new(),
+    };
+    let mut merged_histograms: Vec<Histograms> = match per_chunk {
+        true => models.iter().map(Histograms::new).collect(),
         false => Vec::new(),
     };
     let mut met = vec![0u64; models.len()];
@@ -86,19 +112,24 @@ pub(crate) fn run_variants(
             let runs: Vec<_> = models
                 .iter()
                 .enumerate()
-                .map(|(k, m)| match full {
-                    true => {
+                .map(|(k, m)| match (full, per_chunk) {
+                    (true, false) => {
                         let (tally, outcomes) =
                             pools[k].with(|h| run_chunk(m, run.seed, first, count, pair, h));
-                        (Some(tally), outcomes)
+                        (Some((tally, None)), outcomes)
                     }
-                    false => (None, run_outcomes(m, run.seed, first, count)),
+                    (true, true) => {
+                        let mut h = Histograms::new(m);
+                        let (tally, outcomes) = run_chunk(m, run.seed, first, count, pair, &mut h);
+                        (Some((tally, Some(h))), outcomes)
+                    }
+                    (false, _) => (None, run_outcomes(m, run.seed, first, count)),
                 })
                 .collect();
             let met = runs
                 .iter()
                 .map(|(tally, outcomes)| match tally {
-                    Some(tally) => tally.met_by_month.last().copied().unwrap_or(0),
+                    Some((tally, _)) => tally.met_by_month.last().copied().unwrap_or(0),
                     None => outcomes.iter().filter(|o| o.met_at_horizon).count() as u64,
                 })
                 .collect();
@@ -124,8 +155,11 @@ pub(crate) fn run_variants(
             }
         },
         |chunk| {
-            for (a, b) in tallies.iter_mut().zip(&chunk.tallies) {
-                a.merge(b);
+            for (k, (tally, histograms)) in chunk.tallies.iter().enumerate() {
+                tallies[k].merge(tally);
+                if let Some(h) = histograms {
+                    merged_histograms[k].merge(h);
+                }
             }
             for (a, b) in met.iter_mut().zip(&chunk.met) {
                 *a += b;
@@ -134,16 +168,21 @@ pub(crate) fn run_variants(
                 a.met.merge(&b.met);
                 a.coverage.merge(&b.coverage);
             }
+            match run.precision {
+                Some(target) if precise_enough(&tallies, target) => ControlFlow::Break(()),
+                _ => ControlFlow::Continue(()),
+            }
         },
         progress,
     )?;
+    let histograms: Vec<Histograms> = match per_chunk {
+        true => merged_histograms,
+        false => pools.into_iter().map(HistogramPool::into_merged).collect(),
+    };
     let accumulators = tallies
         .into_iter()
-        .zip(pools)
-        .map(|(tally, pool)| Accumulator {
-            tally,
-            histograms: pool.into_merged(),
-        })
+        .zip(histograms)
+        .map(|(tally, histograms)| Accumulator { tally, histograms })
         .collect();
     Ok(VariantResults {
         accumulators,

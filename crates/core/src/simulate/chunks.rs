@@ -2,6 +2,7 @@
 
 use super::CHUNK_TRIALS;
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::sync::{Condvar, Mutex};
 
 /// Calls `work` on every chunk of `trials` on `threads` worker threads and
@@ -15,7 +16,7 @@ pub fn for_each_chunk<T: Send>(
     trials: u64,
     threads: usize,
     work: impl Fn(u64, u64) -> T + Sync,
-    mut merge: impl FnMut(T),
+    mut merge: impl FnMut(T) -> ControlFlow<()>,
     progress: &dyn Fn(u64),
 ) -> Result<(), rayon::ThreadPoolBuildError> {
     let threads = threads.max(1);
@@ -50,8 +51,15 @@ pub fn for_each_chunk<T: Send>(
         let _stop = StopOnPanic(&queue);
         for c in 0..chunks {
             let Some(result) = queue.take(c) else { break };
-            merge(result);
+            let flow = merge(result);
             progress(((c + 1) * CHUNK_TRIALS).min(trials));
+            if flow.is_break() {
+                // Enough: no more chunks are handed out; those running or
+                // done are dropped unmerged.
+                queue.lock().failed = true;
+                queue.changed.notify_all();
+                break;
+            }
         }
     });
     Ok(())
@@ -74,7 +82,8 @@ struct QueueState<T> {
     next: u64,
     merged: u64,
     ready: BTreeMap<u64, T>,
-    /// A worker panicked.
+    /// No more chunks are wanted: a worker panicked, or the merge has
+    /// enough.
     failed: bool,
 }
 
@@ -154,6 +163,7 @@ mod tests {
                 |chunk| {
                     alive.fetch_sub(1, Ordering::SeqCst);
                     merged.push(chunk);
+                    ControlFlow::Continue(())
                 },
                 &|n| reported.borrow_mut().push(n),
             )
@@ -192,7 +202,10 @@ mod tests {
                             assert!(!(panic_in_work && first == 3 * CHUNK_TRIALS), "work");
                             first
                         },
-                        |first| assert!(panic_in_work || first != 3 * CHUNK_TRIALS, "merge"),
+                        |first| {
+                            assert!(panic_in_work || first != 3 * CHUNK_TRIALS, "merge");
+                            ControlFlow::Continue(())
+                        },
                         &|_| {},
                     )
                 });
@@ -200,6 +213,30 @@ mod tests {
             });
             let panicked = finished.recv_timeout(std::time::Duration::from_secs(60));
             assert_eq!(panicked, Ok(true), "panic in work: {panic_in_work}");
+        }
+    }
+
+    /// A merge that has enough stops the run: chunks after it are never
+    /// merged, whatever the threads ran ahead.
+    #[test]
+    fn a_merge_that_has_enough_stops_after_that_chunk() {
+        for threads in 1..=3 {
+            let mut merged = Vec::new();
+            for_each_chunk(
+                50 * CHUNK_TRIALS,
+                threads,
+                |first, _| first / CHUNK_TRIALS,
+                |c| {
+                    merged.push(c);
+                    match c == 6 {
+                        true => ControlFlow::Break(()),
+                        false => ControlFlow::Continue(()),
+                    }
+                },
+                &|_| {},
+            )
+            .unwrap();
+            assert_eq!(merged, (0..=6).collect::<Vec<_>>(), "{threads} threads");
         }
     }
 }

@@ -58,6 +58,7 @@ pub(crate) fn summarise(
         },
         trials: acc.tally.trials,
         seed,
+        precision: None,
         overrides: overrides.to_vec(),
         guarantee: Guarantee {
             p_met,

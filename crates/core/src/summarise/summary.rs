@@ -33,8 +33,13 @@ impl<T: Serialize> Serialize for Keyed<T> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub scenario: ScenarioInfo,
+    /// The trials run (with `precision`, where the run stopped).
     pub trials: u64,
     pub seed: u64,
+    /// Extension: the precision target of the run (the most half-width of
+    /// P(met)'s 95% interval), when it had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<f64>,
     /// Extension: the `--set KEY=VALUE` overrides applied, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<String>,
