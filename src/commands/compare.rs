@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::render::chart::{Figure, compare_figures};
 use crate::render::figures::{Report, figure_files};
 use crate::render::report::{Block, document_files, para, table};
-use crate::render::{OutputFile, console, json};
+use crate::render::{OutputFile, console, json, tables};
 use guarantee_sim_core::analysis::compare::{Comparison, MAX_PLANS, SharedIds};
 use guarantee_sim_core::input::load::load_file;
 use std::fmt::Write;
@@ -61,6 +61,7 @@ pub fn compare(files: &[PathBuf], sim: &Simulation, output: &Output) -> Result<(
         "comparison.json",
         json::json_bytes(&comparison)?,
     )];
+    out.push(tables::comparison_table(&comparison)?);
     out.extend(figure_files(&figures, output.charts, report)?);
     let written = dest.publish(out)?;
     console::say_done(&table_text(&comparison), written, dest.dir());

@@ -3,7 +3,7 @@
 use crate::cli::options::{Output, Simulation, load, provenance};
 use crate::cli::progress::Progress;
 use crate::error::Error;
-use crate::render::{OutputFile, console, figures, json};
+use crate::render::{OutputFile, console, figures, json, tables};
 use guarantee_sim_core::analysis::estimate::estimate;
 use std::path::Path;
 
@@ -16,6 +16,7 @@ pub fn run(file: Option<&Path>, sim: &Simulation, output: &Output) -> Result<(),
     progress.finish();
     let prov = provenance(&loaded, &r);
     let mut files = vec![OutputFile::new("summary.json", json::json_bytes(&summary)?)];
+    files.extend(tables::run_tables(&loaded.scenario, &summary)?);
     files.extend(figures::run_files(
         &loaded.scenario,
         &summary,

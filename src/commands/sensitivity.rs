@@ -4,7 +4,7 @@ use crate::cli::options::{Output, Simulation, load, provenance};
 use crate::cli::progress::Progress;
 use crate::error::Error;
 use crate::render::chart::tornado_chart;
-use crate::render::{OutputFile, console, json};
+use crate::render::{OutputFile, console, json, tables};
 use guarantee_sim_core::analysis::sensitivity::Sensitivity;
 use std::fmt::Write;
 use std::path::Path;
@@ -34,10 +34,10 @@ pub fn sensitivity(file: &Path, sim: &Simulation, output: &Output) -> Result<(),
         .collect();
     let prov_line = provenance(&loaded, &r).line(&scenario.name);
     let title = "Who makes or breaks the guarantee";
-    let mut files = vec![OutputFile::new(
-        "sensitivity.json",
-        json::json_bytes(&result)?,
-    )];
+    let mut files = vec![
+        OutputFile::new("sensitivity.json", json::json_bytes(&result)?),
+        tables::sensitivity_table(&result)?,
+    ];
     files.extend(tornado_chart(
         title,
         result.baseline.p_met,

@@ -5,7 +5,7 @@ use crate::cli::options::{Output, Simulation, provenance};
 use crate::cli::progress::Progress;
 use crate::error::Error;
 use crate::render::chart::sweep_chart;
-use crate::render::{OutputFile, console, json};
+use crate::render::{OutputFile, console, json, tables};
 use guarantee_sim_core::analysis::sweep::{Sweep, point_flag};
 use guarantee_sim_core::input::load::{load_str, read_file};
 use std::fmt::Write;
@@ -44,7 +44,10 @@ pub fn sweep(
         .iter()
         .map(|p| (p.value, p.p_met, p.p_met_ci95, p.coverage_mean))
         .collect();
-    let mut files = vec![OutputFile::new("sweep.json", json::json_bytes(&sweep)?)];
+    let mut files = vec![
+        OutputFile::new("sweep.json", json::json_bytes(&sweep)?),
+        tables::sweep_table(&sweep)?,
+    ];
     files.extend(sweep_chart(
         param,
         &chart_points,

@@ -8,6 +8,7 @@ pub mod figures;
 pub mod json;
 pub mod provenance;
 pub mod report;
+pub mod tables;
 
 /// One file of a command's output, relative to the output directory
 /// (e.g. `summary.json`, `charts/coverage_fan.svg`).

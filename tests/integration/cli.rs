@@ -508,7 +508,15 @@ fn charts_none_and_no_report_write_only_summary() {
         dir.path(),
         &["--trials", "20000", "--charts", "none", "--no-report"],
     );
-    assert_eq!(listing(dir.path()), vec!["summary.json"]);
+    assert_eq!(
+        listing(dir.path()),
+        vec![
+            "by_month.csv",
+            "capabilities.csv",
+            "members.csv",
+            "summary.json"
+        ]
+    );
 }
 
 #[test]
@@ -524,6 +532,7 @@ fn charts_svg_writes_only_svgs_and_png_only_pngs() {
         for f in &files {
             assert!(
                 f == "summary.json"
+                    || f.ends_with(".csv")
                     || (f.starts_with("charts/") && f.ends_with(&format!(".{ext}"))),
                 "--charts {flag} --no-report wrote {f}; all: {files:?}"
             );
@@ -1393,8 +1402,12 @@ fn default_out_dir_is_output_slug_of_the_scenario_name() {
         .expect("spawn");
     assert_ok(&out, "run gate.toml without --out");
     // "Fixture: gate" -> "fixture-gate".
+    let summaries: Vec<String> = listing(cwd.path())
+        .into_iter()
+        .filter(|f| f.ends_with("summary.json"))
+        .collect();
     assert_eq!(
-        listing(cwd.path()),
+        summaries,
         vec!["output/fixture-gate/summary.json"],
         "default output directory"
     );
@@ -2262,8 +2275,12 @@ fn a_what_if_never_overwrites_the_plain_run() {
     let what_if = run(&["member.a.join=0.5"]);
     assert_ok(&what_if, "what-if");
     assert!(text(&what_if.stdout).contains("what-if: --set member.a.join=0.5"));
+    let summaries: Vec<String> = listing(cwd.path())
+        .into_iter()
+        .filter(|f| f.ends_with("summary.json"))
+        .collect();
     assert_eq!(
-        listing(cwd.path()),
+        summaries,
         vec![
             "output/fixture-gate/summary.json",
             "output/fixture-gate--member-a-join-0-5/summary.json",
@@ -2325,4 +2342,60 @@ fn precision_stops_at_the_same_trials_for_any_threads() {
     // A target outside (0, 0.5] is a bad flag.
     let out = exec(["run", "--precision", "0", "--out", "/tmp/unused-precision"]);
     assert_input_error(&out, "--precision 0");
+}
+
+/// The CSV tables beside every JSON file: a header row, one row a month /
+/// capability / member (plan, point, variant), numbers that parse, and the
+/// same figures as the JSON.
+#[test]
+fn csv_tables_hold_the_json_figures() {
+    let dir = tempdir();
+    run_ok(
+        &fixture("gate.toml"),
+        dir.path(),
+        &["--trials", "4000", "--charts", "none"],
+    );
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    let read = |name: &str| {
+        let text = std::fs::read_to_string(dir.path().join(name)).expect(name);
+        let mut lines = text.lines();
+        let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+        let rows: Vec<Vec<String>> = lines
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect();
+        (header, rows)
+    };
+    let (header, rows) = read("by_month.csv");
+    assert_eq!(header[..3], ["month", "p_met", "p_first_met_by_month"]);
+    let by_month = array(&v["guarantee"]["p_met_by_month"], "by month");
+    assert_eq!(rows.len(), by_month.len());
+    for (row, p) in rows.iter().zip(by_month) {
+        assert_eq!(row[1].parse::<f64>().unwrap(), num(p, "p_met_by_month"));
+        assert_eq!(row.len(), header.len());
+    }
+    let (header, rows) = read("capabilities.csv");
+    assert_eq!(header[0], "id");
+    assert_eq!(rows.len(), 2);
+    let p_met_col = header.iter().position(|h| h == "p_met").unwrap();
+    let id = &rows[0][0];
+    assert_eq!(
+        rows[0][p_met_col].parse::<f64>().unwrap(),
+        num(
+            &v["coverage"]["capability"][id]["p_met"],
+            "capability p_met"
+        )
+    );
+    let (header, rows) = read("members.csv");
+    assert_eq!(
+        header,
+        ["id", "name", "status", "count", "p_joined", "p_pivotal"]
+    );
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        assert_eq!(
+            row[4].parse::<f64>().unwrap(),
+            num(&v["members"][&row[0]]["p_joined"], "p_joined")
+        );
+    }
 }

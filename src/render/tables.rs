@@ -1,0 +1,247 @@
+//! Tables for notebooks and spreadsheets: CSV files (UTF-8, RFC 4180, a
+//! header row, plain numbers; an empty cell where a value is undefined)
+//! beside each JSON file.
+
+use crate::render::OutputFile;
+use guarantee_sim_core::analysis::compare::Comparison;
+use guarantee_sim_core::analysis::sensitivity::Sensitivity;
+use guarantee_sim_core::analysis::sweep::Sweep;
+use guarantee_sim_core::input::scenario::Scenario;
+use guarantee_sim_core::summarise::summary::Summary;
+
+/// A CSV file from a header and rows of cells.
+fn csv_file(path: &str, header: &[String], rows: Vec<Vec<String>>) -> anyhow::Result<OutputFile> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(&row)?;
+    }
+    Ok(OutputFile::new(path, w.into_inner()?))
+}
+
+/// A number as a cell: shortest round-trip form, never `NaN` or `inf`.
+fn num(x: f64) -> String {
+    match x.is_finite() {
+        true => format!("{x}"),
+        false => String::new(),
+    }
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map(num).unwrap_or_default()
+}
+
+fn strings(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|c| c.to_string()).collect()
+}
+
+/// `by_month.csv`, `capabilities.csv`, `members.csv` of a run.
+pub fn run_tables(scenario: &Scenario, s: &Summary) -> anyhow::Result<Vec<OutputFile>> {
+    let g = &s.guarantee;
+    let by = &s.coverage.overall_by_month;
+    let caps: Vec<_> = s.coverage.capability.iter().collect();
+    let mut header = strings(&[
+        "month",
+        "p_met",
+        "p_first_met_by_month",
+        "coverage_mean",
+        "coverage_p05",
+        "coverage_p50",
+        "coverage_p95",
+    ]);
+    header.extend(caps.iter().map(|(id, _)| format!("coverage_mean_{id}")));
+    let by_month = (0..g.p_met_by_month.len())
+        .map(|t| {
+            let mut row = vec![
+                t.to_string(),
+                num(g.p_met_by_month[t]),
+                num(g.time_to_met.cdf_by_month[t]),
+                num(by.mean[t]),
+                num(by.p05[t]),
+                num(by.p50[t]),
+                num(by.p95[t]),
+            ];
+            row.extend(caps.iter().map(|(_, c)| num(c.mean_by_month[t])));
+            row
+        })
+        .collect();
+    let capabilities = scenario
+        .capabilities
+        .iter()
+        .map(|c| {
+            let cov = s.coverage.capability.get(&c.id);
+            let com = s.committed.get(&c.id);
+            vec![
+                c.id.clone(),
+                c.name.clone(),
+                c.unit.clone().unwrap_or_default(),
+                num(c.need),
+                num(c.threshold),
+                c.critical.to_string(),
+                num(c.weight),
+                opt(cov.map(|v| v.mean)),
+                opt(cov.map(|v| v.p_met)),
+                opt(cov.map(|v| v.p05)),
+                opt(cov.map(|v| v.p50)),
+                opt(cov.map(|v| v.p95)),
+                opt(com.map(|v| v.mean)),
+                opt(com.map(|v| v.p05)),
+                opt(com.map(|v| v.p50)),
+                opt(com.map(|v| v.p95)),
+            ]
+        })
+        .collect();
+    let members = scenario
+        .members
+        .iter()
+        .map(|m| {
+            let st = s.members.get(&m.id);
+            vec![
+                m.id.clone(),
+                m.name.clone(),
+                m.status.clone().unwrap_or_default(),
+                m.count.to_string(),
+                opt(st.map(|v| v.p_joined)),
+                opt(st.map(|v| v.p_pivotal)),
+            ]
+        })
+        .collect();
+    Ok(vec![
+        csv_file("by_month.csv", &header, by_month)?,
+        csv_file(
+            "capabilities.csv",
+            &strings(&[
+                "id",
+                "name",
+                "unit",
+                "need",
+                "threshold",
+                "critical",
+                "weight",
+                "coverage_mean",
+                "p_met",
+                "coverage_p05",
+                "coverage_p50",
+                "coverage_p95",
+                "committed_mean",
+                "committed_p05",
+                "committed_p50",
+                "committed_p95",
+            ]),
+            capabilities,
+        )?,
+        csv_file(
+            "members.csv",
+            &strings(&["id", "name", "status", "count", "p_joined", "p_pivotal"]),
+            members,
+        )?,
+    ])
+}
+
+/// `comparison.csv`: one row a plan, with its paired difference to plan 0.
+pub fn comparison_table(c: &Comparison) -> anyhow::Result<OutputFile> {
+    let rows = c
+        .scenarios
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let paired = c.paired.iter().find(|p| p.other == i);
+            let d = paired.map(|p| &p.p_met_diff);
+            vec![
+                i.to_string(),
+                h.name.clone(),
+                h.file.clone(),
+                num(h.p_met),
+                num(h.p_met_ci95[0]),
+                num(h.p_met_ci95[1]),
+                num(h.coverage_mean),
+                opt(h.time_to_met_p50),
+                opt(d.map(|d| d.estimate)),
+                opt(d.map(|d| d.ci95[0])),
+                opt(d.map(|d| d.ci95[1])),
+                opt(d.map(|d| d.se)),
+                opt(paired.map(|p| p.coverage_mean_diff.estimate)),
+                opt(paired.map(|p| p.shared_ids.share)),
+            ]
+        })
+        .collect();
+    csv_file(
+        "comparison.csv",
+        &strings(&[
+            "plan",
+            "name",
+            "file",
+            "p_met",
+            "p_met_ci95_lo",
+            "p_met_ci95_hi",
+            "coverage_mean",
+            "time_to_met_p50",
+            "p_met_diff",
+            "p_met_diff_ci95_lo",
+            "p_met_diff_ci95_hi",
+            "p_met_diff_se",
+            "coverage_mean_diff",
+            "shared_ids",
+        ]),
+        rows,
+    )
+}
+
+/// `sweep.csv`: one row a point.
+pub fn sweep_table(s: &Sweep) -> anyhow::Result<OutputFile> {
+    let rows = s
+        .points
+        .iter()
+        .map(|p| {
+            vec![
+                num(p.value),
+                num(p.p_met),
+                num(p.p_met_ci95[0]),
+                num(p.p_met_ci95[1]),
+                num(p.coverage_mean),
+                opt(p.time_to_met_p50),
+            ]
+        })
+        .collect();
+    csv_file(
+        "sweep.csv",
+        &strings(&[
+            &s.param,
+            "p_met",
+            "p_met_ci95_lo",
+            "p_met_ci95_hi",
+            "coverage_mean",
+            "time_to_met_p50",
+        ]),
+        rows,
+    )
+}
+
+/// `sensitivity.csv`: one row a variant pair, members then needs.
+pub fn sensitivity_table(s: &Sensitivity) -> anyhow::Result<OutputFile> {
+    let members = s.members.iter().map(|m| {
+        vec![
+            "member".to_string(),
+            m.id.clone(),
+            num(m.p_met_out),
+            num(m.p_met_in),
+            num(m.swing),
+            num(m.swing_se),
+        ]
+    });
+    let needs = s.capabilities.iter().map(|c| {
+        vec![
+            "need".to_string(),
+            c.id.clone(),
+            num(c.p_met_need_low),
+            num(c.p_met_need_high),
+            num(c.swing),
+            String::new(),
+        ]
+    });
+    csv_file(
+        "sensitivity.csv",
+        &strings(&["kind", "id", "p_met_low", "p_met_high", "swing", "swing_se"]),
+        members.chain(needs).collect(),
+    )
+}
