@@ -155,8 +155,8 @@ fn every_svg_has_title_axes_footer_and_series() {
     for t in [
         "Distribution of overall coverage",
         "Share of trials",
-        "Mean 74%",
-        "Threshold 80%",
+        "Mean 74.0%",
+        "Own threshold 80% of",
     ] {
         assert!(hist.contains(t), "coverage_hist lacks {t:?}");
     }

@@ -282,14 +282,17 @@ fn coverage_hist(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
         rects: bars,
     });
     let o = &s.coverage.overall;
+    // The same figure as the subtitle's, to the same digit.
     panel.rules.push(Rule::vertical(
-        format!("Mean {}", pct0(o.mean)),
+        format!("Mean {}", pct(o.mean)),
         o.mean,
         palette::BLACK,
     ));
+    // The thresholds apply to each capability's own coverage, not to the
+    // overall figure drawn here: the legend says so.
     for (i, (v, names)) in thresholds(sc).into_iter().enumerate() {
         let mut r = Rule::vertical(
-            format!("Threshold {} ({})", pct0(v), names.join(", ")),
+            format!("Own threshold {} of {}", pct0(v), names.join(", ")),
             v,
             THRESHOLD_COLORS[i % THRESHOLD_COLORS.len()],
         );
@@ -312,8 +315,10 @@ fn coverage_hist(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
         pct0(o.p95)
     ))
     .caption(
-        "How overall (weighted) coverage at the horizon varies across trials, with its mean \
-         and the thresholds the critical capabilities must reach.",
+        "How overall (weighted) coverage at the horizon varies across trials, with its mean. \
+         For reference, the thresholds the critical capabilities must reach, each by its own \
+         coverage (see the capabilities chart): overall coverage above a threshold does not \
+         mean that capability meets it.",
     )
     .panel(Panel::Xy(panel))
 }
@@ -449,12 +454,15 @@ fn committed(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
     let values = stats
         .iter()
         .map(|x| {
+            // The unit is in the row's label ("need 25 Patriot-equivalent
+            // systems"): repeated here it ran off the chart's edge and read
+            // "1 ... systems".
             x.map(|(c, m)| {
                 format!(
-                    "median {} ({}{})",
+                    "median {} ({} of {})",
                     pct0(m.p50 / c.need),
                     number(m.p50),
-                    unit_text(c)
+                    number(c.need)
                 )
             })
         })
