@@ -700,6 +700,27 @@ pub fn sweep_chart(
     figure_files(&[sweep_figure(param, points, prov_line)], formats)
 }
 
+/// A probability axis scaled to the values shown (a swing of a few points
+/// is invisible on 0-100%): their range plus a margin, at least 5 points
+/// wide, within [0, 1].
+fn data_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if lo > hi {
+        return (0.0, 1.0);
+    }
+    let margin = (0.15 * (hi - lo)).max(0.025);
+    let (lo, hi) = ((lo - margin).max(0.0), (hi + margin).min(1.0));
+    match hi - lo < 0.05 {
+        true if lo == 0.0 => (0.0, 0.05),
+        true => ((hi - 0.05).max(0.0), hi.max(0.05)),
+        false => (lo, hi),
+    }
+}
+
 pub fn sweep_figure(param: &str, points: &[(f64, f64, [f64; 2], f64)], prov_line: &str) -> Figure {
     let mut pts = points.to_vec();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -709,6 +730,7 @@ pub fn sweep_figure(param: &str, points: &[(f64, f64, [f64; 2], f64)], prov_line
     let x_range = (lo - pad, hi + pad);
     let mut top = XyPanel::new("", "P(guarantee met)");
     top.x_range = x_range;
+    top.y_range = data_range(pts.iter().flat_map(|p| [p.2[0], p.2[1]]));
     top.x_fmt = Fmt::Number(3);
     top.bands.push(Band {
         label: "95% interval".into(),
@@ -726,6 +748,7 @@ pub fn sweep_figure(param: &str, points: &[(f64, f64, [f64; 2], f64)], prov_line
     );
     let mut bottom = XyPanel::new(param, "Mean overall coverage");
     bottom.x_range = x_range;
+    bottom.y_range = data_range(pts.iter().map(|p| p.3));
     bottom.x_fmt = Fmt::Number(3);
     bottom.lines.push(
         Line::new(
@@ -738,7 +761,8 @@ pub fn sweep_figure(param: &str, points: &[(f64, f64, [f64; 2], f64)], prov_line
     Figure::new("sweep", format!("What if {param} changes?"), prov_line)
         .caption(format!(
             "P(guarantee met at the horizon) with its 95% interval (top) and mean overall \
-             coverage (bottom) for each value of {param}."
+             coverage (bottom) for each value of {param}. The vertical axes are scaled to the \
+             values shown; they do not start at 0%."
         ))
         .height(900)
         .panel(Panel::Xy(top))
@@ -845,6 +869,19 @@ fn critical_thresholds(sc: &Scenario) -> RowMarker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_range_fits_the_values() {
+        assert_eq!(
+            data_range([0.35, 0.44].into_iter()),
+            (0.35 - 0.025, 0.44 + 0.025)
+        );
+        let (lo, hi) = data_range([0.5, 0.5].into_iter());
+        assert!((hi - lo - 0.05).abs() < 1e-12 && lo <= 0.5 && hi >= 0.5);
+        assert_eq!(data_range([0.0, 0.001].into_iter()), (0.0, 0.05));
+        assert_eq!(data_range([0.0, 1.0].into_iter()), (0.0, 1.0));
+        assert_eq!(data_range(std::iter::empty()), (0.0, 1.0));
+    }
 
     #[test]
     fn numbers_are_grouped() {
