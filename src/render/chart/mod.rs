@@ -660,9 +660,13 @@ pub fn tornado_figure(
             sub: Some(format!("swing {} pts", trim((b.2 - b.1) * 100.0, 1))),
         })
         .collect();
+    // Scaled to the bars (swings of a few points vanish on 0-100%), with
+    // room beside them for their value labels.
+    let (lo, hi) = data_range(sorted.iter().flat_map(|b| [b.1, b.2]).chain([baseline]));
+    let room = 0.08 * (hi - lo);
     let panel = BarPanel {
         x_label: "P(guarantee met at the horizon)".into(),
-        x_range: (0.0, 1.0),
+        x_range: ((lo - room).max(0.0), (hi + room).min(1.0)),
         x_fmt: Fmt::Percent,
         rows,
         series: vec![
@@ -681,7 +685,7 @@ pub fn tornado_figure(
         .subtitle("Which member's decision moves the guarantee most (largest swing on top)")
         .caption(
             "P(guarantee met at the horizon) when each member is forced out and forced in, \
-             around the baseline."
+             around the baseline. The axis is scaled to the bars."
                 .to_string()
                 + &shown_of(total, "members (largest swing first)"),
         )
