@@ -413,7 +413,9 @@ fn capabilities_by_month(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
         panel.rules.push(Rule::horizontal(
             format!("Threshold {} ({})", pct0(v), names.join(", ")),
             v,
-            THRESHOLD_COLORS[i % THRESHOLD_COLORS.len()],
+            // Greys, not series colours: a threshold must not look like a
+            // capability's line.
+            [palette::BLACK, crate::render::chart::style::MUTED][i % 2],
         ));
     }
     Figure::new(
