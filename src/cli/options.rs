@@ -10,7 +10,7 @@ use crate::render::chart::ChartFormat;
 use crate::render::provenance::Provenance;
 use guarantee_sim_core::analysis::estimate::RunConfig;
 use guarantee_sim_core::analysis::variants::Resolved;
-use guarantee_sim_core::input::load::{Loaded, load_file, load_str};
+use guarantee_sim_core::input::load::{Loaded, load_file, load_str, sha256_hex};
 use std::path::{Path, PathBuf};
 
 /// A command, its flags checked.
@@ -279,15 +279,29 @@ const MAX_SLUG: usize = 60;
 /// dashes, at most `MAX_SLUG` characters, cut at a dash (between words),
 /// not inside a word.
 pub fn slug(name: &str) -> String {
+    let s = cut_between_words(words(name));
+    match s.is_empty() {
+        true => "scenario".to_string(),
+        false => s,
+    }
+}
+
+/// `text` as lowercase ASCII letters and digits with single dashes between
+/// runs of them, uncut.
+fn words(text: &str) -> String {
     let mut s = String::new();
-    for ch in name.chars() {
+    for ch in text.chars() {
         if ch.is_ascii_alphanumeric() {
             s.push(ch.to_ascii_lowercase());
         } else if !s.ends_with('-') && !s.is_empty() {
             s.push('-');
         }
     }
-    let mut s = s.trim_end_matches('-').to_string();
+    s.trim_end_matches('-').to_string()
+}
+
+/// `words` cut to at most `MAX_SLUG` characters at a dash.
+fn cut_between_words(mut s: String) -> String {
     if s.len() > MAX_SLUG {
         let cut = s[..=MAX_SLUG]
             .rfind('-')
@@ -295,15 +309,12 @@ pub fn slug(name: &str) -> String {
             .unwrap_or(MAX_SLUG);
         s.truncate(cut);
     }
-    match s.is_empty() {
-        true => "scenario".to_string(),
-        false => s,
-    }
+    s
 }
 
 /// The default output folder of a command: the slug of its name and, for
 /// a what-if, of its `--set` overrides (`--member-us-join-0-5`), with a
-/// short hash of the overrides when the slug had to be cut, so a what-if
+/// short hash of the overrides when that slug had to be cut, so a what-if
 /// never writes over the plain run or over another what-if.
 pub fn folder_name(name: &str, overrides: &[String]) -> String {
     let base = slug(name);
@@ -311,35 +322,12 @@ pub fn folder_name(name: &str, overrides: &[String]) -> String {
         return base;
     }
     let joined = overrides.join(" ");
-    let what_if = slug(&joined);
-    let full = slug_len(&joined);
-    match what_if.len() < full {
+    let full = words(&joined);
+    let what_if = cut_between_words(full.clone());
+    match what_if.len() < full.len() {
         false => format!("{base}--{what_if}"),
-        true => format!("{base}--{what_if}-{:08x}", fnv1a(joined.as_bytes()) as u32),
+        true => format!("{base}--{what_if}-{}", &sha256_hex(joined.as_bytes())[..8]),
     }
-}
-
-/// The length of `slug(text)` before any cut.
-fn slug_len(text: &str) -> usize {
-    let mut n = 0;
-    let mut dash = true;
-    for ch in text.chars() {
-        if ch.is_ascii_alphanumeric() {
-            n += 1;
-            dash = false;
-        } else if !dash {
-            n += 1;
-            dash = true;
-        }
-    }
-    if dash && n > 0 { n - 1 } else { n }
-}
-
-/// 64-bit FNV-1a: a stable short hash for folder names.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]
