@@ -18,6 +18,7 @@ fn cap(id: &str, name: &str, unit: &str, need: f64, threshold: f64, critical: bo
         threshold,
         critical,
         weight: 1.0,
+        response_need: None,
     }
 }
 
@@ -43,6 +44,10 @@ fn member(id: &str, name: &str, status: &str, join: f64, pledges: Vec<Pledge>) -
         join_without: 0.0,
         count: 1,
         pledges,
+        exits: Vec::new(),
+        commitment: None,
+        honour: 1.0,
+        responses: Vec::new(),
     }
 }
 
@@ -187,6 +192,10 @@ pub fn scenario() -> Scenario {
             nordics,
             us,
         ],
+        start: None,
+        events: Vec::new(),
+        honour: BTreeMap::new(),
+        attack: None,
     }
 }
 
@@ -224,6 +233,8 @@ pub fn summary() -> Summary {
     let cap_cov = |mean: f64, p_met: f64, p: [f64; 3], mid: f64| CapabilityCoverage {
         mean,
         p_met,
+        p_shortfall: None,
+        p_sole_shortfall: None,
         p05: p[0],
         p50: p[1],
         p95: p[2],
@@ -239,11 +250,14 @@ pub fn summary() -> Summary {
     let ms = |p_joined: f64, p_pivotal: f64| MemberStats {
         p_joined,
         p_pivotal,
+        p_pivotal_total: p_pivotal,
+        p_exited: None,
     };
     Summary {
         scenario: ScenarioInfo {
             name: "Coalition of the willing, test | edition".into(),
             horizon_months: h,
+            start: None,
         },
         trials: 100_000,
         seed: 20250819,
@@ -322,6 +336,8 @@ pub fn summary() -> Summary {
                 },
             ),
         ]),
+        events: Keyed(Vec::new()),
+        response: None,
     }
 }
 

@@ -21,6 +21,7 @@ fn capability(id: &str, need: f64, threshold: f64) -> Capability {
         threshold,
         critical: true,
         weight: 1.0,
+        response_need: None,
     }
 }
 
@@ -54,6 +55,10 @@ fn member(id: &str, join: f64, pledges: Vec<Pledge>) -> Member {
         join_without: 0.0,
         count: 1,
         pledges,
+        exits: Vec::new(),
+        commitment: None,
+        honour: 1.0,
+        responses: Vec::new(),
     }
 }
 
@@ -70,6 +75,10 @@ fn scenario(horizon: u32, capabilities: Vec<Capability>, members: Vec<Member>) -
         groups: vec![],
         phases: vec![phase("p1")],
         members,
+        start: None,
+        events: Vec::new(),
+        honour: BTreeMap::new(),
+        attack: None,
     }
 }
 

@@ -52,6 +52,9 @@ pub struct Capability {
     pub critical: bool,
     /// >= 0; default 1.0. The sum over all capabilities is > 0.
     pub weight: f64,
+    /// > 0: what answering a renewed attack needs (docs/model.md 7); only
+    /// capabilities with one are tested when an attack comes.
+    pub response_need: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +126,118 @@ pub struct Member {
     /// >= 1
     pub count: u32,
     pub pledges: Vec<Pledge>,
+    /// `[[member.exit]]` rules, in file order (docs/model.md 6).
+    pub exits: Vec<Exit>,
+    /// `commitment` as written (looks up `[honour]`), for reports.
+    pub commitment: Option<String>,
+    /// P(honours | present at an attack): `honour` if given, else
+    /// `[honour][commitment]`, else 1. In [0, 1].
+    pub honour: f64,
+    /// `[[member.response]]`, in file order (docs/model.md 7).
+    pub responses: Vec<Response>,
+}
+
+/// A calendar month (`"YYYY-MM"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct YearMonth {
+    pub year: i32,
+    /// 1..=12
+    pub month: u32,
+}
+
+impl YearMonth {
+    /// Whole months from `self` to `later` (negative when `later` is earlier).
+    pub fn months_until(self, later: YearMonth) -> i64 {
+        (i64::from(later.year) - i64::from(self.year)) * 12 + i64::from(later.month)
+            - i64::from(self.month)
+    }
+
+    /// The calendar month `months` after this one.
+    pub fn plus_months(self, months: i64) -> YearMonth {
+        let index = i64::from(self.year) * 12 + i64::from(self.month) - 1 + months;
+        YearMonth {
+            year: index.div_euclid(12) as i32,
+            month: index.rem_euclid(12) as u32 + 1,
+        }
+    }
+}
+
+impl std::fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// `[[event]]`: a political event shared by the members that name it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: String,
+    /// Defaults to `id`.
+    pub name: String,
+    /// When it happens, in months from month 0: `month`, or `date` converted
+    /// to a constant (whole months from `scenario.start`, may be negative).
+    pub month: Dist,
+    /// `date` as written, for reports.
+    pub date: Option<YearMonth>,
+    /// In [0, 1]; default 1.
+    pub probability: f64,
+}
+
+/// What starts a member's exit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExitTrigger {
+    /// Index into `Scenario::events`.
+    Event(usize),
+    /// Index into `Scenario::members`: never a member with `count > 1`, nor
+    /// the member itself; `with` links form no cycle.
+    With(usize),
+    /// A constant hazard from month 0, per year (>= 0; 0 never fires).
+    RatePerYear(f64),
+}
+
+/// `[[member.exit]]`: from the exit time on, none of the member's pledges
+/// is deployed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exit {
+    pub trigger: ExitTrigger,
+    /// In [0, 1]; default 1: the member leaves, given the trigger.
+    pub probability: f64,
+    /// Default constant 0: from the trigger to the pledges' end.
+    pub lag: Dist,
+}
+
+/// `[[member.response]]`: what a member sends if it honours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    /// Index into `Scenario::capabilities`; always one with `response_need`.
+    pub capability: usize,
+    pub amount: Dist,
+    /// Default constant 0: from the attack to arrival.
+    pub delay: Dist,
+    /// In [0, 1]; default 1: delivered, given the member honours.
+    pub probability: f64,
+}
+
+/// `[attack]`: a renewed attack that tests the guarantee (docs/model.md 7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attack {
+    /// Hazard per year while the guarantee is not met; >= 0.
+    pub rate_per_year: f64,
+    /// Hazard per year while it is met; >= 0, default `rate_per_year`.
+    pub rate_per_year_when_met: f64,
+    /// > 0; default 1: help must arrive within this time.
+    pub window_months: f64,
+    pub warning: Option<Warning>,
+}
+
+/// Early warning: responses arrive `lead_months` sooner when the
+/// capability's coverage at the attack is at least its threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    /// Index into `Scenario::capabilities`.
+    pub capability: usize,
+    /// >= 0
+    pub lead_months: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -132,6 +247,8 @@ pub struct Scenario {
     pub sources: Vec<String>,
     /// 1..=600
     pub horizon_months: u32,
+    /// `scenario.start`: the calendar month of month 0.
+    pub start: Option<YearMonth>,
     /// 1..=10^9, the file's default (CLI overrides).
     pub trials: Option<u64>,
     /// The file's default (CLI overrides).
@@ -145,4 +262,9 @@ pub struct Scenario {
     pub phases: Vec<Phase>,
     /// In file order; `requires` forms no cycle.
     pub members: Vec<Member>,
+    /// `[[event]]`, in file order.
+    pub events: Vec<Event>,
+    /// `[honour]` as written, for reports.
+    pub honour: BTreeMap<String, f64>,
+    pub attack: Option<Attack>,
 }

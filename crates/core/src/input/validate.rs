@@ -210,6 +210,10 @@ pub fn validate(root: &Node, d: &mut Diags) -> Option<Scenario> {
         groups: groups.into_iter().collect::<Option<_>>()?,
         phases,
         members,
+        start: None,
+        events: Vec::new(),
+        honour: BTreeMap::new(),
+        attack: None,
     })
 }
 
@@ -878,6 +882,7 @@ fn capability(n: &Node, id: Option<String>, d: &mut Diags) -> Option<Capability>
         threshold: threshold?,
         critical: critical?,
         weight: weight?,
+        response_need: None,
     })
 }
 
@@ -1108,6 +1113,10 @@ fn member(
             join_without: join_without?,
             count: count?,
             pledges: pledges.into_iter().collect::<Option<_>>()?,
+            exits: Vec::new(),
+            commitment: None,
+            honour: 1.0,
+            responses: Vec::new(),
         })
     });
     (member, links)

@@ -55,6 +55,7 @@ pub(crate) fn summarise(
         scenario: ScenarioInfo {
             name: scenario.name.clone(),
             horizon_months: scenario.horizon_months,
+            start: scenario.start.map(|s| s.to_string()),
         },
         trials: acc.tally.trials,
         seed,
@@ -116,6 +117,8 @@ pub(crate) fn summarise(
                             CapabilityCoverage {
                                 mean: sums[h] / n,
                                 p_met: prob(acc.tally.capability_met[c]),
+                                p_shortfall: None,
+                                p_sole_shortfall: None,
                                 p05: quantile(0.05),
                                 p50: quantile(0.5),
                                 p95: quantile(0.95),
@@ -159,6 +162,8 @@ pub(crate) fn summarise(
                             p_joined: acc.tally.member_joined[m] as f64
                                 / (n * f64::from(member.count)),
                             p_pivotal: prob(acc.tally.member_pivotal[m]),
+                            p_pivotal_total: prob(acc.tally.member_pivotal[m]),
+                            p_exited: None,
                         },
                     )
                 })
@@ -181,5 +186,7 @@ pub(crate) fn summarise(
                 })
                 .collect(),
         ),
+        events: Keyed(Vec::new()),
+        response: None,
     }
 }

@@ -18,6 +18,9 @@ impl<T> Keyed<T> {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 impl<T: Serialize> Serialize for Keyed<T> {
@@ -48,12 +51,22 @@ pub struct Summary {
     pub committed: Keyed<Committed>,
     pub members: Keyed<MemberStats>,
     pub phases: Keyed<PhaseStats>,
+    /// docs/model.md 6.2: only when the scenario has `[[event]]`s.
+    #[serde(skip_serializing_if = "Keyed::is_empty")]
+    pub events: Keyed<EventStats>,
+    /// docs/model.md 7.2: only with `[attack]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseStats>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScenarioInfo {
     pub name: String,
     pub horizon_months: u32,
+    /// Extension: `scenario.start`, the calendar month of month 0
+    /// ("YYYY-MM"), when the file gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -129,6 +142,14 @@ pub struct CapabilityCoverage {
     pub mean: f64,
     /// P(coverage >= threshold) at the horizon.
     pub p_met: f64,
+    /// docs/model.md 9, critical capabilities only: P(not met at the
+    /// horizon and this capability below its threshold there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_shortfall: Option<f64>,
+    /// docs/model.md 9, critical capabilities only: P(the only critical
+    /// capability below its threshold at the horizon).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_sole_shortfall: Option<f64>,
     /// Extension: percentiles of coverage at the horizon.
     pub p05: f64,
     pub p50: f64,
@@ -154,6 +175,78 @@ pub struct MemberStats {
     pub p_joined: f64,
     /// With count > 1: P(any replica pivotal).
     pub p_pivotal: f64,
+    /// docs/model.md 9: P(met at the horizon, and not met with the member
+    /// forced out: members that require it draw with `join_without`, exits
+    /// `with` it never fire, phases recomputed). With count > 1, all its
+    /// replicas are forced out.
+    pub p_pivotal_total: f64,
+    /// docs/model.md 6.2: P(joined and exited by the horizon), per replica;
+    /// only when the scenario has exits or events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_exited: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventStats {
+    /// P(the event happens and 0 <= its time <= horizon).
+    pub p_occurred: f64,
+}
+
+/// docs/model.md 7.2: the guarantee under test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResponseStats {
+    /// P(an attack within the horizon).
+    pub p_attack: f64,
+    /// P(attack time <= t), t = 0..=horizon.
+    pub p_attack_by_month: Vec<f64>,
+    /// Over trials with an attack (null when no trial has one).
+    pub p_honoured_given_attack: Option<f64>,
+    /// Wilson 95% interval over the trials with an attack.
+    pub p_honoured_given_attack_ci95: [f64; 2],
+    /// P(attack within the horizon and not honoured).
+    pub p_failed: f64,
+    /// Months from the attack to the response, over honoured trials.
+    pub time_to_response: TimeToResponse,
+    /// Capabilities with a `response_need`, in file order.
+    pub capability: Keyed<CapabilityResponse>,
+    pub members: Keyed<MemberResponse>,
+    /// Extension: trials with an attack (the denominator of the
+    /// conditional figures).
+    pub attacks: u64,
+    /// Extension: standard error of `p_honoured_given_attack`.
+    pub p_honoured_given_attack_se: Option<f64>,
+    /// Extension: standard error of `p_failed`.
+    pub p_failed_se: f64,
+    /// Extension: P(the early warning is on | attack), with a `warning`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_warned_given_attack: Option<f64>,
+    /// Extension: by month of the attack (entry t: attack in [t, t + 1),
+    /// `horizon` entries; the attack at exactly the horizon counts in the
+    /// last): trials with an attack then, and P(honoured | attack then)
+    /// (null where none).
+    pub attacks_by_month: Vec<u64>,
+    pub p_honoured_by_attack_month: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimeToResponse {
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CapabilityResponse {
+    /// P(the response reaches the threshold within the window | attack).
+    pub p_met_given_attack: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberResponse {
+    /// P(present at the attack and honours | attack), per replica.
+    pub p_honours_given_attack: Option<f64>,
+    /// P(honoured, and not without the member's part | attack); with
+    /// count > 1, P(any replica pivotal | attack).
+    pub p_pivotal_given_attack: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
