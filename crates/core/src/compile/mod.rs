@@ -4,8 +4,10 @@
 //! pledge indices, evaluation orders fixed, stream numbers derived from ids.
 
 pub(crate) mod dist;
+pub(crate) mod tested;
 
 use crate::compile::dist::{Sampler, inverse_normal_cdf};
+use crate::compile::tested::Tested;
 use crate::input::scenario::{PhaseStart, Scenario};
 use crate::rng::stream_for_key;
 use std::ops::Range;
@@ -37,6 +39,8 @@ pub struct Model {
     /// a later gate only delays pledges that stay once deployed, so it can
     /// only lower what is committed at the horizon (the pivotal test uses it).
     pub delays_only_remove: bool,
+    /// Events, exits, the attack and responses (docs/model.md 6, 7, 9).
+    pub tested: Tested,
 }
 
 #[derive(Debug, Clone)]
@@ -159,6 +163,8 @@ impl Model {
         let mut pledges = Vec::new();
         // First unit of each member, for `requires` (which never names a replicated member).
         let mut first_unit = vec![usize::MAX; scenario.members.len()];
+        // (scenario member, replica) of each unit.
+        let mut unit_members = Vec::new();
         for &m in &member_order {
             let member = &scenario.members[m];
             first_unit[m] = units.len();
@@ -186,6 +192,7 @@ impl Model {
                         duration: pledge.duration.as_ref().map(Sampler::new),
                     });
                 }
+                unit_members.push((m, replica));
                 units.push(UnitModel {
                     member: m,
                     stream: stream_for_key(&key),
@@ -276,9 +283,12 @@ impl Model {
                 movable[k] = gate.is_some() || movable[*parent];
             }
         }
-        let delays_only_remove = pledges
-            .iter()
-            .all(|p| !movable[p.phase] || p.duration.is_none());
+        let tested = Tested::compile(scenario, &unit_members, &first_unit);
+        // An exit ends pledges as a duration does.
+        let delays_only_remove = tested.exit_order.is_empty()
+            && pledges
+                .iter()
+                .all(|p| !movable[p.phase] || p.duration.is_none());
         Model {
             delays_only_remove,
             horizon: scenario.horizon_months,
@@ -302,6 +312,7 @@ impl Model {
             phases,
             phase_slot,
             member_count: scenario.members.len(),
+            tested,
         }
     }
 
@@ -347,4 +358,33 @@ fn topological_order(n: usize, parent: impl Fn(usize) -> Option<usize>) -> Vec<u
         }
     }
     order
+}
+
+/// The least committed amount `x` with `min(1, x / need) >= threshold`, so
+/// that `x >= least_meeting(..)` agrees bit for bit with the division form
+/// (the division is monotone in `x`, so the predicate is a threshold).
+/// Found by bisection over the bit patterns, which order the non-negative
+/// floats: at most 64 steps, even where the answer lies a quadrillion ulps
+/// from `threshold * need` (a threshold of 5e-324).
+pub fn least_meeting(need: f64, threshold: f64) -> f64 {
+    let meets = |bits: u64| (f64::from_bits(bits) / need).min(1.0) >= threshold;
+    // Validation keeps need > 0 and threshold in (0, 1], so nothing meets
+    // at 0 and everything at infinity; the ends are checked all the same.
+    let (mut lo, mut hi) = (0.0f64.to_bits(), f64::INFINITY.to_bits());
+    if meets(lo) {
+        return 0.0;
+    }
+    if !meets(hi) {
+        return f64::INFINITY;
+    }
+    // Invariant: !meets(lo), meets(hi).
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if meets(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    f64::from_bits(hi)
 }

@@ -26,6 +26,11 @@ impl<'m, const B: usize> Trial<'m, B> {
         let cells = NormalCells::get();
         for (i, unit) in model.units.iter().enumerate() {
             self.unit_streams[i].fill(&mut words[..n]);
+            if unit.requires.is_some() {
+                // Kept for `mark_pivotal_total`, which redraws this join
+                // when the required member is forced out.
+                self.b_join_word[i * B..i * B + n].copy_from_slice(&words[..n]);
+            }
             let (before, rest) = self.b_joined.split_at_mut(i * B);
             let out = &mut rest[..n];
             let required = unit.requires.map(|r| &before[r * B..r * B + n]);
@@ -133,6 +138,17 @@ impl<'m, const B: usize> Trial<'m, B> {
                 self.b_phase_u[t * nk + k] = open_unit(w);
             }
         }
+        // Contract v2 quantities: one uniform per trial each, drawn after
+        // (and apart from) the v1 ones, which they leave as they were.
+        for (slot, stream) in self.tested_streams.iter_mut().enumerate() {
+            stream.fill(&mut words[..n]);
+            let u = &mut self.b_tested_u[slot * B..slot * B + n];
+            for (x, &w) in u.iter_mut().zip(&words[..n]) {
+                *x = open_unit(w);
+            }
+        }
+        self.block_first = self.next_block_first;
+        self.next_block_first += n as u64;
     }
 
     /// Makes trial `t` of the block the current trial. (Its draws of a
@@ -144,6 +160,9 @@ impl<'m, const B: usize> Trial<'m, B> {
         let rows = self.b_amount.chunks_exact(Self::ROW);
         for (x, row) in self.amount.iter_mut().zip(rows) {
             *x = row[t];
+        }
+        if self.model.tested.has_time() {
+            self.place_exits();
         }
     }
 }

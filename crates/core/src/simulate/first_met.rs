@@ -2,36 +2,9 @@
 //! section 3.5), gates reached, and the exact sums they are tested by.
 
 use super::trial::{Condition, Trial, select};
+#[cfg(test)]
+use crate::compile::least_meeting;
 use std::ops::Range;
-
-/// The least committed amount `x` with `min(1, x / need) >= threshold`, so
-/// that `x >= least_meeting(..)` agrees bit for bit with the division form
-/// (the division is monotone in `x`, so the predicate is a threshold).
-/// Found by bisection over the bit patterns, which order the non-negative
-/// floats: at most 64 steps, even where the answer lies a quadrillion ulps
-/// from `threshold * need` (a threshold of 5e-324).
-pub fn least_meeting(need: f64, threshold: f64) -> f64 {
-    let meets = |bits: u64| (f64::from_bits(bits) / need).min(1.0) >= threshold;
-    // Validation keeps need > 0 and threshold in (0, 1], so nothing meets
-    // at 0 and everything at infinity; the ends are checked all the same.
-    let (mut lo, mut hi) = (0.0f64.to_bits(), f64::INFINITY.to_bits());
-    if meets(lo) {
-        return 0.0;
-    }
-    if !meets(hi) {
-        return f64::INFINITY;
-    }
-    // Invariant: !meets(lo), meets(hi).
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if meets(mid) {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    f64::from_bits(hi)
-}
 
 impl<'m, const B: usize> Trial<'m, B> {
     /// The first time `t` in (lo, hi] at which all of `conditions[which]`

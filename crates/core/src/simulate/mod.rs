@@ -34,8 +34,11 @@
 //! runs the chunks on worker threads and hands their results to the merge in
 //! chunk order (`for_each_chunk`).
 
+mod attack;
+mod attribution;
 mod chunks;
 mod draw;
+mod exits;
 mod first_met;
 mod months;
 mod pivotal;
@@ -106,6 +109,10 @@ const SPARE_ROWS: usize = 8;
 pub struct TrialOutcome {
     pub met_at_horizon: bool,
     pub overall_at_horizon: f64,
+    /// docs/model.md 7: an attack within the horizon, and the guarantee
+    /// honoured then (both false without `[attack]`).
+    pub attacked: bool,
+    pub honoured: bool,
 }
 
 /// Runs trials `first .. first + count` of `model`, adding their

@@ -125,7 +125,7 @@ impl<'m, const B: usize> Trial<'m, B> {
         met
     }
 
-    fn swap_schedule(&mut self) {
+    pub(super) fn swap_schedule(&mut self) {
         let spare = &mut self.spare;
         std::mem::swap(&mut self.start, &mut spare.0);
         std::mem::swap(&mut self.end, &mut spare.1);

@@ -1,7 +1,7 @@
 //! Recording a trial into the tallies and percentile sketches of a chunk.
 
 use super::TrialOutcome;
-use super::trial::Trial;
+use super::trial::{AttackOutcome, Trial};
 use crate::compile::Model;
 use crate::stats::{Moments, RelativeSketch, UnitHistograms, UnitSketch};
 use std::sync::Mutex;
@@ -25,6 +25,70 @@ pub struct Tally {
     pub member_pivotal: Vec<u64>,
     /// Per model phase slot.
     pub phase_started: Vec<u64>,
+    /// docs/model.md 9, per capability (counted for critical ones): below
+    /// its threshold at the horizon while not met; the only one below.
+    pub capability_shortfall: Vec<u64>,
+    pub capability_sole_shortfall: Vec<u64>,
+    pub member_pivotal_total: Vec<u64>,
+    /// docs/model.md 6.2: replicas joined and exited by the horizon; events
+    /// that happen within [0, horizon].
+    pub member_exited: Vec<u64>,
+    pub event_occurred: Vec<u64>,
+    /// docs/model.md 7.2 (empty without `[attack]`).
+    pub response: ResponseTally,
+}
+
+/// Counts of the attacks of a set of trials and the responses to them.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseTally {
+    pub attacks: u64,
+    pub honoured: u64,
+    pub warned: u64,
+    /// Attacks at a time in (t-1, t] (index t; index 0 holds t = 0).
+    pub attacks_by_month: Vec<u64>,
+    /// Attacks, and those honoured, at a time in [t, t + 1) (the last
+    /// entry also holds an attack at exactly the horizon).
+    pub attacks_in_month: Vec<u64>,
+    pub honoured_in_month: Vec<u64>,
+    /// Per tested capability: its response met the threshold.
+    pub capability_met: Vec<u64>,
+    /// Per member: replicas present and honouring; a replica pivotal.
+    pub member_honours: Vec<u64>,
+    pub member_pivotal: Vec<u64>,
+}
+
+impl ResponseTally {
+    fn new(model: &Model) -> Self {
+        let Some(a) = &model.tested.attack else {
+            return ResponseTally::default();
+        };
+        let months = model.months();
+        ResponseTally {
+            attacks_by_month: vec![0; months],
+            attacks_in_month: vec![0; months - 1],
+            honoured_in_month: vec![0; months - 1],
+            capability_met: vec![0; a.tested.len()],
+            member_honours: vec![0; model.member_count],
+            member_pivotal: vec![0; model.member_count],
+            ..ResponseTally::default()
+        }
+    }
+
+    fn merge(&mut self, o: &ResponseTally) {
+        self.attacks += o.attacks;
+        self.honoured += o.honoured;
+        self.warned += o.warned;
+        for (a, b) in [
+            (&mut self.attacks_by_month, &o.attacks_by_month),
+            (&mut self.attacks_in_month, &o.attacks_in_month),
+            (&mut self.honoured_in_month, &o.honoured_in_month),
+            (&mut self.capability_met, &o.capability_met),
+            (&mut self.member_honours, &o.member_honours),
+            (&mut self.member_pivotal, &o.member_pivotal),
+        ] {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+    }
 }
 
 impl Tally {
@@ -43,6 +107,12 @@ impl Tally {
             member_joined: vec![0; model.member_count],
             member_pivotal: vec![0; model.member_count],
             phase_started: vec![0; model.phases.len()],
+            capability_shortfall: vec![0; caps],
+            capability_sole_shortfall: vec![0; caps],
+            member_pivotal_total: vec![0; model.member_count],
+            member_exited: vec![0; model.member_count],
+            event_occurred: vec![0; model.tested.events.len()],
+            response: ResponseTally::new(model),
         }
     }
 
@@ -70,6 +140,15 @@ impl Tally {
         add(&mut self.member_joined, &o.member_joined);
         add(&mut self.member_pivotal, &o.member_pivotal);
         add(&mut self.phase_started, &o.phase_started);
+        add(&mut self.capability_shortfall, &o.capability_shortfall);
+        add(
+            &mut self.capability_sole_shortfall,
+            &o.capability_sole_shortfall,
+        );
+        add(&mut self.member_pivotal_total, &o.member_pivotal_total);
+        add(&mut self.member_exited, &o.member_exited);
+        add(&mut self.event_occurred, &o.event_occurred);
+        self.response.merge(&o.response);
     }
 }
 
@@ -92,6 +171,8 @@ pub struct Histograms {
     pub committed: Vec<RelativeSketch>,
     /// Start time of each model phase slot, when it starts.
     pub phase_start: Vec<RelativeSketch>,
+    /// Months from an attack to the response, when honoured.
+    pub time_to_response: RelativeSketch,
 }
 
 impl Histograms {
@@ -102,6 +183,7 @@ impl Histograms {
             overall_horizon: UnitSketch::default(),
             committed: vec![RelativeSketch::default(); model.capabilities.len()],
             phase_start: vec![RelativeSketch::default(); model.phases.len()],
+            time_to_response: RelativeSketch::default(),
         }
     }
 
@@ -115,6 +197,7 @@ impl Histograms {
         self.overall_horizon.merge(&o.overall_horizon);
         sketches(&mut self.committed, &o.committed);
         sketches(&mut self.phase_start, &o.phase_start);
+        self.time_to_response.merge(&o.time_to_response);
     }
 }
 
@@ -191,11 +274,28 @@ impl<'m, const B: usize> Trial<'m, B> {
             histograms.time_to_met.push(t);
             tally.first_met_by_month[(t.ceil() as usize).min(h)] += 1;
         }
+        // docs/model.md 9: critical capabilities below their threshold.
+        let below = |c: usize| self.committed[c] < self.meeting_amount[c];
+        let short = model.critical.iter().filter(|&&c| below(c)).count();
+        for &c in &model.critical {
+            tally.capability_shortfall[c] += u64::from(below(c));
+            tally.capability_sole_shortfall[c] += u64::from(below(c) && short == 1);
+        }
         if self.met_at_horizon {
             self.mark_pivotal();
             for (m, &p) in self.pivotal.iter().enumerate() {
                 tally.member_pivotal[m] += u64::from(p);
             }
+            self.mark_pivotal_total();
+            for (m, &p) in self.pivotal_total.iter().enumerate() {
+                tally.member_pivotal_total[m] += u64::from(p);
+            }
+        }
+        if model.tested.has_time() {
+            self.record_exits(tally);
+        }
+        if let Some(a) = self.attack {
+            self.record_attack(a, tally, histograms);
         }
         let horizon = f64::from(model.horizon);
         for (k, &s) in self.phase_start.iter().enumerate() {
@@ -205,5 +305,42 @@ impl<'m, const B: usize> Trial<'m, B> {
             }
         }
         self.outcome()
+    }
+
+    /// docs/model.md 6.2: exits by the horizon, events within it.
+    fn record_exits(&self, tally: &mut Tally) {
+        let horizon = f64::from(self.model.horizon);
+        for (u, unit) in self.model.units.iter().enumerate() {
+            let exited = self.b_joined[u * B + self.t] && self.exit_time[u] <= horizon;
+            tally.member_exited[unit.member] += u64::from(exited);
+        }
+        for (e, &time) in self.event_time.iter().enumerate() {
+            tally.event_occurred[e] += u64::from((0.0..=horizon).contains(&time));
+        }
+    }
+
+    /// docs/model.md 7.2: the trial's attack and the response to it.
+    fn record_attack(&self, a: AttackOutcome, tally: &mut Tally, histograms: &mut Histograms) {
+        let r = &mut tally.response;
+        let last = r.attacks_in_month.len() - 1;
+        r.attacks += 1;
+        r.warned += u64::from(a.warned);
+        r.attacks_by_month[a.time.ceil() as usize] += 1;
+        let month = (a.time as usize).min(last);
+        r.attacks_in_month[month] += 1;
+        if let Some(t) = a.response_time {
+            r.honoured += 1;
+            r.honoured_in_month[month] += 1;
+            histograms.time_to_response.push(t);
+        }
+        for (j, &met) in self.tested_met.iter().enumerate() {
+            r.capability_met[j] += u64::from(met);
+        }
+        for (u, unit) in self.model.units.iter().enumerate() {
+            r.member_honours[unit.member] += u64::from(self.honours[u]);
+        }
+        for (m, &p) in self.pivotal_attack.iter().enumerate() {
+            r.member_pivotal[m] += u64::from(p);
+        }
     }
 }

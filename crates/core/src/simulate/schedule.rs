@@ -77,6 +77,13 @@ impl<'m, const B: usize> Trial<'m, B> {
             starts[i] = s;
             ends[i] = s + duration[i * Self::ROW];
         }
+        // docs/model.md 6.1: an exit ends all of the member's pledges.
+        // (A model constant: v1 scenarios never take this branch.)
+        if !self.model.tested.exit_order.is_empty() {
+            for &i in &self.pledges_by_phase[k] {
+                ends[i] = ends[i].min(self.exit_time[self.pledge_unit[i]]);
+            }
+        }
         if let Some(u) = skip_unit {
             for &i in &self.pledges_by_phase[k] {
                 if self.pledge_unit[i] == u {

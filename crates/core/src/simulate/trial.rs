@@ -1,7 +1,7 @@
 //! `Trial`: a chunk's streams and scratch space, the trials of a block run
 //! stage by stage (`run_block`), and small helpers the stages share.
 
-use super::first_met::least_meeting;
+use crate::compile::least_meeting;
 use super::months::MonthSteps;
 use super::record::{Histograms, Tally};
 use super::{SPARE_ROWS, TrialOutcome};
@@ -176,6 +176,67 @@ pub(super) struct Trial<'m, const B: usize> {
     /// Per unit, scratch of `mark_pivotal`.
     pub(super) fails: Vec<bool>,
     pub(super) moves: Vec<bool>,
+
+    // Contract v2 (docs/model.md 6, 7 and 9); empty for a v1 scenario.
+    /// The seed's key and the first trial of the current block: a
+    /// counterfactual (`mark_pivotal_total`) draws out of turn.
+    pub(super) key: [u8; 32],
+    pub(super) block_first: u64,
+    pub(super) next_block_first: u64,
+    /// One stream per drawn v2 quantity (`Tested::streams`), and the block's
+    /// uniforms `[slot * B + t]`.
+    pub(super) tested_streams: Vec<EntityStream<1>>,
+    pub(super) b_tested_u: Vec<f64>,
+    /// `[unit * B + t]`: the join word of each unit that requires another
+    /// (a counterfactual redraws its join on it); empty otherwise.
+    pub(super) b_join_word: Vec<u32>,
+    /// The current trial: each event's time (+inf: does not happen), each
+    /// unit's exit time (+inf: never), and whether each unit joined.
+    pub(super) event_time: Vec<f64>,
+    pub(super) exit_time: Vec<f64>,
+    pub(super) joined_now: Vec<bool>,
+    /// The current trial's attack, if any (`test_guarantee`).
+    pub(super) attack: Option<AttackOutcome>,
+    /// Per unit: present at the attack and honours. Per tested capability:
+    /// its response meets the threshold within the window. Per member: a
+    /// replica is pivotal to the response.
+    pub(super) honours: Vec<bool>,
+    pub(super) tested_met: Vec<bool>,
+    pub(super) pivotal_attack: Vec<bool>,
+    /// Scratch of `test_guarantee`: (arrival after the attack, tested
+    /// capability, amount, unit); running response sums; the times the
+    /// guarantee's status may change.
+    pub(super) arrivals: Vec<(f64, usize, f64, usize)>,
+    pub(super) response_sums: Vec<f64>,
+    pub(super) breaks: Vec<f64>,
+    /// Per member: pivotal when forced out (docs/model.md 9); each
+    /// member's units; scratch of the counterfactual.
+    pub(super) pivotal_total: Vec<bool>,
+    pub(super) member_units: Vec<Range<usize>>,
+    pub(super) forced_joined: Vec<bool>,
+    pub(super) forced_exit: Vec<f64>,
+    pub(super) patches: Vec<Patch>,
+}
+
+/// The attack of a trial (docs/model.md 7).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct AttackOutcome {
+    /// Months from month 0.
+    pub(super) time: f64,
+    pub(super) warned: bool,
+    /// Months from the attack to the response; `None`: not honoured.
+    pub(super) response_time: Option<f64>,
+}
+
+/// A pledge's block values and gathered amount, saved while a
+/// counterfactual changes them.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Patch {
+    pub(super) pledge: usize,
+    pub(super) amount: f64,
+    pub(super) delay: f64,
+    pub(super) duration: f64,
+    pub(super) loaded: f64,
 }
 
 impl<'m, const B: usize> Trial<'m, B> {
@@ -230,7 +291,41 @@ impl<'m, const B: usize> Trial<'m, B> {
         for (&c, cond) in model.critical.iter().zip(&conditions) {
             meeting_amount[c] = cond.amount;
         }
+        let units = model.units.len();
+        let tested = &model.tested;
+        let mut member_units = vec![0..0; model.member_count];
+        for (u, unit) in model.units.iter().enumerate() {
+            let r = &mut member_units[unit.member];
+            *r = if r.start == r.end { u..u + 1 } else { r.start..u + 1 };
+        }
+        let dependents = model.units.iter().any(|u| u.requires.is_some());
+        let attack = tested.attack.as_ref();
         Trial {
+            key,
+            block_first: first_trial,
+            next_block_first: first_trial,
+            tested_streams: tested
+                .streams
+                .iter()
+                .map(|&s| EntityStream::new(&key, s, first_trial))
+                .collect(),
+            b_tested_u: vec![0.0; tested.streams.len() * B],
+            b_join_word: vec![0; if dependents { units * B } else { 0 }],
+            event_time: vec![f64::INFINITY; tested.events.len()],
+            exit_time: vec![f64::INFINITY; units],
+            joined_now: vec![false; units],
+            attack: None,
+            honours: vec![false; units],
+            tested_met: vec![false; attack.map_or(0, |a| a.tested.len())],
+            pivotal_attack: vec![false; model.member_count],
+            arrivals: Vec::with_capacity(tested.responses.len()),
+            response_sums: vec![0.0; attack.map_or(0, |a| a.tested.len())],
+            breaks: Vec::with_capacity(2 * n_pledges),
+            pivotal_total: vec![false; model.member_count],
+            member_units,
+            forced_joined: vec![false; units],
+            forced_exit: vec![f64::INFINITY; units],
+            patches: Vec::new(),
             model,
             group_streams: model
                 .groups
@@ -355,6 +450,9 @@ impl<'m, const B: usize> Trial<'m, B> {
             self.load(t);
             self.schedule_phases(None);
             self.sweep_months(acc.is_some());
+            if self.model.tested.attack.is_some() {
+                self.test_guarantee();
+            }
             let o = match acc.as_mut() {
                 Some((tally, histograms)) => self.record(tally, histograms),
                 None => self.outcome(),
@@ -365,12 +463,25 @@ impl<'m, const B: usize> Trial<'m, B> {
         }
     }
 
+    /// The sum that tests capability `c`'s coverage against `amount`.
+    pub(super) fn capability_condition(&self, c: usize, amount: f64) -> Condition {
+        let pledges = self.model.capability_pledges[c].clone();
+        Condition {
+            // The first factors (one per pledge) are all 1.
+            factors: pledges.start,
+            pledges,
+            amount,
+        }
+    }
+
     /// The trial's outcome alone, without recording any statistics; the
     /// same values `record` returns.
     pub(super) fn outcome(&self) -> TrialOutcome {
         TrialOutcome {
             met_at_horizon: self.met_at_horizon,
             overall_at_horizon: self.overall_at_horizon,
+            attacked: self.attack.is_some(),
+            honoured: self.attack.is_some_and(|a| a.response_time.is_some()),
         }
     }
 }

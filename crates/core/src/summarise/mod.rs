@@ -117,8 +117,12 @@ pub(crate) fn summarise(
                             CapabilityCoverage {
                                 mean: sums[h] / n,
                                 p_met: prob(acc.tally.capability_met[c]),
-                                p_shortfall: None,
-                                p_sole_shortfall: None,
+                                p_shortfall: cap
+                                    .critical
+                                    .then(|| prob(acc.tally.capability_shortfall[c])),
+                                p_sole_shortfall: cap
+                                    .critical
+                                    .then(|| prob(acc.tally.capability_sole_shortfall[c])),
                                 p05: quantile(0.05),
                                 p50: quantile(0.5),
                                 p95: quantile(0.95),
@@ -162,8 +166,10 @@ pub(crate) fn summarise(
                             p_joined: acc.tally.member_joined[m] as f64
                                 / (n * f64::from(member.count)),
                             p_pivotal: prob(acc.tally.member_pivotal[m]),
-                            p_pivotal_total: prob(acc.tally.member_pivotal[m]),
-                            p_exited: None,
+                            p_pivotal_total: prob(acc.tally.member_pivotal_total[m]),
+                            p_exited: model.tested.has_time().then(|| {
+                                acc.tally.member_exited[m] as f64 / (n * f64::from(member.count))
+                            }),
                         },
                     )
                 })
@@ -186,7 +192,88 @@ pub(crate) fn summarise(
                 })
                 .collect(),
         ),
-        events: Keyed(Vec::new()),
-        response: None,
+        events: Keyed(
+            scenario
+                .events
+                .iter()
+                .zip(&acc.tally.event_occurred)
+                .map(|(e, &k)| (e.id.clone(), EventStats { p_occurred: prob(k) }))
+                .collect(),
+        ),
+        response: model
+            .tested
+            .attack
+            .as_ref()
+            .map(|_| response(scenario, model, acc)),
+    }
+}
+
+/// docs/model.md 7.2: the `response` block.
+fn response(scenario: &Scenario, model: &Model, acc: &Accumulator) -> ResponseStats {
+    let r = &acc.tally.response;
+    let n = acc.tally.trials.max(1) as f64;
+    let given = |k: u64| (r.attacks > 0).then(|| k as f64 / r.attacks as f64);
+    let p_honoured = given(r.honoured);
+    let failed = (r.attacks - r.honoured) as f64 / n;
+    let mut attacks = 0;
+    let p_attack_by_month = r
+        .attacks_by_month
+        .iter()
+        .map(|&k| {
+            attacks += k;
+            attacks as f64 / n
+        })
+        .collect();
+    let a = model.tested.attack.as_ref().expect("an attack model");
+    ResponseStats {
+        p_attack: r.attacks as f64 / n,
+        p_attack_by_month,
+        p_honoured_given_attack: p_honoured,
+        p_honoured_given_attack_ci95: wilson95(r.honoured, r.attacks),
+        p_failed: failed,
+        time_to_response: TimeToResponse {
+            p50: acc.histograms.time_to_response.quantile(0.5),
+            p90: acc.histograms.time_to_response.quantile(0.9),
+        },
+        capability: Keyed(
+            a.tested
+                .iter()
+                .zip(&r.capability_met)
+                .map(|(&(c, _), &k)| {
+                    let p_met_given_attack = given(k);
+                    let id = scenario.capabilities[c].id.clone();
+                    (id, CapabilityResponse { p_met_given_attack })
+                })
+                .collect(),
+        ),
+        members: Keyed(
+            scenario
+                .members
+                .iter()
+                .enumerate()
+                .map(|(m, member)| {
+                    let per_replica = |k: u64| given(k).map(|p| p / f64::from(member.count));
+                    (
+                        member.id.clone(),
+                        MemberResponse {
+                            p_honours_given_attack: per_replica(r.member_honours[m]),
+                            p_pivotal_given_attack: given(r.member_pivotal[m]),
+                        },
+                    )
+                })
+                .collect(),
+        ),
+        attacks: r.attacks,
+        p_honoured_given_attack_se: p_honoured
+            .map(|p| (p * (1.0 - p) / r.attacks as f64).sqrt()),
+        p_failed_se: (failed * (1.0 - failed) / n).sqrt(),
+        p_warned_given_attack: a.warning.and_then(|_| given(r.warned)),
+        attacks_by_month: r.attacks_in_month.clone(),
+        p_honoured_by_attack_month: r
+            .attacks_in_month
+            .iter()
+            .zip(&r.honoured_in_month)
+            .map(|(&k, &h)| (k > 0).then(|| h as f64 / k as f64))
+            .collect(),
     }
 }

@@ -1,0 +1,277 @@
+//! The contract-v2 parts of a model: political events and exits
+//! (docs/model.md 6), a renewed attack and the response to it (7), and what
+//! attribution (9) needs to know about who depends on whom.
+//!
+//! Their random quantities are not drawn with the v1 entities (a v1 file
+//! must draw exactly what it drew before): each is one uniform per trial
+//! from a stream of its own, listed in `Tested::streams`, and read by its
+//! index there (`Slot`). A quantity that needs no draw has no slot.
+
+use crate::compile::dist::Sampler;
+use crate::compile::least_meeting;
+use crate::input::scenario::{ExitTrigger, Scenario};
+use crate::rng::stream_for_key;
+
+/// The streams of drawn quantities, as slots are handed out.
+#[derive(Default)]
+struct Slots(Vec<u64>);
+
+impl Slots {
+    /// The slot of a quantity with stream key `key`, if it needs a draw.
+    fn slot(&mut self, key: String, needed: bool) -> Slot {
+        needed.then(|| {
+            self.0.push(stream_for_key(&key));
+            self.0.len() - 1
+        })
+    }
+}
+
+/// Index of a quantity's uniform in `Tested::streams` (`None`: no draw
+/// needed; the quantity is decided without one).
+pub type Slot = Option<usize>;
+
+#[derive(Debug, Clone, Default)]
+pub struct Tested {
+    /// The stream of every drawn v2 quantity, in slot order.
+    pub streams: Vec<u64>,
+    pub events: Vec<EventModel>,
+    /// Per unit (in `Model::units` order), its exit rules.
+    pub exits: Vec<Vec<ExitModel>>,
+    /// Units with exit rules, in an order where a unit a `with` rule names
+    /// comes first.
+    pub exit_order: Vec<usize>,
+    pub attack: Option<AttackModel>,
+    /// Per unit: P(honours | present at the attack), and its slot.
+    pub honour: Vec<(f64, Slot)>,
+    /// Responses of all units (unit order, then file order).
+    pub responses: Vec<ResponseModel>,
+    /// Per scenario member: whether forcing it out (docs/model.md 9) can
+    /// change more than removing its own pledges: it has several replicas,
+    /// a member requires it, or an exit rule is `with` it.
+    pub forced_out_reaches_others: Vec<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventModel {
+    pub probability: f64,
+    pub happens: Slot,
+    pub month: Sampler,
+    pub month_slot: Slot,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExitModel {
+    pub trigger: ExitTriggerModel,
+    pub probability: f64,
+    pub fire: Slot,
+    pub lag: Sampler,
+    pub lag_slot: Slot,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum ExitTriggerModel {
+    /// Index into `Tested::events`.
+    Event(usize),
+    /// Unit index of the member it leaves with.
+    With(usize),
+    /// Mean time to exit in months (`12 / rate_per_year`; +inf: never),
+    /// and the slot of the exponential draw.
+    Rate { mean_months: f64, time: Slot },
+}
+
+#[derive(Debug, Clone)]
+pub struct AttackModel {
+    /// Hazards per month while the guarantee is not met, and while it is.
+    pub rate: f64,
+    pub rate_when_met: f64,
+    pub window: f64,
+    /// Warning capability, its meeting amount (coverage at its threshold)
+    /// and the lead in months.
+    pub warning: Option<(usize, f64, f64)>,
+    /// Capabilities with a `response_need`, and the least response that
+    /// meets each (its threshold times the response need, exactly).
+    pub tested: Vec<(usize, f64)>,
+    pub time: Slot,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResponseModel {
+    pub unit: usize,
+    /// Index into `AttackModel::tested`.
+    pub tested: usize,
+    pub probability: f64,
+    pub delivered: Slot,
+    pub amount: Sampler,
+    pub amount_slot: Slot,
+    pub delay: Sampler,
+    pub delay_slot: Slot,
+}
+
+impl Tested {
+    /// Whether the scenario uses any of it (a v1 file does not).
+    pub fn has_time(&self) -> bool {
+        !self.events.is_empty() || !self.exit_order.is_empty()
+    }
+
+
+    /// `units`: per unit, its scenario member and replica index, in model
+    /// order; `unit_of_member`: the first unit of each scenario member.
+    pub fn compile(
+        scenario: &Scenario,
+        units: &[(usize, u32)],
+        unit_of_member: &[usize],
+    ) -> Tested {
+        let mut t = Tested::default();
+        let mut slots = Slots::default();
+        let drawn = |p: f64| p > 0.0 && p < 1.0;
+        for e in &scenario.events {
+            let month = Sampler::new(&e.month);
+            t.events.push(EventModel {
+                probability: e.probability,
+                happens: slots.slot(format!("event/{}/happens", e.id), drawn(e.probability)),
+                month_slot: slots.slot(format!("event/{}/month", e.id), !month.is_constant()),
+                month,
+            });
+        }
+        let attack = scenario.attack.as_ref();
+        for &(m, replica) in units {
+            let member = &scenario.members[m];
+            let key = super::unit_key(&member.id, replica);
+            let mut exits = Vec::new();
+            for (position, exit) in member.exits.iter().enumerate() {
+                let rule = format!("exit/{key}/{position}");
+                let trigger = match exit.trigger {
+                    ExitTrigger::Event(e) => ExitTriggerModel::Event(e),
+                    ExitTrigger::With(w) => ExitTriggerModel::With(unit_of_member[w]),
+                    ExitTrigger::RatePerYear(r) => ExitTriggerModel::Rate {
+                        mean_months: if r > 0.0 { 12.0 / r } else { f64::INFINITY },
+                        time: slots.slot(format!("{rule}/time"), r > 0.0),
+                    },
+                };
+                let lag = Sampler::new(&exit.lag);
+                exits.push(ExitModel {
+                    trigger,
+                    probability: exit.probability,
+                    fire: slots.slot(format!("{rule}/fire"), drawn(exit.probability)),
+                    lag_slot: slots.slot(format!("{rule}/lag"), !lag.is_constant()),
+                    lag,
+                });
+            }
+            t.exits.push(exits);
+            let with_attack = attack.is_some();
+            let honour = member.honour;
+            t.honour.push((
+                honour,
+                slots.slot(format!("honour/{key}"), with_attack && drawn(honour)),
+            ));
+        }
+        t.exit_order = exit_order(&t.exits);
+
+        if let Some(a) = attack {
+            let tested: Vec<(usize, f64)> = scenario
+                .capabilities
+                .iter()
+                .enumerate()
+                .filter_map(|(c, cap)| {
+                    cap.response_need
+                        .map(|need| (c, least_meeting(need, cap.threshold)))
+                })
+                .collect();
+            for (u, &(m, replica)) in units.iter().enumerate() {
+                let member = &scenario.members[m];
+                let key = super::unit_key(&member.id, replica);
+                let mut seen: Vec<usize> = Vec::new();
+                for r in &member.responses {
+                    let position = seen.iter().filter(|&&c| c == r.capability).count();
+                    seen.push(r.capability);
+                    let Some(k) = tested.iter().position(|&(c, _)| c == r.capability) else {
+                        continue;
+                    };
+                    let cap = &scenario.capabilities[r.capability].id;
+                    let base = format!("response/{key}/{cap}/{position}");
+                    let (amount, delay) = (Sampler::new(&r.amount), Sampler::new(&r.delay));
+                    t.responses.push(ResponseModel {
+                        unit: u,
+                        tested: k,
+                        probability: r.probability,
+                        delivered: slots.slot(format!("{base}/delivered"), drawn(r.probability)),
+                        amount_slot: slots.slot(format!("{base}/amount"), !amount.is_constant()),
+                        delay_slot: slots.slot(format!("{base}/delay"), !delay.is_constant()),
+                        amount,
+                        delay,
+                    });
+                }
+            }
+            let warning = a.warning.as_ref().map(|w| {
+                let cap = &scenario.capabilities[w.capability];
+                (
+                    w.capability,
+                    least_meeting(cap.need, cap.threshold),
+                    w.lead_months,
+                )
+            });
+            let varies = a.rate_per_year != a.rate_per_year_when_met;
+            t.attack = Some(AttackModel {
+                rate: a.rate_per_year / 12.0,
+                rate_when_met: a.rate_per_year_when_met / 12.0,
+                window: a.window_months,
+                warning,
+                tested,
+                time: slots.slot(
+                    "attack/time".into(),
+                    a.rate_per_year > 0.0 || (varies && a.rate_per_year_when_met > 0.0),
+                ),
+            });
+        }
+
+        t.streams = slots.0;
+        t.forced_out_reaches_others = scenario
+            .members
+            .iter()
+            .enumerate()
+            .map(|(m, member)| {
+                member.count > 1
+                    || scenario.members.iter().any(|o| {
+                        o.requires == Some(m)
+                            || o.exits.iter().any(|x| x.trigger == ExitTrigger::With(m))
+                    })
+            })
+            .collect();
+        t
+    }
+}
+
+/// Units with exit rules, each after the units its `with` rules name
+/// (validation rejects cycles; a unit caught in one anyway comes last).
+fn exit_order(exits: &[Vec<ExitModel>]) -> Vec<usize> {
+    let with = |u: usize| {
+        exits[u].iter().filter_map(|x| match x.trigger {
+            ExitTriggerModel::With(v) => Some(v),
+            _ => None,
+        })
+    };
+    let mut placed = vec![false; exits.len()];
+    let mut order = Vec::new();
+    let pending: Vec<usize> = (0..exits.len()).filter(|&u| !exits[u].is_empty()).collect();
+    // Units without rules never exit: they are "placed" from the start.
+    for (u, rules) in exits.iter().enumerate() {
+        placed[u] = rules.is_empty();
+    }
+    loop {
+        let before = order.len();
+        for &u in &pending {
+            if !placed[u] && with(u).all(|v| placed[v]) {
+                placed[u] = true;
+                order.push(u);
+            }
+        }
+        if order.len() == pending.len() {
+            break;
+        }
+        if order.len() == before {
+            order.extend(pending.iter().filter(|&&u| !placed[u]));
+            break;
+        }
+    }
+    order
+}
