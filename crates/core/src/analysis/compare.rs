@@ -37,6 +37,12 @@ pub struct Headline {
     pub coverage_mean: f64,
     /// Extension: median first time met, over trials where it is met.
     pub time_to_met_p50: Option<f64>,
+    /// docs/model.md 7, with `[attack]` in any plan: P(honoured | attack)
+    /// (null without attacks) and P(failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_honoured_given_attack: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_failed: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -45,6 +51,14 @@ pub struct Paired {
     pub other: usize,
     pub p_met_diff: Difference,
     pub coverage_mean_diff: Difference,
+    /// With `[attack]` in either plan: the paired difference of
+    /// P(honoured | attack) (a ratio; its standard error by the delta
+    /// method over the paired trials; null when a plan has no attacks) and
+    /// of P(failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_honoured_given_attack_diff: Option<Option<Difference>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_failed_diff: Option<Difference>,
     /// Extension: how much of their randomness the two plans share (draws
     /// are keyed by ids; see `SharedIds`).
     pub shared_ids: SharedIds,
@@ -110,6 +124,54 @@ pub struct Difference {
     /// two independent runs, sqrt(se_a^2 + se_b^2). The ratio to `se` is
     /// what common random numbers buy.
     pub se_independent: f64,
+}
+
+/// The paired difference of P(honoured | attack) between two plans from
+/// the counts of trials by their pair of attack outcomes (`attack_states`:
+/// 0 none, 1 failed, 2 honoured; baseline by row). Each plan's figure is a
+/// ratio H / A of counts; the difference's standard error is the delta
+/// method's: per trial, z = (h_b - p_b a_b) / (A_b / n) - (h_a - p_a a_a) /
+/// (A_a / n), and se = sqrt(mean(z^2) / n). `None` when a plan has no
+/// attacks.
+fn honoured_difference(states: &[[u64; 3]; 3]) -> Option<Difference> {
+    let n: u64 = states.iter().flatten().sum();
+    let count = |f: &dyn Fn(usize, usize) -> bool| -> u64 {
+        (0..3)
+            .flat_map(|a| (0..3).map(move |b| (a, b)))
+            .filter(|&(a, b)| f(a, b))
+            .map(|(a, b)| states[a][b])
+            .sum()
+    };
+    let (attacks_a, attacks_b) = (count(&|a, _| a > 0), count(&|_, b| b > 0));
+    let (honoured_a, honoured_b) = (count(&|a, _| a == 2), count(&|_, b| b == 2));
+    if attacks_a == 0 || attacks_b == 0 {
+        return None;
+    }
+    let nf = n as f64;
+    let (pa, pb) = (
+        honoured_a as f64 / attacks_a as f64,
+        honoured_b as f64 / attacks_b as f64,
+    );
+    let (ma, mb) = (attacks_a as f64 / nf, attacks_b as f64 / nf);
+    let influence = |state: usize, p: f64, mean: f64| {
+        (f64::from(u8::from(state == 2)) - p * f64::from(u8::from(state > 0))) / mean
+    };
+    let mut square = 0.0;
+    for (a, row) in states.iter().enumerate() {
+        for (b, &k) in row.iter().enumerate() {
+            let z = influence(b, pb, mb) - influence(a, pa, ma);
+            square += k as f64 * z * z;
+        }
+    }
+    let se = (square / nf / nf).sqrt();
+    let estimate = pb - pa;
+    let binomial = |p: f64, k: u64| (p * (1.0 - p) / k as f64).sqrt();
+    Some(Difference {
+        estimate,
+        se,
+        ci95: [estimate - Z95 * se, estimate + Z95 * se],
+        se_independent: binomial(pa, attacks_a).hypot(binomial(pb, attacks_b)),
+    })
 }
 
 impl Difference {
@@ -215,6 +277,9 @@ fn compare_in_passes(
     let (files, summaries): (Vec<String>, Vec<Summary>) = headlines.into_iter().unzip();
     let p_met_se = |s: &Summary| s.guarantee.p_met_se;
     let cov_se = |s: &Summary| s.coverage.overall.se;
+    let failed_se = |s: &Summary| s.response.as_ref().map_or(0.0, |r| r.p_failed_se);
+    // The response figures appear when any plan is tested by an attack.
+    let attack_tested = summaries.iter().any(|s| s.response.is_some());
     let comparison = Comparison {
         trials,
         seed,
@@ -228,6 +293,9 @@ fn compare_in_passes(
                 p_met_ci95: s.guarantee.p_met_ci95,
                 coverage_mean: s.coverage.overall.mean,
                 time_to_met_p50: s.guarantee.time_to_met.p50,
+                p_honoured_given_attack: attack_tested
+                    .then(|| s.response.as_ref().and_then(|r| r.p_honoured_given_attack)),
+                p_failed: attack_tested.then(|| s.response.as_ref().map_or(0.0, |r| r.p_failed)),
             })
             .collect(),
         paired: paired_moments
@@ -240,6 +308,10 @@ fn compare_in_passes(
                     other: k + 1,
                     p_met_diff: Difference::new(&d.met, p_met_se(a), p_met_se(b)),
                     coverage_mean_diff: Difference::new(&d.coverage, cov_se(a), cov_se(b)),
+                    p_honoured_given_attack_diff: attack_tested
+                        .then(|| honoured_difference(&d.attack_states)),
+                    p_failed_diff: attack_tested
+                        .then(|| Difference::new(&d.failed, failed_se(a), failed_se(b))),
                     shared_ids: shared[k].clone(),
                 }
             })

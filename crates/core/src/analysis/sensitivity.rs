@@ -6,7 +6,7 @@
 //! indices (common random numbers), in one pass over the chunks.
 
 use crate::analysis::variants::{Record, Resolved, run_variants};
-use crate::compile::{JoinRule, Model};
+use crate::compile::{JoinRule, Model, least_meeting};
 use crate::error::Error;
 use crate::input::scenario::Scenario;
 use crate::stats::{Moments, wilson95};
@@ -31,6 +31,9 @@ pub struct Baseline {
     pub p_met: f64,
     /// Extension.
     pub p_met_ci95: [f64; 2],
+    /// With `[attack]`: P(attack within the horizon and not honoured).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_failed: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,6 +47,19 @@ pub struct MemberSwing {
     pub swing: f64,
     /// Extension: standard error of `swing` from paired trials.
     pub swing_se: f64,
+    /// With `[attack]` (docs/model.md 7): P(failed) with the member out and
+    /// in, and `p_failed_out - p_failed_in` (how much failure it prevents)
+    /// with its paired standard error.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<FailedSwing>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailedSwing {
+    pub p_failed_out: f64,
+    pub p_failed_in: f64,
+    pub failed_swing: f64,
+    pub failed_swing_se: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -85,7 +101,15 @@ fn variant(base: &Model, scenario: &Scenario, k: usize) -> Model {
             } else {
                 1.0 - NEED_CHANGE
             };
-            model.capabilities[c].need = scenario.capabilities[c].need * factor;
+            let cap = &scenario.capabilities[c];
+            model.capabilities[c].need = cap.need * factor;
+            // The warning tests the capability's coverage too.
+            if let Some(a) = &mut model.tested.attack
+                && let Some(w) = &mut a.warning
+                && w.0 == c
+            {
+                w.1 = least_meeting(cap.need * factor, cap.threshold);
+            }
         }
     }
     model
@@ -104,7 +128,9 @@ pub fn sensitivity(
     // Trials met at the horizon per variant, and per pair the paired
     // moments of high - low.
     let mut met = vec![0u64; 1 + 2 * pairs];
+    let mut failed = vec![0u64; 1 + 2 * pairs];
     let mut swings = vec![Moments::default(); pairs];
+    let mut failed_swings = vec![Moments::default(); pairs];
     // Pass by pass, the baseline and then each pair, so that only one
     // pass's models are alive at a time: there are two per member and
     // capability, and a large scenario's model takes megabytes (all of them
@@ -121,16 +147,20 @@ pub fn sensitivity(
         let results = run_variants(&models, run, Record::MetOnly, &|n| {
             progress(done + n * runs)
         })?;
-        for (&k, m) in ks.iter().zip(&results.met) {
+        for ((&k, m), f) in ks.iter().zip(&results.met).zip(&results.failed) {
             met[k] += m;
+            failed[k] += f;
         }
         if let Some(d) = results.paired.first() {
             swings[pass - 1] = d.met;
+            failed_swings[pass - 1] = d.failed;
         }
         done += trials * runs;
     }
 
     let p = |k: usize| met[k] as f64 / trials as f64;
+    let p_failed = |k: usize| failed[k] as f64 / trials as f64;
+    let attack = scenario.attack.is_some();
     let n_members = scenario.members.len();
     let mut members: Vec<MemberSwing> = scenario
         .members
@@ -144,6 +174,16 @@ pub fn sensitivity(
                 p_met_in: inn,
                 swing: inn - out,
                 swing_se: swings[m].se(),
+                failed: attack.then(|| {
+                    let (out, inn) = (p_failed(1 + 2 * m), p_failed(2 + 2 * m));
+                    FailedSwing {
+                        p_failed_out: out,
+                        p_failed_in: inn,
+                        // The paired moments are of in - out.
+                        failed_swing: out - inn,
+                        failed_swing_se: failed_swings[m].se(),
+                    }
+                }),
             }
         })
         .collect();
@@ -171,6 +211,7 @@ pub fn sensitivity(
         baseline: Baseline {
             p_met: p(0),
             p_met_ci95: wilson95(met[0], trials),
+            p_failed: attack.then(|| p_failed(0)),
         },
         members,
         capabilities,

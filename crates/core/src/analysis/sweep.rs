@@ -25,6 +25,14 @@ pub struct Point {
     pub coverage_mean: f64,
     /// Extension: median first time met (months), over trials where met.
     pub time_to_met_p50: Option<f64>,
+    /// With `[attack]` (docs/model.md 7): P(honoured | attack) (null
+    /// without attacks), its Wilson interval, and P(failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_honoured_given_attack: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_honoured_given_attack_ci95: Option<[f64; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_failed: Option<f64>,
 }
 
 /// The value as TOML for `--set`: integers without a decimal point so that
@@ -92,6 +100,12 @@ pub fn sweep(
             p_met_ci95: s.guarantee.p_met_ci95,
             coverage_mean: s.coverage.overall.mean,
             time_to_met_p50: s.guarantee.time_to_met.p50,
+            p_honoured_given_attack: s.response.as_ref().map(|r| r.p_honoured_given_attack),
+            p_honoured_given_attack_ci95: s
+                .response
+                .as_ref()
+                .map(|r| r.p_honoured_given_attack_ci95),
+            p_failed: s.response.as_ref().map(|r| r.p_failed),
         });
     }
     Ok(sweep)

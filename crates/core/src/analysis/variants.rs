@@ -6,19 +6,29 @@
 use crate::compile::Model;
 use crate::error::Error;
 use crate::simulate::{
-    Accumulator, HistogramPool, Histograms, THREADS_MEMORY_BUDGET, Tally, bytes_per_thread,
-    for_each_chunk, run_chunk, run_outcomes,
+    Accumulator, HistogramPool, Histograms, THREADS_MEMORY_BUDGET, Tally, TrialOutcome,
+    bytes_per_thread, for_each_chunk, run_chunk, run_outcomes,
 };
 use crate::stats::{Moments, wilson95};
 use std::ops::ControlFlow;
 
 /// Whether every model's P(met) so far has a 95% (Wilson) interval at most
-/// `target` wide on each side.
-fn precise_enough(tallies: &[Tally], target: f64) -> bool {
-    tallies.iter().all(|t| {
+/// `target` wide on each side, and, for a model with an attack that can
+/// come (docs/model.md 7), P(honoured | attack) too.
+fn precise_enough(tallies: &[Tally], models: &[Model], target: f64) -> bool {
+    let narrow = |k: u64, n: u64| {
+        let [lo, hi] = wilson95(k, n);
+        n > 0 && (hi - lo) / 2.0 <= target
+    };
+    tallies.iter().zip(models).all(|(t, model)| {
         let met = t.met_by_month.last().copied().unwrap_or(0);
-        let [lo, hi] = wilson95(met, t.trials);
-        (hi - lo) / 2.0 <= target
+        let attack_can_come = model
+            .tested
+            .attack
+            .as_ref()
+            .is_some_and(|a| a.time.is_some());
+        let r = &t.response;
+        narrow(met, t.trials) && (!attack_can_come || narrow(r.honoured, r.attacks))
     })
 }
 
@@ -52,6 +62,18 @@ pub(crate) enum Record {
 pub(crate) struct PairedMoments {
     pub met: Moments,
     pub coverage: Moments,
+    /// Failed: attacked and not honoured (0/1; docs/model.md 7).
+    pub failed: Moments,
+    /// Trials by the pair of attack outcomes (`AttackState`), first model
+    /// by row: what a paired difference of P(honoured | attack), a ratio,
+    /// needs.
+    pub attack_states: [[u64; 3]; 3],
+}
+
+/// A trial's attack outcome: none, failed, honoured (index of
+/// `PairedMoments::attack_states`).
+pub(crate) fn attack_state(o: &TrialOutcome) -> usize {
+    usize::from(o.attacked) + usize::from(o.honoured)
 }
 
 pub(crate) struct VariantResults {
@@ -59,6 +81,8 @@ pub(crate) struct VariantResults {
     pub accumulators: Vec<Accumulator>,
     /// Trials met at the horizon, per model.
     pub met: Vec<u64>,
+    /// Trials attacked and not honoured, per model.
+    pub failed: Vec<u64>,
     /// For each model after the first, its paired differences to the first.
     pub paired: Vec<PairedMoments>,
 }
@@ -69,6 +93,7 @@ pub(crate) struct VariantResults {
 struct ChunkResult {
     tallies: Vec<(Tally, Option<Histograms>)>,
     met: Vec<u64>,
+    failed: Vec<u64>,
     paired: Vec<PairedMoments>,
 }
 
@@ -104,6 +129,7 @@ pub(crate) fn run_variants(
         false => Vec::new(),
     };
     let mut met = vec![0u64; models.len()];
+    let mut failed = vec![0u64; models.len()];
     let mut paired = vec![PairedMoments::default(); models.len().saturating_sub(1)];
     for_each_chunk(
         run.trials,
@@ -133,6 +159,16 @@ pub(crate) fn run_variants(
                     None => outcomes.iter().filter(|o| o.met_at_horizon).count() as u64,
                 })
                 .collect();
+            let failed = runs
+                .iter()
+                .map(|(tally, outcomes)| match tally {
+                    Some((tally, _)) => tally.response.attacks - tally.response.honoured,
+                    None => outcomes
+                        .iter()
+                        .filter(|o| o.attacked && !o.honoured)
+                        .count() as u64,
+                })
+                .collect();
             let base = &runs[0].1;
             let paired = runs[1..]
                 .iter()
@@ -144,6 +180,10 @@ pub(crate) fn run_variants(
                                 - f64::from(u8::from(a.met_at_horizon)),
                         );
                         d.coverage.push(b.overall_at_horizon - a.overall_at_horizon);
+                        let failed =
+                            |o: &TrialOutcome| f64::from(u8::from(o.attacked && !o.honoured));
+                        d.failed.push(failed(b) - failed(a));
+                        d.attack_states[attack_state(a)][attack_state(b)] += 1;
                     }
                     d
                 })
@@ -151,6 +191,7 @@ pub(crate) fn run_variants(
             ChunkResult {
                 tallies: runs.into_iter().filter_map(|(tally, _)| tally).collect(),
                 met,
+                failed,
                 paired,
             }
         },
@@ -164,12 +205,24 @@ pub(crate) fn run_variants(
             for (a, b) in met.iter_mut().zip(&chunk.met) {
                 *a += b;
             }
+            for (a, b) in failed.iter_mut().zip(&chunk.failed) {
+                *a += b;
+            }
             for (a, b) in paired.iter_mut().zip(&chunk.paired) {
                 a.met.merge(&b.met);
                 a.coverage.merge(&b.coverage);
+                a.failed.merge(&b.failed);
+                for (x, y) in a
+                    .attack_states
+                    .iter_mut()
+                    .flatten()
+                    .zip(b.attack_states.iter().flatten())
+                {
+                    *x += y;
+                }
             }
             match run.precision {
-                Some(target) if precise_enough(&tallies, target) => ControlFlow::Break(()),
+                Some(target) if precise_enough(&tallies, models, target) => ControlFlow::Break(()),
                 _ => ControlFlow::Continue(()),
             }
         },
@@ -187,6 +240,7 @@ pub(crate) fn run_variants(
     Ok(VariantResults {
         accumulators,
         met,
+        failed,
         paired,
     })
 }

@@ -113,7 +113,6 @@ impl Tested {
         !self.events.is_empty() || !self.exit_order.is_empty()
     }
 
-
     /// `units`: per unit, its scenario member and replica index, in model
     /// order; `unit_of_member`: the first unit of each scenario member.
     pub fn compile(

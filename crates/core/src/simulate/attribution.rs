@@ -45,7 +45,11 @@ impl<'m, const B: usize> Trial<'m, B> {
             if unit.member == m || joined[r] == self.b_joined[r * B + t] {
                 continue;
             }
-            let rule = if joined[r] { unit.join } else { unit.join_without };
+            let rule = if joined[r] {
+                unit.join
+            } else {
+                unit.join_without
+            };
             let word = self.b_join_word[u * B + t];
             joined[u] = match unit.group {
                 None => open_unit(word) < rule.p,

@@ -1,10 +1,10 @@
 //! `Trial`: a chunk's streams and scratch space, the trials of a block run
 //! stage by stage (`run_block`), and small helpers the stages share.
 
-use crate::compile::least_meeting;
 use super::months::MonthSteps;
 use super::record::{Histograms, Tally};
 use super::{SPARE_ROWS, TrialOutcome};
+use crate::compile::least_meeting;
 use crate::compile::{GateModel, Model, PhaseStartModel};
 use crate::rng::{EntityStream, key_for_seed};
 use std::ops::Range;
@@ -296,7 +296,11 @@ impl<'m, const B: usize> Trial<'m, B> {
         let mut member_units = vec![0..0; model.member_count];
         for (u, unit) in model.units.iter().enumerate() {
             let r = &mut member_units[unit.member];
-            *r = if r.start == r.end { u..u + 1 } else { r.start..u + 1 };
+            *r = if r.start == r.end {
+                u..u + 1
+            } else {
+                r.start..u + 1
+            };
         }
         let dependents = model.units.iter().any(|u| u.requires.is_some());
         let attack = tested.attack.as_ref();

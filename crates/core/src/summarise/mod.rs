@@ -197,7 +197,14 @@ pub(crate) fn summarise(
                 .events
                 .iter()
                 .zip(&acc.tally.event_occurred)
-                .map(|(e, &k)| (e.id.clone(), EventStats { p_occurred: prob(k) }))
+                .map(|(e, &k)| {
+                    (
+                        e.id.clone(),
+                        EventStats {
+                            p_occurred: prob(k),
+                        },
+                    )
+                })
                 .collect(),
         ),
         response: model
@@ -264,8 +271,7 @@ fn response(scenario: &Scenario, model: &Model, acc: &Accumulator) -> ResponseSt
                 .collect(),
         ),
         attacks: r.attacks,
-        p_honoured_given_attack_se: p_honoured
-            .map(|p| (p * (1.0 - p) / r.attacks as f64).sqrt()),
+        p_honoured_given_attack_se: p_honoured.map(|p| (p * (1.0 - p) / r.attacks as f64).sqrt()),
         p_failed_se: (failed * (1.0 - failed) / n).sqrt(),
         p_warned_given_attack: a.warning.and_then(|_| given(r.warned)),
         attacks_by_month: r.attacks_in_month.clone(),
