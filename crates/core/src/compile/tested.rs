@@ -49,6 +49,14 @@ pub struct Tested {
     /// change more than removing its own pledges: it has several replicas,
     /// a member requires it, or an exit rule is `with` it.
     pub forced_out_reaches_others: Vec<bool>,
+    /// Forcing a member out can only remove joins (every `join_without` is
+    /// at most its `join`) and no exit is `with` a member: the
+    /// counterfactual then only takes pledges away.
+    pub forcing_out_only_removes: bool,
+    /// Per scenario member: the units whose join may change when it is
+    /// forced out (they require one of its units, directly or through
+    /// others), in unit order.
+    pub dependent_units: Vec<Vec<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -224,6 +232,13 @@ impl Tested {
         }
 
         t.streams = slots.0;
+        t.dependent_units = dependent_units(scenario, units);
+        t.forcing_out_only_removes = scenario.members.iter().all(|m| {
+            (m.requires.is_none() || m.join_without <= m.join)
+                && m.exits
+                    .iter()
+                    .all(|x| !matches!(x.trigger, ExitTrigger::With(_)))
+        });
         t.forced_out_reaches_others = scenario
             .members
             .iter()
@@ -238,6 +253,41 @@ impl Tested {
             .collect();
         t
     }
+}
+
+/// Per member, the units of the members that require it, directly or
+/// through others, in unit order. (Validation bounds their total.)
+fn dependent_units(scenario: &Scenario, units: &[(usize, u32)]) -> Vec<Vec<usize>> {
+    let n = scenario.members.len();
+    let mut requiring = vec![Vec::new(); n];
+    for (m, member) in scenario.members.iter().enumerate() {
+        if let Some(r) = member.requires {
+            requiring[r].push(m);
+        }
+    }
+    let mut units_of = vec![Vec::new(); n];
+    for (u, &(m, _)) in units.iter().enumerate() {
+        units_of[m].push(u);
+    }
+    (0..n)
+        .map(|m| {
+            let mut out = Vec::new();
+            let mut stack = requiring[m].clone();
+            // `requires` forms no cycle (validation), so each member is
+            // reached once; the bound guards against a cycle all the same.
+            let mut steps = 0;
+            while let Some(d) = stack.pop() {
+                steps += 1;
+                if steps > n {
+                    break;
+                }
+                out.extend_from_slice(&units_of[d]);
+                stack.extend_from_slice(&requiring[d]);
+            }
+            out.sort_unstable();
+            out
+        })
+        .collect()
 }
 
 /// Units with exit rules, each after the units its `with` rules name

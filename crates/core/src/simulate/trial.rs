@@ -214,6 +214,12 @@ pub(super) struct Trial<'m, const B: usize> {
     pub(super) pivotal_total: Vec<bool>,
     pub(super) member_units: Vec<Range<usize>>,
     pub(super) forced_joined: Vec<bool>,
+    /// Units whose `forced_joined` entry is set for the current forced-out
+    /// member: those with `forced_stamp[u] == stamp`.
+    pub(super) forced_stamp: Vec<u64>,
+    pub(super) stamp: u64,
+    /// The units that joined and do not with the member forced out.
+    pub(super) removed: Vec<usize>,
     pub(super) forced_exit: Vec<f64>,
     pub(super) patches: Vec<Patch>,
 }
@@ -328,6 +334,9 @@ impl<'m, const B: usize> Trial<'m, B> {
             pivotal_total: vec![false; model.member_count],
             member_units,
             forced_joined: vec![false; units],
+            forced_stamp: vec![0; units],
+            stamp: 0,
+            removed: Vec::new(),
             forced_exit: vec![f64::INFINITY; units],
             patches: Vec::new(),
             model,
