@@ -1206,7 +1206,7 @@ fn member(
     let pledge_nodes = array_of_tables(o.opt("pledge"), "member.pledge", d);
     let pledges: Vec<Option<Pledge>> = pledge_nodes.iter().map(|n| pledge(n, cx.refs, d)).collect();
     let exit_nodes = array_of_tables(o.opt("exit"), "member.exit", d);
-    let (exits, with): (Vec<Option<Exit>>, Vec<Option<(usize, Span)>>) = exit_nodes
+    let (exits, with): (Vec<Option<Exit>>, Vec<_>) = exit_nodes
         .iter()
         .map(|n| exit(n, index, cx.refs, d))
         .unzip();
@@ -2079,9 +2079,9 @@ mod tests {
 
     #[test]
     fn responses_and_attack() {
-        let s = load(&format!(
-            "[scenario]\nname = \"t\"\nhorizon_months = 12\n[attack]\nrate_per_year = 0.25\nwarning = {{ capability = \"c\" }}\n[[capability]]\nid = \"c\"\nneed = 10\nresponse_need = 4\n[[member]]\nid = \"m\"\njoin = 1\n[[member.response]]\ncapability = \"c\"\namount = {{ pert = [1, 2, 4] }}\n[[member.response]]\ncapability = \"c\"\namount = 1\ndelay_months = 0.5\nprobability = 0.3\n"
-        ));
+        let s = load(
+            "[scenario]\nname = \"t\"\nhorizon_months = 12\n[attack]\nrate_per_year = 0.25\nwarning = { capability = \"c\" }\n[[capability]]\nid = \"c\"\nneed = 10\nresponse_need = 4\n[[member]]\nid = \"m\"\njoin = 1\n[[member.response]]\ncapability = \"c\"\namount = { pert = [1, 2, 4] }\n[[member.response]]\ncapability = \"c\"\namount = 1\ndelay_months = 0.5\nprobability = 0.3\n",
+        );
         assert_eq!(s.capabilities[0].response_need, Some(4.0));
         let a = s.attack.as_ref().expect("attack");
         assert_eq!(
@@ -2148,9 +2148,9 @@ mod tests {
         );
         assert!(msg.contains("t.toml:17:14"), "{msg}");
         // An invalid `response_need` is reported once, at the capability.
-        let msg = error(&format!(
-            "[scenario]\nname = \"t\"\nhorizon_months = 12\n[[capability]]\nid = \"c\"\nneed = 10\nresponse_need = -1\n[[member]]\nid = \"m\"\njoin = 1\n[[member.response]]\ncapability = \"c\"\namount = 1\n"
-        ));
+        let msg = error(
+            "[scenario]\nname = \"t\"\nhorizon_months = 12\n[[capability]]\nid = \"c\"\nneed = 10\nresponse_need = -1\n[[member]]\nid = \"m\"\njoin = 1\n[[member.response]]\ncapability = \"c\"\namount = 1\n",
+        );
         assert!(msg.contains("`response_need` must be > 0"), "{msg}");
         assert!(!msg.contains("has no `response_need`"), "{msg}");
     }
