@@ -495,6 +495,15 @@ fn set_adds_v2_tables_to_a_v1_file() {
             month: 3
         })
     );
+    // A calendar month whose quotes the shell ate is still a string.
+    let s = set(&["scenario.start=2026-04"]);
+    assert_eq!(
+        s.start,
+        Some(YearMonth {
+            year: 2026,
+            month: 4
+        })
+    );
 }
 
 #[test]

@@ -199,7 +199,8 @@ fn short_key(src: usize, key: &str, form: &str, d: &mut Diags) -> Option<()> {
 
 /// Parses VALUE as TOML. A bare word that is not TOML is taken as a string,
 /// because shells eat quotes: `--set member.de.requires="us"` arrives as
-/// `requires=us`.
+/// `requires=us`. So is a calendar month `YYYY-MM` (not TOML either):
+/// `--set scenario.start="2026-01"` arrives as `start=2026-01`.
 fn flag_value(src: usize, offset: usize, text: &str, d: &mut Diags) -> Option<Node> {
     let mut scratch = Diags::default();
     if let Some(node) = parse_value(src, offset, text, &mut scratch) {
@@ -210,6 +211,15 @@ fn flag_value(src: usize, offset: usize, text: &str, d: &mut Diags) -> Option<No
         && word
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let year_month = word.len() == 7
+        && word.bytes().enumerate().all(|(i, b)| {
+            if i == 4 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let bare = bare || year_month;
     if bare {
         let start = offset + (text.len() - text.trim_start().len());
         return Some(Node {
