@@ -2,7 +2,7 @@
 //! overrides and file loading.
 
 use guarantee_sim_core::input::load::{load_file, load_str};
-use guarantee_sim_core::input::scenario::{Dist, PhaseStart};
+use guarantee_sim_core::input::scenario::{Dist, ExitTrigger, PhaseStart, Scenario, YearMonth};
 use std::path::Path;
 
 const FULL: &str = r#"
@@ -335,6 +335,215 @@ fn set_reaches_pledges_and_gates() {
     match &s.phases[1].start {
         PhaseStart::After { gate: Some(g), .. } => assert_eq!(g.coverage, 0.9),
         other => panic!("{other:?}"),
+    }
+}
+
+/// FULL with every contract-v2 table: a start, two events, `[attack]`,
+/// `[honour]`, a capability with `response_need`, and exits and a response
+/// on `us` (the last member).
+fn full_v2() -> String {
+    let text = FULL
+        .replace(
+            "horizon_months = 24\n",
+            "horizon_months = 24\nstart = \"2026-01\"\n",
+        )
+        .replace(
+            "id = \"air\"\nneed = 4\n",
+            "id = \"air\"\nneed = 4\nresponse_need = 2\n",
+        )
+        .replace(
+            "id = \"uk\"\nname = \"United Kingdom\"\n",
+            "id = \"uk\"\nname = \"United Kingdom\"\ncommitment = \"legal\"\n",
+        );
+    format!(
+        "{text}
+[[member.exit]]
+event = \"fr-2027\"
+
+[[member.exit]]
+rate_per_year = 0.1
+
+[[member.response]]
+capability = \"air\"
+amount = 1
+
+[[event]]
+id = \"fr-2027\"
+month = 15
+
+[[event]]
+id = \"de-2029\"
+date = \"2029-09\"
+
+[attack]
+rate_per_year = 0.25
+warning = {{ capability = \"air\", lead_months = 0.5 }}
+
+[honour]
+legal = 0.75
+"
+    )
+}
+
+fn set_v2(overrides: &[&str]) -> Result<Scenario, String> {
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    load_str("full.toml", &full_v2(), &overrides)
+        .map(|l| l.scenario)
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn full_v2_scenario_loads() {
+    let s = set_v2(&[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.start,
+        Some(YearMonth {
+            year: 2026,
+            month: 1
+        })
+    );
+    assert_eq!(s.events[1].month, Dist::Constant(44.0));
+    assert_eq!(s.members[0].honour, 0.75);
+    let us = &s.members[2];
+    assert_eq!(us.exits[0].trigger, ExitTrigger::Event(0));
+    assert_eq!(us.exits[1].trigger, ExitTrigger::RatePerYear(0.1));
+    assert_eq!(us.responses[0].capability, 1);
+    let a = s.attack.as_ref().expect("attack");
+    assert_eq!(a.warning.as_ref().map(|w| w.lead_months), Some(0.5));
+}
+
+#[test]
+fn set_reaches_every_v2_key() {
+    let s = set_v2(&[
+        "scenario.start=\"2025-01\"",
+        "event.fr-2027.month={ uniform = [10, 20] }",
+        "event.fr-2027.probability=0.3",
+        "event.fr-2027.name=\"Election\"",
+        "event.de-2029.date=\"2027-04\"",
+        "member.us.exit.0.probability=0.5",
+        "member.us.exit.0.lag_months.uniform=[1, 6]",
+        "member.us.exit.1.rate_per_year=0.4",
+        "member.us.response.0.amount={ pert = [1, 2, 4] }",
+        "member.us.response.0.delay_months=2",
+        "member.us.response.0.probability=0.9",
+        "member.us.commitment=\"legal\"",
+        "member.fr.honour=0.2",
+        "attack.rate_per_year=0.5",
+        "attack.rate_per_year_when_met=0.1",
+        "attack.window_months=2",
+        "attack.warning.lead_months=1",
+        "honour.legal=0.6",
+        "capability.air.response_need=3",
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.start,
+        Some(YearMonth {
+            year: 2025,
+            month: 1
+        })
+    );
+    let fr = &s.events[0];
+    assert_eq!(fr.month, Dist::Uniform { a: 10.0, b: 20.0 });
+    assert_eq!((fr.probability, fr.name.as_str()), (0.3, "Election"));
+    // 2027-04 is 27 months after the new start.
+    assert_eq!(s.events[1].month, Dist::Constant(27.0));
+    let us = &s.members[2];
+    assert_eq!(us.exits[0].probability, 0.5);
+    assert_eq!(us.exits[0].lag, Dist::Uniform { a: 1.0, b: 6.0 });
+    assert_eq!(us.exits[1].trigger, ExitTrigger::RatePerYear(0.4));
+    let r = &us.responses[0];
+    assert_eq!(
+        r.amount,
+        Dist::Pert {
+            min: 1.0,
+            mode: 2.0,
+            max: 4.0
+        }
+    );
+    assert_eq!((&r.delay, r.probability), (&Dist::Constant(2.0), 0.9));
+    // `honour.legal` reaches both members with that commitment; an
+    // explicit `honour` wins.
+    assert_eq!(
+        (s.members[0].honour, s.members[1].honour, us.honour),
+        (0.6, 0.2, 0.6)
+    );
+    let a = s.attack.as_ref().expect("attack");
+    assert_eq!(
+        (a.rate_per_year, a.rate_per_year_when_met, a.window_months),
+        (0.5, 0.1, 2.0)
+    );
+    assert_eq!(a.warning.as_ref().map(|w| w.lead_months), Some(1.0));
+    assert_eq!(s.capabilities[1].response_need, Some(3.0));
+    assert_eq!(s.honour.get("legal"), Some(&0.6));
+}
+
+#[test]
+fn set_adds_v2_tables_to_a_v1_file() {
+    let s = set(&[
+        "attack.rate_per_year=0.2",
+        "honour.binding by treaty=0.9",
+        "scenario.start=\"2026-03\"",
+    ]);
+    let a = s.attack.as_ref().expect("attack added");
+    assert_eq!((a.rate_per_year, a.rate_per_year_when_met), (0.2, 0.2));
+    assert_eq!(s.honour.get("binding by treaty"), Some(&0.9));
+    assert_eq!(
+        s.start,
+        Some(YearMonth {
+            year: 2026,
+            month: 3
+        })
+    );
+    // A calendar month whose quotes the shell ate is still a string.
+    let s = set(&["scenario.start=2026-04"]);
+    assert_eq!(
+        s.start,
+        Some(YearMonth {
+            year: 2026,
+            month: 4
+        })
+    );
+}
+
+#[test]
+fn set_v2_errors_name_the_flag() {
+    for (flag, want) in [
+        ("attak.rate_per_year=1", "did you mean `attack`?"),
+        ("attack=1", "attack.<field>"),
+        ("honour=1", "honour.<commitment>"),
+        ("event.fr-2072.month=1", "did you mean `fr-2027`?"),
+        ("event.fr-2027=1", "event.<id>.<field>"),
+        ("member.us.exit.2.rate_per_year=1", "index in 0..2"),
+        ("member.us.response.1.amount=1", "index in 0..1"),
+    ] {
+        let msg = set_v2(&[flag]).expect_err(flag);
+        assert!(msg.contains(&format!("--set {flag}:")), "{flag}: {msg}");
+        assert!(msg.contains(want), "{flag}: want {want:?} in\n{msg}");
+    }
+    // Validated like the file: unknown fields, ranges, exactly-one rules.
+    for (flag, want) in [
+        ("attack.rate=1", "did you mean `rate_per_year`?"),
+        ("attack.window_months=0", "`window_months` must be > 0"),
+        ("honour.legal=2", "`honour.legal` must be a probability"),
+        ("event.fr-2027.date=\"2027-04\"", "found both"),
+        (
+            "member.us.exit.1.with=\"uk\"",
+            "found `rate_per_year` and `with`",
+        ),
+        ("scenario.start=\"2026\"", "calendar month \"YYYY-MM\""),
+        (
+            "capability.air.response_need=0",
+            "`response_need` must be > 0",
+        ),
+        (
+            "attack.warning.capability=\"sea\"",
+            "no capability with id \"sea\"",
+        ),
+    ] {
+        let msg = set_v2(&[flag]).expect_err(flag);
+        assert!(msg.contains("--set:1:"), "{flag}: {msg}");
+        assert!(msg.contains(want), "{flag}: want {want:?} in\n{msg}");
     }
 }
 

@@ -9,9 +9,23 @@ name = "fuzz"
 horizon_months = 24
 trials = 100
 seed = 1
+start = "2026-01"
 
 [odds]
 confirmed = 0.9
+
+[honour]
+legal = 0.75
+
+[attack]
+rate_per_year = 0.25
+rate_per_year_when_met = 0.1
+warning = { capability = "training", lead_months = 0.5 }
+
+[[event]]
+id = "vote"
+date = "2027-04"
+probability = 0.4
 
 [[capability]]
 id = "training"
@@ -22,6 +36,7 @@ threshold = 0.8
 id = "air"
 need = 4
 weight = 0.5
+response_need = 2
 
 [[group]]
 id = "west"
@@ -41,6 +56,7 @@ gate = { capability = "training", coverage = 0.5 }
 id = "uk"
 status = "confirmed"
 group = "west"
+commitment = "legal"
 
 [[member.pledge]]
 capability = "training"
@@ -60,6 +76,18 @@ capability = "air"
 phase = "p1"
 amount = { choice = [[1, 1], [2, 3]] }
 probability = 0.7
+
+[[member.exit]]
+event = "vote"
+lag_months = { uniform = [1, 6] }
+
+[[member.exit]]
+with = "uk"
+
+[[member.response]]
+capability = "air"
+amount = { pert = [1, 2, 4] }
+delay_months = 1
 "#;
 
 /// Fragments that tend to reach deep into the validator when spliced in.
@@ -169,6 +197,12 @@ fn flag() -> impl Strategy<Value = String> {
         Just("group.west.correlation".to_string()),
         Just("odds.confirmed".to_string()),
         Just("scenario.horizon_months".to_string()),
+        Just("scenario.start".to_string()),
+        Just("event.vote.date".to_string()),
+        Just("member.us.exit.1.with".to_string()),
+        Just("member.us.response.0.amount".to_string()),
+        Just("attack.warning.lead_months".to_string()),
+        Just("honour.legal".to_string()),
         "[a-z.]{0,24}",
     ];
     let values = prop_oneof![

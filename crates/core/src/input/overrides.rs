@@ -5,16 +5,28 @@
 //! answer as editing the file. The VALUE is parsed as TOML into a source of
 //! its own (the flag's text), so errors about it point at the flag.
 //!
-//! KEY forms: `scenario.<field>`, `odds.<status>`, and
-//! `<kind>.<id>.<field>` for kind in member, capability, phase, group. Deeper
-//! paths walk into tables and (by 0-based index) arrays, e.g.
-//! `member.uk.pledge.0.amount` or `phase.us.gate.coverage`. A missing field
-//! is added; unknown field names are then reported by validation.
+//! KEY forms: `scenario.<field>`, `attack.<field>`, `odds.<status>`,
+//! `honour.<commitment>`, and `<kind>.<id>.<field>` for kind in member,
+//! capability, phase, group, event. Deeper paths walk into tables and (by
+//! 0-based index) arrays, e.g. `member.uk.pledge.0.amount`,
+//! `member.uk.exit.1.lag_months`, `phase.us.gate.coverage` or
+//! `attack.warning.lead_months`. A missing field is added; unknown field
+//! names are then reported by validation.
 
 use crate::input::diagnostic::{Diagnostic, Diags, Source, Span, did_you_mean, known_list};
 use crate::input::parse::{Node, Table, Value, parse_value};
 
-const SECTIONS: &[&str] = &["member", "capability", "phase", "group", "odds", "scenario"];
+const SECTIONS: &[&str] = &[
+    "member",
+    "capability",
+    "phase",
+    "group",
+    "event",
+    "odds",
+    "honour",
+    "scenario",
+    "attack",
+];
 
 /// The source of one flag, for rendering diagnostics that point into it.
 pub fn flag_source(flag: &str) -> Source {
@@ -37,9 +49,9 @@ pub fn apply(root: &mut Node, flags: &[String], first_src: usize, d: &mut Diags)
     d.len() == before
 }
 
-/// The most dot-separated parts a KEY may have: the deepest field is
-/// `member.<id>.pledge.<n>.<field>` (five), and a distribution's form one
-/// more; deeper keys only build tables validation rejects, and each part
+/// The most dot-separated parts a KEY may have: the deepest fields are
+/// `member.<id>.pledge.<n>.<field>` (and `exit`, `response`: five), and a
+/// distribution's form one more; deeper keys only build tables validation rejects, and each part
 /// costs a level of recursion and a longer name in messages.
 pub const MAX_KEY_PARTS: usize = 8;
 
@@ -87,17 +99,19 @@ fn apply_one(root: &mut Table, src: usize, flag: &str, d: &mut Diags) -> Option<
     let value = flag_value(src, key.len() + 1, value, d)?;
     let section = segs[0];
     match section.text {
-        "scenario" | "odds" => {
+        "scenario" | "attack" | "odds" | "honour" => {
+            // `[odds]` and `[honour]` are keyed by free words.
+            let words = matches!(section.text, "odds" | "honour");
             if segs.len() < 2 {
-                let what = if section.text == "odds" {
-                    "<status>"
-                } else {
-                    "<field>"
+                let what = match section.text {
+                    "odds" => "<status>",
+                    "honour" => "<commitment>",
+                    _ => "<field>",
                 };
                 return short_key(src, key, &format!("{}.{what}", section.text), d);
             }
-            let rest = if section.text == "odds" {
-                // A status word is one key, whatever it contains.
+            let rest = if words {
+                // A status or commitment word is one key, whatever it contains.
                 let start = segs[1].span.start;
                 vec![Seg {
                     text: &key[start..],
@@ -119,7 +133,7 @@ fn apply_one(root: &mut Table, src: usize, flag: &str, d: &mut Diags) -> Option<
             };
             set_in_node(&mut entry.value, section.text, &rest, value, d)
         }
-        "member" | "capability" | "phase" | "group" => {
+        "member" | "capability" | "phase" | "group" | "event" => {
             let kind = section.text;
             if segs.len() < 3 {
                 return short_key(src, key, &format!("{kind}.<id>.<field>"), d);
@@ -185,7 +199,8 @@ fn short_key(src: usize, key: &str, form: &str, d: &mut Diags) -> Option<()> {
 
 /// Parses VALUE as TOML. A bare word that is not TOML is taken as a string,
 /// because shells eat quotes: `--set member.de.requires="us"` arrives as
-/// `requires=us`.
+/// `requires=us`. So is a calendar month `YYYY-MM` (not TOML either):
+/// `--set scenario.start="2026-01"` arrives as `start=2026-01`.
 fn flag_value(src: usize, offset: usize, text: &str, d: &mut Diags) -> Option<Node> {
     let mut scratch = Diags::default();
     if let Some(node) = parse_value(src, offset, text, &mut scratch) {
@@ -196,6 +211,15 @@ fn flag_value(src: usize, offset: usize, text: &str, d: &mut Diags) -> Option<No
         && word
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let year_month = word.len() == 7
+        && word.bytes().enumerate().all(|(i, b)| {
+            if i == 4 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let bare = bare || year_month;
     if bare {
         let start = offset + (text.len() - text.trim_start().len());
         return Some(Node {

@@ -8,16 +8,22 @@
 use crate::input::diagnostic::{Diagnostic, Diags, Span, did_you_mean, known_list};
 use crate::input::parse::{Node, Table, Value};
 use crate::input::scenario::{
-    Capability, Dist, Gate, Group, Member, Phase, PhaseStart, Pledge, Scenario,
+    Attack, Capability, Dist, Event, Exit, ExitTrigger, Gate, Group, Member, Phase, PhaseStart,
+    Pledge, Response, Scenario, Warning, YearMonth,
 };
 use std::collections::{BTreeMap, HashMap};
 
 /// `count` of one member: 1..=MAX_COUNT.
 pub const MAX_COUNT: i128 = 10_000;
 /// Bound on the work and memory of one trial: sum over members of
-/// `count`, and of `pledges * count`.
+/// `count`, and of `(pledges + exits + responses) * count`.
 pub const MAX_REPLICAS: u64 = 1_000_000;
 pub const MAX_PLEDGE_DRAWS: u64 = 1_000_000;
+/// Most `[[event]]` tables (each draws twice per trial and keeps a tally).
+pub const MAX_EVENTS: usize = 1_000;
+/// `scenario.start` and event `date`: years in this range.
+pub const MIN_YEAR: i32 = 1900;
+pub const MAX_YEAR: i32 = 2200;
 /// Most `[[capability]]`, `[[phase]]` and `[[group]]` tables: a worker
 /// thread keeps a percentile sketch of up to 200 KB per capability and
 /// phase, and a chunk's tally some 5 KB per capability at the longest
@@ -34,12 +40,23 @@ pub const MAX_GATE_PLEDGES: u64 = 10_000_000;
 /// infinity in the engine's arithmetic (b - a, sums of amounts).
 pub const MAX_MAGNITUDE: f64 = 1e15;
 
-const TOP_KEYS: &[&str] = &["scenario", "odds", "capability", "group", "phase", "member"];
+const TOP_KEYS: &[&str] = &[
+    "scenario",
+    "odds",
+    "capability",
+    "group",
+    "phase",
+    "member",
+    "event",
+    "honour",
+    "attack",
+];
 const SCENARIO_KEYS: &[&str] = &[
     "name",
     "description",
     "sources",
     "horizon_months",
+    "start",
     "trials",
     "seed",
 ];
@@ -51,6 +68,7 @@ const CAPABILITY_KEYS: &[&str] = &[
     "threshold",
     "critical",
     "weight",
+    "response_need",
 ];
 const GROUP_KEYS: &[&str] = &["id", "correlation"];
 const PHASE_KEYS: &[&str] = &["id", "name", "start_month", "after", "lag_months", "gate"];
@@ -65,6 +83,10 @@ const MEMBER_KEYS: &[&str] = &[
     "join_without",
     "count",
     "pledge",
+    "exit",
+    "commitment",
+    "honour",
+    "response",
 ];
 const PLEDGE_KEYS: &[&str] = &[
     "capability",
@@ -74,6 +96,24 @@ const PLEDGE_KEYS: &[&str] = &[
     "duration_months",
     "probability",
 ];
+const EVENT_KEYS: &[&str] = &["id", "name", "month", "date", "probability"];
+const EXIT_KEYS: &[&str] = &[
+    "event",
+    "with",
+    "rate_per_year",
+    "probability",
+    "lag_months",
+];
+/// The keys of `[[member.exit]]` of which exactly one is given.
+const EXIT_TRIGGERS: &[&str] = &["event", "with", "rate_per_year"];
+const RESPONSE_KEYS: &[&str] = &["capability", "amount", "delay_months", "probability"];
+const ATTACK_KEYS: &[&str] = &[
+    "rate_per_year",
+    "rate_per_year_when_met",
+    "window_months",
+    "warning",
+];
+const WARNING_KEYS: &[&str] = &["capability", "lead_months"];
 const DIST_FORMS: &[&str] = &[
     "uniform",
     "triangular",
@@ -89,21 +129,24 @@ pub fn validate(root: &Node, d: &mut Diags) -> Option<Scenario> {
     let top = Obj::new(root, "the scenario file", TOP_KEYS, d)?;
     let file_start = Span::new(root.span.src, 0, 0);
 
-    let head = match top.opt("scenario") {
+    let (head, start) = match top.opt("scenario") {
         Some(n) => scenario_table(n, d),
         None => {
             d.push(
                 Diagnostic::new(file_start, "missing required table `[scenario]`")
                     .label("expected `[scenario]` with `name` and `horizon_months`"),
             );
-            None
+            (None, Some(None))
         }
     };
-    let odds = top.opt("odds").and_then(|n| odds_table(n, d));
-    let odds_keys: Vec<&str> = match top.opt("odds").map(|n| &n.value) {
-        Some(Value::Table(t)) => t.entries.iter().map(|e| e.key.as_str()).collect(),
-        _ => Vec::new(),
-    };
+    let odds = top
+        .opt("odds")
+        .and_then(|n| word_probabilities(n, "`[odds]`", "odds", d));
+    let odds_keys = table_keys(top.opt("odds"));
+    let honour = top
+        .opt("honour")
+        .and_then(|n| word_probabilities(n, "`[honour]`", "honour", d));
+    let honour_keys = table_keys(top.opt("honour"));
 
     let cap_nodes = array_of_tables(top.opt("capability"), "capability", d);
     if cap_nodes.is_empty() {
@@ -123,11 +166,13 @@ pub fn validate(root: &Node, d: &mut Diags) -> Option<Scenario> {
     let group_nodes = array_of_tables(top.opt("group"), "group", d);
     let phase_nodes = array_of_tables(top.opt("phase"), "phase", d);
     let member_nodes = array_of_tables(top.opt("member"), "member", d);
+    let event_nodes = array_of_tables(top.opt("event"), "event", d);
     for (nodes, kind, max) in [
         (&cap_nodes, "capability", MAX_CAPABILITIES),
         (&group_nodes, "group", MAX_GROUPS),
         (&phase_nodes, "phase", MAX_PHASES),
         (&member_nodes, "member", MAX_MEMBERS),
+        (&event_nodes, "event", MAX_EVENTS),
     ] {
         if let Some(first_over) = nodes.get(max) {
             d.push(
@@ -148,6 +193,7 @@ pub fn validate(root: &Node, d: &mut Diags) -> Option<Scenario> {
     let group_ids = Ids::collect(&group_nodes, "group", d);
     let phase_ids = Ids::collect(&phase_nodes, "phase", d);
     let member_ids = Ids::collect(&member_nodes, "member", d);
+    let event_ids = Ids::collect(&event_nodes, "event", d);
 
     let capabilities: Vec<Option<Capability>> = cap_nodes
         .iter()
@@ -155,6 +201,12 @@ pub fn validate(root: &Node, d: &mut Diags) -> Option<Scenario> {
         .map(|(n, id)| capability(n, id.clone(), d))
         .collect();
     check_weights(&cap_nodes, &capabilities, d);
+    // Whether each capability has a `response_need` as written (valid or
+    // not), so a response to it is not reported twice.
+    let response_caps: Vec<bool> = cap_nodes
+        .iter()
+        .map(|n| matches!(&n.value, Value::Table(t) if t.get("response_need").is_some()))
+        .collect();
 
     let groups: Vec<Option<Group>> = group_nodes
         .iter()
@@ -167,7 +219,14 @@ pub fn validate(root: &Node, d: &mut Diags) -> Option<Scenario> {
         groups: &group_ids,
         phases: &phase_ids,
         members: &member_ids,
+        events: &event_ids,
     };
+    let events: Vec<Option<Event>> = event_nodes
+        .iter()
+        .zip(&event_ids.per_item)
+        .map(|(n, id)| event(n, id.clone(), start, d))
+        .collect();
+    let attack = top.opt("attack").map(|n| attack(n, &refs, d));
     let (phases, phase_links): (Vec<Option<Phase>>, Vec<Links>) = phase_nodes
         .iter()
         .zip(&phase_ids.per_item)
@@ -179,13 +238,18 @@ pub fn validate(root: &Node, d: &mut Diags) -> Option<Scenario> {
         refs: &refs,
         odds: odds.as_ref(),
         odds_keys: &odds_keys,
+        honour: honour.as_ref(),
+        honour_keys: &honour_keys,
+        response_caps: &response_caps,
     };
     let (members, member_links): (Vec<Option<Member>>, Vec<Links>) = member_nodes
         .iter()
         .zip(&member_ids.per_item)
-        .map(|(n, id)| member(n, id.clone(), &member_ctx, d))
+        .enumerate()
+        .map(|(i, (n, id))| member(n, i, id.clone(), &member_ctx, d))
         .unzip();
     check_requires(&member_links, &member_ids.per_item, d);
+    check_with(&member_links, &member_ids.per_item, d);
     check_size(&member_nodes, &member_links, d);
 
     if d.len() > before {
@@ -210,10 +274,10 @@ pub fn validate(root: &Node, d: &mut Diags) -> Option<Scenario> {
         groups: groups.into_iter().collect::<Option<_>>()?,
         phases,
         members,
-        start: None,
-        events: Vec::new(),
-        honour: BTreeMap::new(),
-        attack: None,
+        start: start.flatten(),
+        events: events.into_iter().collect::<Option<_>>()?,
+        honour: honour.unwrap_or_default(),
+        attack: attack.map_or(Some(None), |a| a.map(Some))?,
     })
 }
 
@@ -798,6 +862,7 @@ struct Refs<'a> {
     groups: &'a Ids,
     phases: &'a Ids,
     members: &'a Ids,
+    events: &'a Ids,
 }
 
 type Head = (
@@ -809,8 +874,20 @@ type Head = (
     Option<u64>,
 );
 
-fn scenario_table(n: &Node, d: &mut Diags) -> Option<Head> {
-    let o = Obj::new(n, "`[scenario]`", SCENARIO_KEYS, d)?;
+/// `scenario.start`: `Some(None)` when absent, `None` when invalid (reported).
+type Start = Option<Option<YearMonth>>;
+
+fn scenario_table(n: &Node, d: &mut Diags) -> (Option<Head>, Start) {
+    let Some(o) = Obj::new(n, "`[scenario]`", SCENARIO_KEYS, d) else {
+        return (None, None);
+    };
+    let start = or(o.opt("start"), None, |n| {
+        year_month(n, "start", d).map(Some)
+    });
+    (scenario_head(&o, d), start)
+}
+
+fn scenario_head(o: &Obj<'_>, d: &mut Diags) -> Option<Head> {
     let name = o.req("name", d).and_then(|n| string(n, "name", d));
     let description = or(o.opt("description"), None, |n| {
         string(n, "description", d).map(Some)
@@ -844,12 +921,26 @@ fn strings(n: &Node, key: &str, d: &mut Diags) -> Option<Vec<String>> {
     xs.into_iter().collect()
 }
 
-fn odds_table(n: &Node, d: &mut Diags) -> Option<BTreeMap<String, f64>> {
-    let o = Obj::new(n, "`[odds]`", &[], d)?;
+/// The keys written in a table such as `[odds]`, valid or not.
+fn table_keys(n: Option<&Node>) -> Vec<&str> {
+    match n.map(|n| &n.value) {
+        Some(Value::Table(t)) => t.entries.iter().map(|e| e.key.as_str()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `[odds]` or `[honour]`: any word -> a probability in [0, 1].
+fn word_probabilities(
+    n: &Node,
+    what: &'static str,
+    prefix: &str,
+    d: &mut Diags,
+) -> Option<BTreeMap<String, f64>> {
+    let o = Obj::new(n, what, &[], d)?;
     let mut map = BTreeMap::new();
     let mut ok = true;
     for e in &o.table.entries {
-        match probability(&e.value, &format!("odds.{}", e.key), d) {
+        match probability(&e.value, &format!("{prefix}.{}", e.key), d) {
             Some(p) => {
                 map.insert(e.key.clone(), p);
             }
@@ -873,6 +964,9 @@ fn capability(n: &Node, id: Option<String>, d: &mut Diags) -> Option<Capability>
     let weight = or(o.opt("weight"), 1.0, |n| {
         number_in(n, "weight", |x| x >= 0.0, ">= 0", d)
     });
+    let response_need = or(o.opt("response_need"), None, |n| {
+        number_in(n, "response_need", |x| x > 0.0, "> 0", d).map(Some)
+    });
     let id = id?;
     Some(Capability {
         name: name?.unwrap_or_else(|| id.clone()),
@@ -882,7 +976,7 @@ fn capability(n: &Node, id: Option<String>, d: &mut Diags) -> Option<Capability>
         threshold: threshold?,
         critical: critical?,
         weight: weight?,
-        response_need: None,
+        response_need: response_need?,
     })
 }
 
@@ -921,13 +1015,18 @@ fn group(n: &Node, id: Option<String>, d: &mut Diags) -> Option<Group> {
 /// What whole-scenario checks (cycles, `requires` targets, size) need from
 /// an item; gathered even when the item itself is invalid, so that those
 /// checks still run and every error is reported at once.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Links {
     /// `after` or `requires`: the index named, and where.
     target: Option<(usize, Span)>,
-    /// Members: `count` (1 when absent or invalid) and number of pledges.
+    /// Members: `count` (1 when absent or invalid) and the number of
+    /// pledges, exits and responses.
     count: u32,
     pledges: usize,
+    exits: usize,
+    responses: usize,
+    /// Members: the other members named by `with` exits, and where.
+    with: Vec<(usize, Span)>,
 }
 
 impl Default for Links {
@@ -936,6 +1035,9 @@ impl Default for Links {
             target: None,
             count: 1,
             pledges: 0,
+            exits: 0,
+            responses: 0,
+            with: Vec::new(),
         }
     }
 }
@@ -1029,10 +1131,17 @@ struct MemberCtx<'a> {
     odds: Option<&'a BTreeMap<String, f64>>,
     /// The statuses written in `[odds]`, valid or not.
     odds_keys: &'a [&'a str],
+    /// `None` when `[honour]` is absent or invalid.
+    honour: Option<&'a BTreeMap<String, f64>>,
+    /// The commitment words written in `[honour]`, valid or not.
+    honour_keys: &'a [&'a str],
+    /// Per capability: whether it has a `response_need` (valid or not).
+    response_caps: &'a [bool],
 }
 
 fn member(
     n: &Node,
+    index: usize,
     id: Option<String>,
     cx: &MemberCtx<'_>,
     d: &mut Diags,
@@ -1096,11 +1205,37 @@ fn member(
     let count = or(o.opt("count"), 1, |n| integer(n, "count", 1, MAX_COUNT, d));
     let pledge_nodes = array_of_tables(o.opt("pledge"), "member.pledge", d);
     let pledges: Vec<Option<Pledge>> = pledge_nodes.iter().map(|n| pledge(n, cx.refs, d)).collect();
+    let exit_nodes = array_of_tables(o.opt("exit"), "member.exit", d);
+    let (exits, with): (Vec<Option<Exit>>, Vec<_>) = exit_nodes
+        .iter()
+        .map(|n| exit(n, index, cx.refs, d))
+        .unzip();
+    let commitment = or(o.opt("commitment"), None, |n| {
+        string(n, "commitment", d).map(Some)
+    });
+    let honour = match (o.opt("honour"), &commitment) {
+        (Some(n), _) => probability(n, "honour", d),
+        (None, Some(Some(word))) => match cx.honour {
+            Some(map) => Some(map.get(word).copied().unwrap_or(1.0)),
+            // `[honour]` is invalid (already reported), or absent.
+            None if cx.honour_keys.contains(&word.as_str()) => None,
+            None => Some(1.0),
+        },
+        (None, Some(None)) => Some(1.0),
+        // An invalid `commitment`, already reported.
+        (None, None) => None,
+    };
+    let response_nodes = array_of_tables(o.opt("response"), "member.response", d);
+    let responses: Vec<Option<Response>> =
+        response_nodes.iter().map(|n| response(n, cx, d)).collect();
     let count = count.and_then(|c| u32::try_from(c).ok());
     let links = Links {
         target: requires.flatten(),
         count: count.unwrap_or(1),
         pledges: pledge_nodes.len(),
+        exits: exit_nodes.len(),
+        responses: response_nodes.len(),
+        with: with.into_iter().flatten().collect(),
     };
     let member = id.and_then(|id| {
         Some(Member {
@@ -1113,10 +1248,10 @@ fn member(
             join_without: join_without?,
             count: count?,
             pledges: pledges.into_iter().collect::<Option<_>>()?,
-            exits: Vec::new(),
-            commitment: None,
-            honour: 1.0,
-            responses: Vec::new(),
+            exits: exits.into_iter().collect::<Option<_>>()?,
+            commitment: commitment?,
+            honour: honour?,
+            responses: responses.into_iter().collect::<Option<_>>()?,
         })
     });
     (member, links)
@@ -1150,6 +1285,313 @@ fn pledge(n: &Node, refs: &Refs<'_>, d: &mut Diags) -> Option<Pledge> {
     })
 }
 
+/// `[[member.exit]]` of member `index`; also the member a valid `with`
+/// names, and where, for the whole-scenario checks.
+fn exit(
+    n: &Node,
+    index: usize,
+    refs: &Refs<'_>,
+    d: &mut Diags,
+) -> (Option<Exit>, Option<(usize, Span)>) {
+    let Some(o) = Obj::new(n, "`[[member.exit]]`", EXIT_KEYS, d) else {
+        return (None, None);
+    };
+    // The triggers given, in source order (a `--set` flag's last), so that
+    // the one added later is the one reported.
+    let mut given: Vec<(&str, Span)> = EXIT_TRIGGERS
+        .iter()
+        .filter_map(|&k| Some((k, o.opt(k)?.span)))
+        .collect();
+    given.sort_by_key(|&(_, span)| (span.src, span.start));
+    let mut link = None;
+    let trigger = match given.as_slice() {
+        [] => {
+            d.push(
+                Diagnostic::new(
+                    o.span,
+                    "an exit needs exactly one of `event`, `with` and `rate_per_year`",
+                )
+                .label("this exit has no trigger")
+                .help(Some(
+                    "e.g. `event = \"<event id>\"`, `with = \"<member id>\"` or `rate_per_year = 0.1`"
+                        .into(),
+                )),
+            );
+            None
+        }
+        [(key, _)] => match *key {
+            "event" => o.opt("event").and_then(|n| {
+                refs.events
+                    .resolve(n, "event", "event", d)
+                    .map(ExitTrigger::Event)
+            }),
+            "with" => o.opt("with").and_then(|n| {
+                let target = refs.members.resolve(n, "with", "member", d)?;
+                if target == index {
+                    d.push(
+                        Diagnostic::new(n.span, "`with` names the member itself")
+                            .label("expected another member's id")
+                            .help(Some(
+                                "`with` makes a member leave when another member leaves".into(),
+                            )),
+                    );
+                    return None;
+                }
+                link = Some((target, n.span));
+                Some(ExitTrigger::With(target))
+            }),
+            _ => o.opt("rate_per_year").and_then(|n| {
+                number_in(n, "rate_per_year", |x| x >= 0.0, ">= 0", d).map(ExitTrigger::RatePerYear)
+            }),
+        },
+        [(first, _), rest @ ..] => {
+            for &(key, span) in rest {
+                d.push(
+                    Diagnostic::new(
+                        span,
+                        format!(
+                            "an exit has exactly one trigger, found `{first}` and `{key}`"
+                        ),
+                    )
+                    .label("a second trigger")
+                    .help(Some(
+                        "write one `[[member.exit]]` per trigger; the earliest one ends the member's pledges"
+                            .into(),
+                    )),
+                );
+            }
+            None
+        }
+    };
+    let probability = or(o.opt("probability"), 1.0, |n| {
+        probability(n, "probability", d)
+    });
+    let lag = or(o.opt("lag_months"), Dist::Constant(0.0), |n| {
+        dist(n, "lag_months", d)
+    });
+    let exit = (|| {
+        Some(Exit {
+            trigger: trigger?,
+            probability: probability?,
+            lag: lag?,
+        })
+    })();
+    (exit, link)
+}
+
+/// `[[member.response]]`: its capability must have a `response_need`.
+fn response(n: &Node, cx: &MemberCtx<'_>, d: &mut Diags) -> Option<Response> {
+    let o = Obj::new(n, "`[[member.response]]`", RESPONSE_KEYS, d)?;
+    let capability = o.req("capability", d).and_then(|n| {
+        let c = cx
+            .refs
+            .capabilities
+            .resolve(n, "capability", "capability", d)?;
+        if cx.response_caps.get(c).copied().unwrap_or(true) {
+            return Some(c);
+        }
+        let id = match &n.value {
+            Value::Str(s) => s.as_str(),
+            _ => "",
+        };
+        d.push(
+            Diagnostic::new(
+                n.span,
+                format!(
+                    "capability `{id}` has no `response_need`; only capabilities with one are tested when an attack comes"
+                ),
+            )
+            .label("a capability without `response_need`")
+            .help(Some(format!(
+                "add `response_need = <amount>` to the `[[capability]]` with id `{id}`"
+            ))),
+        );
+        None
+    });
+    let amount = o.req("amount", d).and_then(|n| dist(n, "amount", d));
+    let delay = or(o.opt("delay_months"), Dist::Constant(0.0), |n| {
+        dist(n, "delay_months", d)
+    });
+    let probability = or(o.opt("probability"), 1.0, |n| {
+        probability(n, "probability", d)
+    });
+    Some(Response {
+        capability: capability?,
+        amount: amount?,
+        delay: delay?,
+        probability: probability?,
+    })
+}
+
+/// `[[event]]`; `start` is `scenario.start` (`None` when it is invalid).
+fn event(n: &Node, id: Option<String>, start: Start, d: &mut Diags) -> Option<Event> {
+    let o = Obj::new(n, "`[[event]]`", EVENT_KEYS, d)?;
+    let name = or(o.opt("name"), None, |n| string(n, "name", d).map(Some));
+    let when = match (o.opt("month"), o.opt("date")) {
+        (Some(month), Some(date)) => {
+            // The later of the two (a `--set` flag's) is the one reported.
+            let later = [month.span, date.span]
+                .into_iter()
+                .max_by_key(|s| (s.src, s.start))
+                .unwrap_or(date.span);
+            d.push(
+                Diagnostic::new(
+                    later,
+                    "an event has exactly one of `month` and `date`, found both",
+                )
+                .label("a second time for this event")
+                .help(Some("remove `date` or `month`".into())),
+            );
+            None
+        }
+        (None, None) => {
+            d.push(
+                Diagnostic::new(
+                    o.span,
+                    "an event needs exactly one of `month` and `date`, found neither",
+                )
+                .label("this event has no time")
+                .help(Some(
+                    "e.g. `month = 15`, `month = { uniform = [12, 18] }` or `date = \"2027-04\"`"
+                        .into(),
+                )),
+            );
+            None
+        }
+        (Some(n), None) => dist(n, "month", d).map(|m| (m, None)),
+        (None, Some(n)) => {
+            let date = year_month(n, "date", d);
+            match (date, start) {
+                (Some(date), Some(Some(start))) => {
+                    Some((Dist::Constant(start.months_until(date) as f64), Some(date)))
+                }
+                (Some(_), Some(None)) => {
+                    d.push(
+                        Diagnostic::new(
+                            n.span,
+                            "an event `date` needs `start` in `[scenario]`",
+                        )
+                        .label("a calendar month, but month 0 has no date")
+                        .help(Some(
+                            "add `start = \"YYYY-MM\"` (the calendar month of month 0) to `[scenario]`, or give the event a `month`"
+                                .into(),
+                        )),
+                    );
+                    None
+                }
+                // An invalid date or start, already reported.
+                _ => None,
+            }
+        }
+    };
+    let probability = or(o.opt("probability"), 1.0, |n| {
+        probability(n, "probability", d)
+    });
+    let id = id?;
+    let (month, date) = when?;
+    Some(Event {
+        name: name?.unwrap_or_else(|| id.clone()),
+        id,
+        month,
+        date,
+        probability: probability?,
+    })
+}
+
+/// `[attack]`.
+fn attack(n: &Node, refs: &Refs<'_>, d: &mut Diags) -> Option<Attack> {
+    let o = Obj::new(n, "`[attack]`", ATTACK_KEYS, d)?;
+    let rate = |n: &Node, key: &str, d: &mut Diags| number_in(n, key, |x| x >= 0.0, ">= 0", d);
+    let rate_per_year = o
+        .req("rate_per_year", d)
+        .and_then(|n| rate(n, "rate_per_year", d));
+    let when_met = match o.opt("rate_per_year_when_met") {
+        Some(n) => rate(n, "rate_per_year_when_met", d).map(Some),
+        None => Some(None),
+    };
+    let window_months = or(o.opt("window_months"), 1.0, |n| {
+        number_in(n, "window_months", |x| x > 0.0, "> 0", d)
+    });
+    let warning = or(o.opt("warning"), None, |n| warning(n, refs, d).map(Some));
+    let rate_per_year = rate_per_year?;
+    Some(Attack {
+        rate_per_year,
+        rate_per_year_when_met: when_met?.unwrap_or(rate_per_year),
+        window_months: window_months?,
+        warning: warning?,
+    })
+}
+
+fn warning(n: &Node, refs: &Refs<'_>, d: &mut Diags) -> Option<Warning> {
+    let o = Obj::new(n, "`attack.warning`", WARNING_KEYS, d)?;
+    let capability = o.req("capability", d).and_then(|n| {
+        refs.capabilities
+            .resolve(n, "warning.capability", "capability", d)
+    });
+    let lead_months = or(o.opt("lead_months"), 0.0, |n| {
+        number_in(n, "warning.lead_months", |x| x >= 0.0, ">= 0", d)
+    });
+    Some(Warning {
+        capability: capability?,
+        lead_months: lead_months?,
+    })
+}
+
+/// A calendar month written `"YYYY-MM"`, years `MIN_YEAR..=MAX_YEAR`.
+fn year_month(n: &Node, key: &str, d: &mut Diags) -> Option<YearMonth> {
+    let Value::Str(s) = &n.value else {
+        type_error(n, key, "a calendar month in quotes, like \"2026-01\"", d);
+        return None;
+    };
+    let parsed = parse_year_month(s).filter(|ym| (MIN_YEAR..=MAX_YEAR).contains(&ym.year));
+    if parsed.is_none() {
+        d.push(
+            Diagnostic::new(
+                n.span,
+                format!(
+                    "`{key}` must be a calendar month \"YYYY-MM\" (month 01-12, year {MIN_YEAR}-{MAX_YEAR}), found {s:?}"
+                ),
+            )
+            .label("expected \"YYYY-MM\", e.g. \"2026-01\""),
+        );
+    }
+    parsed
+}
+
+fn parse_year_month(s: &str) -> Option<YearMonth> {
+    let (year, month) = s.split_once('-')?;
+    let digits = |t: &str, len: usize| t.len() == len && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(year, 4) || !digits(month, 2) {
+        return None;
+    }
+    let month: u32 = month.parse().ok()?;
+    (1..=12).contains(&month).then_some(YearMonth {
+        year: year.parse().ok()?,
+        month,
+    })
+}
+
+/// `with` may not name a member with `count > 1`, nor form a cycle.
+fn check_with(links: &[Links], ids: &[Option<String>], d: &mut Diags) {
+    for &(j, span) in links.iter().flat_map(|l| &l.with) {
+        let count = links.get(j).map_or(1, |l| l.count);
+        if count > 1 {
+            let name = ids.get(j).cloned().flatten().unwrap_or_default();
+            d.push(
+                Diagnostic::new(
+                    span,
+                    format!(
+                        "`with` names member `{name}`, which has `count = {count}`; an exit may only follow a member with count 1"
+                    ),
+                )
+                .label("exits with a replicated member"),
+            );
+        }
+    }
+    let edges: Vec<Vec<(usize, Span)>> = links.iter().map(|l| l.with.clone()).collect();
+    report_graph_cycles(&edges, ids, "with", d);
+}
+
 /// `requires` may not name a member with `count > 1`, nor form a cycle.
 fn check_requires(links: &[Links], ids: &[Option<String>], d: &mut Diags) {
     for (j, span) in links.iter().filter_map(|l| l.target) {
@@ -1173,38 +1615,63 @@ fn check_requires(links: &[Links], ids: &[Option<String>], d: &mut Diags) {
 /// Reports each cycle of a graph where every node has at most one successor
 /// (`requires`, `after`), naming its members in order.
 fn report_cycles(links: &[Links], ids: &[Option<String>], key: &str, d: &mut Diags) {
-    let next: Vec<Option<usize>> = links.iter().map(|l| l.target.map(|t| t.0)).collect();
+    let edges: Vec<Vec<(usize, Span)>> = links
+        .iter()
+        .map(|l| l.target.into_iter().collect())
+        .collect();
+    report_graph_cycles(&edges, ids, key, d);
+}
+
+/// Reports cycles of a graph given by each node's successors (the index
+/// named, and where), naming the nodes in order and pointing at the link
+/// that leaves the first node of the cycle. Depth first, without recursion.
+fn report_graph_cycles(
+    edges: &[Vec<(usize, Span)>],
+    ids: &[Option<String>],
+    key: &str,
+    d: &mut Diags,
+) {
+    let n = edges.len();
     // 0 = unseen, 1 = on the current walk, 2 = done.
-    let mut state = vec![0u8; next.len()];
-    for start in 0..next.len() {
-        let mut path = Vec::new();
-        let mut i = start;
-        loop {
-            if state[i] == 2 {
-                break;
-            }
-            if state[i] == 1 {
-                let pos = path.iter().position(|&p| p == i).unwrap_or(0);
-                let cycle = &path[pos..];
-                let name = |k: usize| ids.get(k).cloned().flatten().unwrap_or_else(|| "?".into());
-                let mut names: Vec<String> = cycle.iter().map(|&k| name(k)).collect();
-                names.push(name(i));
-                let span = links[i].target.map_or(Span::new(0, 0, 0), |t| t.1);
-                d.push(
-                    Diagnostic::new(span, format!("cycle in `{key}`: {}", names.join(" -> ")))
-                        .label(format!("`{key}` leads back here")),
-                );
-                break;
-            }
-            state[i] = 1;
-            path.push(i);
-            match next[i] {
-                Some(j) if j < next.len() => i = j,
-                _ => break,
-            }
+    let mut state = vec![0u8; n];
+    for root in 0..n {
+        if state[root] != 0 {
+            continue;
         }
-        for k in path {
-            state[k] = 2;
+        // (node, number of its links followed so far)
+        let mut walk: Vec<(usize, usize)> = vec![(root, 0)];
+        state[root] = 1;
+        while let Some(top) = walk.last_mut() {
+            let (u, next) = *top;
+            let Some(&(v, _)) = edges[u].get(next) else {
+                state[u] = 2;
+                walk.pop();
+                continue;
+            };
+            top.1 += 1;
+            match state.get(v) {
+                Some(0) => {
+                    state[v] = 1;
+                    walk.push((v, 0));
+                }
+                Some(1) => {
+                    let pos = walk.iter().position(|&(w, _)| w == v).unwrap_or(0);
+                    let name =
+                        |k: usize| ids.get(k).cloned().flatten().unwrap_or_else(|| "?".into());
+                    let mut names: Vec<String> =
+                        walk[pos..].iter().map(|&(k, _)| name(k)).collect();
+                    names.push(name(v));
+                    let (first, taken) = walk[pos];
+                    let span = edges[first]
+                        .get(taken.wrapping_sub(1))
+                        .map_or(Span::new(0, 0, 0), |e| e.1);
+                    d.push(
+                        Diagnostic::new(span, format!("cycle in `{key}`: {}", names.join(" -> ")))
+                            .label(format!("`{key}` leads back here")),
+                    );
+                }
+                _ => {}
+            }
         }
     }
 }
@@ -1215,13 +1682,13 @@ fn check_size(nodes: &[&Node], links: &[Links], d: &mut Diags) {
     let mut draws: u64 = 0;
     for (n, m) in nodes.iter().zip(links) {
         replicas += u64::from(m.count);
-        draws += u64::from(m.count) * m.pledges as u64;
+        draws += u64::from(m.count) * (m.pledges + m.exits + m.responses) as u64;
         if replicas > MAX_REPLICAS || draws > MAX_PLEDGE_DRAWS {
             d.push(
                 Diagnostic::new(
                     n.span,
                     format!(
-                        "scenario too large: members x count may not exceed {MAX_REPLICAS}, nor pledges x count {MAX_PLEDGE_DRAWS}"
+                        "scenario too large: members x count may not exceed {MAX_REPLICAS}, nor (pledges + exits + responses) x count {MAX_PLEDGE_DRAWS}"
                     ),
                 )
                 .label("the limit is passed at this member"),
@@ -1234,7 +1701,9 @@ fn check_size(nodes: &[&Node], links: &[Links], d: &mut Diags) {
 #[cfg(test)]
 mod tests {
     use crate::input::load::load_str;
-    use crate::input::scenario::{Dist, PhaseStart, Scenario};
+    use crate::input::scenario::{
+        Dist, Exit, ExitTrigger, PhaseStart, Response, Scenario, Warning, YearMonth,
+    };
 
     const HEAD: &str = "[scenario]\nname = \"t\"\nhorizon_months = 12\n[[capability]]\nid = \"c\"\nneed = 10\n[[phase]]\nid = \"p\"\n";
 
@@ -1242,6 +1711,14 @@ mod tests {
         match load_str("t.toml", text, &[]) {
             Ok(l) => l.scenario,
             Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The error report of a file that must not load.
+    fn error(text: &str) -> String {
+        match load_str("t.toml", text, &[]) {
+            Ok(_) => panic!("loaded without error:\n{text}"),
+            Err(e) => e.to_string(),
         }
     }
 
@@ -1368,5 +1845,345 @@ mod tests {
         ));
         let req: Vec<Option<usize>> = s.members.iter().map(|m| m.requires).collect();
         assert_eq!(req, vec![Some(1), Some(2), None]);
+    }
+
+    /// A file with `start`, the given events, and members `a` (with the
+    /// given member lines) and `b`.
+    fn v2(start: &str, events: &str, member_a: &str) -> String {
+        let head = HEAD.replacen(
+            "horizon_months = 12\n",
+            &format!("horizon_months = 12\n{start}"),
+            1,
+        );
+        format!(
+            "{head}{events}[[member]]\nid = \"a\"\njoin = 1\n{member_a}[[member]]\nid = \"b\"\njoin = 1\n"
+        )
+    }
+
+    #[test]
+    fn v1_file_has_no_v2_inputs() {
+        let s = load(&format!("{HEAD}[[member]]\nid = \"m\"\njoin = 1\n"));
+        assert_eq!((s.start, s.attack.as_ref()), (None, None));
+        assert!(s.events.is_empty() && s.honour.is_empty());
+        assert_eq!(s.capabilities[0].response_need, None);
+        let m = &s.members[0];
+        assert!(m.exits.is_empty() && m.responses.is_empty());
+        assert_eq!((m.commitment.as_deref(), m.honour), (None, 1.0));
+    }
+
+    #[test]
+    fn event_defaults_and_date_conversion() {
+        let s = load(&v2(
+            "start = \"2026-01\"\n",
+            "[[event]]\nid = \"e\"\nmonth = { uniform = [3, 5] }\n[[event]]\nid = \"fr-2027\"\nname = \"French election\"\ndate = \"2027-04\"\nprobability = 0.4\n[[event]]\nid = \"past\"\ndate = \"2025-11\"\n",
+            "",
+        ));
+        assert_eq!(
+            s.start,
+            Some(YearMonth {
+                year: 2026,
+                month: 1
+            })
+        );
+        let e = &s.events[0];
+        assert_eq!((e.id.as_str(), e.name.as_str()), ("e", "e"));
+        assert_eq!(
+            (&e.month, e.date, e.probability),
+            (&Dist::Uniform { a: 3.0, b: 5.0 }, None, 1.0)
+        );
+        let fr = &s.events[1];
+        assert_eq!(fr.name, "French election");
+        assert_eq!(fr.month, Dist::Constant(15.0));
+        assert_eq!(
+            fr.date,
+            Some(YearMonth {
+                year: 2027,
+                month: 4
+            })
+        );
+        assert_eq!(fr.probability, 0.4);
+        // A date before the start is a negative month.
+        assert_eq!(s.events[2].month, Dist::Constant(-2.0));
+        // A month may be negative too, and a start without events is fine.
+        let s = load(&v2(
+            "start = \"1900-12\"\n",
+            "[[event]]\nid = \"e\"\nmonth = -3\n",
+            "",
+        ));
+        assert_eq!(s.events[0].month, Dist::Constant(-3.0));
+        assert_eq!(
+            s.start,
+            Some(YearMonth {
+                year: 1900,
+                month: 12
+            })
+        );
+    }
+
+    #[test]
+    fn start_format_is_checked() {
+        for bad in [
+            "\"2026-1\"",
+            "\"2026-13\"",
+            "\"2026-00\"",
+            "\"26-01\"",
+            "\"2026/01\"",
+            "\"2026-01-01\"",
+            "\"1899-12\"",
+            "\"2201-01\"",
+            "\"+026-01\"",
+            "\"２026-01\"",
+        ] {
+            let msg = error(&v2(&format!("start = {bad}\n"), "", ""));
+            assert!(
+                msg.contains("must be a calendar month \"YYYY-MM\""),
+                "{bad}: {msg}"
+            );
+            assert!(msg.contains("t.toml:4:9"), "{bad}: {msg}");
+        }
+        let msg = error(&v2("start = 202601\n", "", ""));
+        assert!(
+            msg.contains("`start` must be a calendar month in quotes"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn event_time_is_exactly_one_of_month_and_date() {
+        let both = error(&v2(
+            "start = \"2026-01\"\n",
+            "[[event]]\nid = \"e\"\nmonth = 3\ndate = \"2026-05\"\n",
+            "",
+        ));
+        assert!(
+            both.contains("exactly one of `month` and `date`, found both"),
+            "{both}"
+        );
+        let neither = error(&v2("", "[[event]]\nid = \"e\"\nprobability = 0.5\n", ""));
+        assert!(neither.contains("found neither"), "{neither}");
+        let no_start = error(&v2("", "[[event]]\nid = \"e\"\ndate = \"2026-05\"\n", ""));
+        assert!(
+            no_start.contains("needs `start` in `[scenario]`"),
+            "{no_start}"
+        );
+        assert!(no_start.contains("add `start = \"YYYY-MM\"`"), "{no_start}");
+        // An invalid start is reported once, not again at each date.
+        let bad_start = error(&v2(
+            "start = \"2026\"\n",
+            "[[event]]\nid = \"e\"\ndate = \"2026-05\"\n",
+            "",
+        ));
+        assert!(bad_start.contains("`start` must be"), "{bad_start}");
+        assert!(!bad_start.contains("needs `start`"), "{bad_start}");
+    }
+
+    #[test]
+    fn exits_every_trigger_and_defaults() {
+        let s = load(&v2(
+            "",
+            "[[event]]\nid = \"e\"\nmonth = 4\n",
+            "[[member.exit]]\nevent = \"e\"\n[[member.exit]]\nwith = \"b\"\nprobability = 0.5\nlag_months = { uniform = [1, 6] }\n[[member.exit]]\nrate_per_year = 0\n",
+        ));
+        assert_eq!(
+            s.members[0].exits,
+            vec![
+                Exit {
+                    trigger: ExitTrigger::Event(0),
+                    probability: 1.0,
+                    lag: Dist::Constant(0.0)
+                },
+                Exit {
+                    trigger: ExitTrigger::With(1),
+                    probability: 0.5,
+                    lag: Dist::Uniform { a: 1.0, b: 6.0 }
+                },
+                Exit {
+                    trigger: ExitTrigger::RatePerYear(0.0),
+                    probability: 1.0,
+                    lag: Dist::Constant(0.0)
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn exit_has_exactly_one_trigger() {
+        let two = error(&v2(
+            "",
+            "",
+            "[[member.exit]]\nwith = \"b\"\nrate_per_year = 1\n",
+        ));
+        assert!(two.contains("found `with` and `rate_per_year`"), "{two}");
+        let three = error(&v2(
+            "",
+            "[[event]]\nid = \"e\"\nmonth = 1\n",
+            "[[member.exit]]\nevent = \"e\"\nwith = \"b\"\nrate_per_year = 1\n",
+        ));
+        assert!(three.contains("2 errors"), "{three}");
+        let none = error(&v2("", "", "[[member.exit]]\nprobability = 0.5\n"));
+        assert!(
+            none.contains("exactly one of `event`, `with` and `rate_per_year`"),
+            "{none}"
+        );
+    }
+
+    #[test]
+    fn with_rules() {
+        let itself = error(&v2("", "", "[[member.exit]]\nwith = \"a\"\n"));
+        assert!(
+            itself.contains("`with` names the member itself"),
+            "{itself}"
+        );
+        assert!(!itself.contains("cycle"), "{itself}");
+        let unknown = error(&v2("", "", "[[member.exit]]\nwith = \"bb\"\n"));
+        assert!(unknown.contains("did you mean `b`?"), "{unknown}");
+        let replicated = error(&format!(
+            "{HEAD}[[member]]\nid = \"a\"\njoin = 1\n[[member.exit]]\nwith = \"b\"\n[[member]]\nid = \"b\"\njoin = 1\ncount = 2\n"
+        ));
+        assert!(replicated.contains("which has `count = 2`"), "{replicated}");
+        // A cycle through several `with` exits of one member.
+        let cycle = error(&format!(
+            "{HEAD}[[member]]\nid = \"a\"\njoin = 1\n[[member.exit]]\nrate_per_year = 1\n[[member.exit]]\nwith = \"b\"\n[[member]]\nid = \"b\"\njoin = 1\n[[member.exit]]\nwith = \"c\"\n[[member]]\nid = \"c\"\njoin = 1\n[[member.exit]]\nwith = \"d\"\n[[member.exit]]\nwith = \"a\"\n[[member]]\nid = \"d\"\njoin = 1\n"
+        ));
+        assert!(
+            cycle.contains("cycle in `with`: a -> b -> c -> a"),
+            "{cycle}"
+        );
+        assert!(cycle.contains("t.toml:15:8"), "{cycle}");
+        // Several members leaving with one, in a chain, is fine.
+        let s = load(&format!(
+            "{HEAD}[[member]]\nid = \"a\"\njoin = 1\n[[member.exit]]\nwith = \"b\"\n[[member.exit]]\nwith = \"c\"\n[[member]]\nid = \"b\"\njoin = 1\n[[member.exit]]\nwith = \"c\"\n[[member]]\nid = \"c\"\njoin = 1\n"
+        ));
+        assert_eq!(s.members[1].exits[0].trigger, ExitTrigger::With(2));
+    }
+
+    #[test]
+    fn honour_resolution() {
+        let s = load(&format!(
+            "{HEAD}[honour]\nlegal = 0.75\npolitical = 0.4\n[[member]]\nid = \"a\"\njoin = 1\ncommitment = \"legal\"\n[[member]]\nid = \"b\"\njoin = 1\ncommitment = \"legal\"\nhonour = 0.1\n[[member]]\nid = \"c\"\njoin = 1\ncommitment = \"verbal\"\n[[member]]\nid = \"d\"\njoin = 1\nhonour = 0\n[[member]]\nid = \"e\"\njoin = 1\n"
+        ));
+        let honours: Vec<f64> = s.members.iter().map(|m| m.honour).collect();
+        assert_eq!(honours, vec![0.75, 0.1, 1.0, 0.0, 1.0]);
+        assert_eq!(s.members[2].commitment.as_deref(), Some("verbal"));
+        assert_eq!(s.honour.get("political"), Some(&0.4));
+        // A commitment without any `[honour]` table also gives 1.
+        let s = load(&v2("", "", "commitment = \"legal\"\n"));
+        assert_eq!(s.members[0].honour, 1.0);
+        let msg = error(&format!("{HEAD}[honour]\nlegal = 75\n"));
+        assert!(
+            msg.contains("`honour.legal` must be a probability"),
+            "{msg}"
+        );
+        assert!(msg.contains("0.75 for 75%"), "{msg}");
+    }
+
+    #[test]
+    fn responses_and_attack() {
+        let s = load(
+            "[scenario]\nname = \"t\"\nhorizon_months = 12\n[attack]\nrate_per_year = 0.25\nwarning = { capability = \"c\" }\n[[capability]]\nid = \"c\"\nneed = 10\nresponse_need = 4\n[[member]]\nid = \"m\"\njoin = 1\n[[member.response]]\ncapability = \"c\"\namount = { pert = [1, 2, 4] }\n[[member.response]]\ncapability = \"c\"\namount = 1\ndelay_months = 0.5\nprobability = 0.3\n",
+        );
+        assert_eq!(s.capabilities[0].response_need, Some(4.0));
+        let a = s.attack.as_ref().expect("attack");
+        assert_eq!(
+            (a.rate_per_year, a.rate_per_year_when_met, a.window_months),
+            (0.25, 0.25, 1.0)
+        );
+        assert_eq!(
+            a.warning,
+            Some(Warning {
+                capability: 0,
+                lead_months: 0.0
+            })
+        );
+        assert_eq!(
+            s.members[0].responses,
+            vec![
+                Response {
+                    capability: 0,
+                    amount: Dist::Pert {
+                        min: 1.0,
+                        mode: 2.0,
+                        max: 4.0
+                    },
+                    delay: Dist::Constant(0.0),
+                    probability: 1.0
+                },
+                Response {
+                    capability: 0,
+                    amount: Dist::Constant(1.0),
+                    delay: Dist::Constant(0.5),
+                    probability: 0.3
+                },
+            ]
+        );
+        let s = load(&format!(
+            "{HEAD}[attack]\nrate_per_year = 0\nrate_per_year_when_met = 0.5\nwindow_months = 0.25\n"
+        ));
+        let a = s.attack.as_ref().expect("attack");
+        assert_eq!(
+            (
+                a.rate_per_year,
+                a.rate_per_year_when_met,
+                a.window_months,
+                &a.warning
+            ),
+            (0.0, 0.5, 0.25, &None)
+        );
+        let msg = error(&format!("{HEAD}[attack]\nwindow_months = 0\n"));
+        assert!(
+            msg.contains("missing required key `rate_per_year` in `[attack]`"),
+            "{msg}"
+        );
+        assert!(msg.contains("`window_months` must be > 0"), "{msg}");
+    }
+
+    #[test]
+    fn response_needs_a_capability_with_response_need() {
+        let msg = error(&format!(
+            "{HEAD}[[capability]]\nid = \"d\"\nneed = 1\nresponse_need = 1\n[[member]]\nid = \"m\"\njoin = 1\n[[member.response]]\ncapability = \"c\"\namount = 1\n"
+        ));
+        assert!(
+            msg.contains("capability `c` has no `response_need`"),
+            "{msg}"
+        );
+        assert!(msg.contains("t.toml:17:14"), "{msg}");
+        // An invalid `response_need` is reported once, at the capability.
+        let msg = error(
+            "[scenario]\nname = \"t\"\nhorizon_months = 12\n[[capability]]\nid = \"c\"\nneed = 10\nresponse_need = -1\n[[member]]\nid = \"m\"\njoin = 1\n[[member.response]]\ncapability = \"c\"\namount = 1\n",
+        );
+        assert!(msg.contains("`response_need` must be > 0"), "{msg}");
+        assert!(!msg.contains("has no `response_need`"), "{msg}");
+    }
+
+    #[test]
+    fn exits_and_responses_count_into_the_size_limit() {
+        let mut text = format!(
+            "{HEAD}[[capability]]\nid = \"r\"\nneed = 1\nresponse_need = 1\n[[member]]\nid = \"m\"\njoin = 1\ncount = 10000\n"
+        );
+        for _ in 0..50 {
+            text.push_str("[[member.exit]]\nrate_per_year = 1\n");
+        }
+        assert!(load_str("t.toml", &text, &[]).is_ok());
+        for _ in 0..51 {
+            text.push_str("[[member.response]]\ncapability = \"r\"\namount = 1\n");
+        }
+        let msg = error(&text);
+        assert!(
+            msg.contains("(pledges + exits + responses) x count"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn events_are_limited() {
+        let mut text = String::from(HEAD);
+        for i in 0..=super::MAX_EVENTS {
+            text.push_str(&format!("[[event]]\nid = \"e{i}\"\nmonth = 1\n"));
+        }
+        let msg = error(&text);
+        assert!(
+            msg.contains("1001 `[[event]]` tables, at most 1000"),
+            "{msg}"
+        );
     }
 }
