@@ -515,3 +515,38 @@ event = "vote"
     let a = r.members.get("a").unwrap().p_honours_given_attack.unwrap();
     assert_close("a honours", a, exact, r.attacks as f64);
 }
+
+/// Forced out, a member can bring in another: b joins only without a
+/// (join 0, join_without 1) and delivers half the time. a is pivotal in
+/// total when it joined and b, brought in, fails to deliver: a * 0.5, a
+/// draw the trial itself never made.
+#[test]
+fn pivotal_total_with_a_member_that_joins_only_without() {
+    let a = 0.6;
+    let s = run(&format!(
+        r#"{HEAD}
+[[member]]
+id = "a"
+join = {a}
+[[member.pledge]]
+capability = "cap"
+phase = "p"
+amount = 1
+
+[[member]]
+id = "b"
+join = 0
+join_without = 1
+requires = "a"
+[[member.pledge]]
+capability = "cap"
+phase = "p"
+amount = 1
+probability = 0.5
+"#
+    ));
+    assert_prob("p_met", s.guarantee.p_met, a + (1.0 - a) * 0.5);
+    let m = s.members.get("a").unwrap();
+    assert_prob("a pivotal", m.p_pivotal, a);
+    assert_prob("a total", m.p_pivotal_total, a * 0.5);
+}

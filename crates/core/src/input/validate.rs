@@ -1696,6 +1696,43 @@ fn check_size(nodes: &[&Node], links: &[Links], d: &mut Diags) {
             return;
         }
     }
+    // Forcing a member out (attribution, docs/model.md 9) redraws the joins
+    // of the replicas that require it, directly or through others: each
+    // replica once per member above it in its `requires` chain.
+    let mut depth: Vec<Option<u64>> = vec![None; links.len()];
+    let mut dependents: u64 = 0;
+    for start in 0..links.len() {
+        // The chain up from `start` to a member of known depth (or the top),
+        // then the depths back down it. Bounded: a cycle (reported
+        // elsewhere) stops at the chain's length.
+        let mut chain = vec![start];
+        while let Some((next, _)) = links[*chain.last().unwrap_or(&start)].target {
+            if next >= links.len() || depth[next].is_some() || chain.len() > links.len() {
+                break;
+            }
+            chain.push(next);
+        }
+        while let Some(m) = chain.pop() {
+            let above = links[m]
+                .target
+                .and_then(|(t, _)| depth.get(t).copied().flatten().map(|d| d + 1))
+                .unwrap_or(0);
+            depth[m].get_or_insert(above);
+        }
+        dependents += u64::from(links[start].count) * depth[start].unwrap_or(0);
+        if dependents > MAX_REPLICAS {
+            d.push(
+                Diagnostic::new(
+                    nodes[start].span,
+                    format!(
+                        "`requires` chains too long: over all members, replicas x the members above them in their `requires` chain may not exceed {MAX_REPLICAS}"
+                    ),
+                )
+                .label("the limit is passed at this member"),
+            );
+            return;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -2185,5 +2222,26 @@ mod tests {
             msg.contains("1001 `[[event]]` tables, at most 1000"),
             "{msg}"
         );
+    }
+
+    /// Attribution redraws each replica's join once per member above it in
+    /// its `requires` chain: a chain of 1,500 members (1,124,250 such
+    /// redraws) is refused;
+    /// 1,000 members (499,500) load.
+    #[test]
+    fn requires_chains_are_bounded() {
+        let chain = |n: usize| {
+            let mut text = String::from(HEAD);
+            for m in 0..n {
+                text += &format!("[[member]]\nid = \"m{m}\"\njoin = 0.5\n");
+                if m > 0 {
+                    text += &format!("requires = \"m{}\"\n", m - 1);
+                }
+            }
+            text
+        };
+        assert_eq!(load(&chain(1000)).members.len(), 1000);
+        let message = error(&chain(1500));
+        assert!(message.contains("`requires` chains too long"), "{message}");
     }
 }

@@ -234,3 +234,127 @@ impl<'m, const B: usize> Trial<'m, B> {
         (amount, delay, duration)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::simulate::trial::each_scheduled_trial;
+
+    /// A scenario where forcing out reaches others every way: a member
+    /// required by a group member whose `join_without` exceeds its `join`
+    /// (it joins only in the counterfactual, with pledges drawn then), a
+    /// replicated member, a gate fed by dependents, durations after the
+    /// gate, and exits `with` a member.
+    const REACHING: &str = r#"
+        [scenario]
+        name = "reaching"
+        horizon_months = 12
+        [[capability]]
+        id = "c"
+        need = 3
+        [[capability]]
+        id = "g"
+        need = 2
+        [[group]]
+        id = "west"
+        correlation = 0.5
+        [[phase]]
+        id = "p"
+        [[phase]]
+        id = "q"
+        after = "p"
+        lag_months = { uniform = [0, 3] }
+        gate = { capability = "g", coverage = 0.5 }
+        [[event]]
+        id = "e"
+        month = { uniform = [2, 10] }
+        probability = 0.5
+        [[member]]
+        id = "hub"
+        join = 0.7
+        [[member.pledge]]
+        capability = "g"
+        phase = "p"
+        amount = 1
+        [[member.exit]]
+        event = "e"
+        probability = 0.5
+        [[member]]
+        id = "contrarian"
+        join = 0.3
+        join_without = 0.8
+        requires = "hub"
+        group = "west"
+        [[member.pledge]]
+        capability = "c"
+        phase = "p"
+        amount = { uniform = [1, 2] }
+        delay_months = { uniform = [0, 4] }
+        [[member]]
+        id = "loyal"
+        join = 0.9
+        requires = "hub"
+        group = "west"
+        [[member.pledge]]
+        capability = "g"
+        phase = "p"
+        amount = 1
+        delay_months = { uniform = [0, 6] }
+        [[member.exit]]
+        with = "hub"
+        lag_months = 1
+        [[member]]
+        id = "many"
+        join = 0.6
+        count = 3
+        [[member.pledge]]
+        capability = "c"
+        phase = "q"
+        amount = 1
+        duration_months = { uniform = [2, 12] }
+    "#;
+
+    /// The shortcuts of `mark_pivotal_total` (a pivotal replica; the
+    /// subtraction) give what the full counterfactual gives, in every
+    /// trial met at the horizon, and the counterfactual's out-of-turn
+    /// draws are the block's own.
+    #[test]
+    fn shortcuts_match_the_full_counterfactual() {
+        let mut checked = [0usize; 2];
+        for text in [
+            crate::test_scenarios::DEFAULT,
+            crate::test_scenarios::PARIS,
+            REACHING,
+        ] {
+            each_scheduled_trial(text, &[], 23, |trial, t| {
+                let model = trial.model;
+                // Out-of-turn draws of joined units' pledges are the block's.
+                for (i, p) in model.pledges.iter().enumerate() {
+                    if trial.b_joined[p.unit * crate::simulate::BLOCK + t] {
+                        let (amount, delay, duration) = trial.draw_pledge_now(i);
+                        let cell = i * super::Trial::<{ crate::simulate::BLOCK }>::ROW + t;
+                        assert_eq!(delay.to_bits(), trial.b_delay[cell].to_bits());
+                        if delay.is_finite() {
+                            assert_eq!(amount.to_bits(), trial.b_amount[cell].to_bits());
+                            assert_eq!(duration.to_bits(), trial.b_duration[cell].to_bits());
+                        }
+                    }
+                }
+                trial.sweep_months(false);
+                if !trial.met_at_horizon {
+                    return;
+                }
+                trial.mark_pivotal();
+                trial.mark_pivotal_total();
+                for m in 0..model.member_count {
+                    let joined = trial.member_units[m]
+                        .clone()
+                        .any(|u| trial.b_joined[u * crate::simulate::BLOCK + t]);
+                    let full = joined && !trial.met_at_horizon_forced_out(m);
+                    assert_eq!(trial.pivotal_total[m], full, "member {m}");
+                    checked[usize::from(full)] += 1;
+                }
+            });
+        }
+        assert!(checked[0] > 1000 && checked[1] > 1000, "{checked:?}");
+    }
+}
