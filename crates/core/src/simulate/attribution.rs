@@ -10,29 +10,27 @@ impl<'m, const B: usize> Trial<'m, B> {
     /// whether the guarantee is no longer met there with the member forced
     /// out. For a member with one replica that nobody requires or leaves
     /// with, that is exactly `pivotal` (its pledges removed, phases
-    /// recomputed); others run the counterfactual.
+    /// recomputed); the others (`reaching`) are settled by a shortcut or
+    /// the counterfactual.
     pub(super) fn mark_pivotal_total(&mut self) {
         let model = self.model;
-        for m in 0..model.member_count {
+        self.pivotal_total.copy_from_slice(&self.pivotal);
+        for k in 0..self.reaching.len() {
+            let m = self.reaching[k];
             let units = self.member_units[m].clone();
             let joined = units.clone().any(|u| self.b_joined[u * B + self.t]);
+            // Removing a superset of a pivotal replica's pledges, where
+            // removing pledges can only lower what is committed at the
+            // horizon, fails too.
+            let superset = self.pivotal[m]
+                && model.delays_only_remove
+                && model.tested.forcing_out_only_removes;
             self.pivotal_total[m] = joined
-                && match model.tested.forced_out_reaches_others[m] {
-                    false => self.pivotal[m],
-                    // Removing a superset of a pivotal replica's pledges,
-                    // where removing pledges can only lower what is
-                    // committed at the horizon, fails too.
-                    true if self.pivotal[m]
-                        && model.delays_only_remove
-                        && model.tested.forcing_out_only_removes =>
-                    {
-                        true
-                    }
-                    true => match self.forced_out_by_subtraction(m) {
+                && (superset
+                    || match self.forced_out_by_subtraction(m) {
                         Some(pivotal) => pivotal,
                         None => !self.met_at_horizon_forced_out(m),
-                    },
-                };
+                    });
         }
     }
 

@@ -213,6 +213,9 @@ pub(super) struct Trial<'m, const B: usize> {
     /// member's units; scratch of the counterfactual.
     pub(super) pivotal_total: Vec<bool>,
     pub(super) member_units: Vec<Range<usize>>,
+    /// Members that forcing out can change more than removing their own
+    /// pledges (`Tested::forced_out_reaches_others`).
+    pub(super) reaching: Vec<usize>,
     pub(super) forced_joined: Vec<bool>,
     /// Units whose `forced_joined` entry is set for the current forced-out
     /// member: those with `forced_stamp[u] == stamp`.
@@ -333,6 +336,9 @@ impl<'m, const B: usize> Trial<'m, B> {
             breaks: Vec::with_capacity(2 * n_pledges),
             pivotal_total: vec![false; model.member_count],
             member_units,
+            reaching: (0..model.member_count)
+                .filter(|&m| tested.forced_out_reaches_others[m])
+                .collect(),
             forced_joined: vec![false; units],
             forced_stamp: vec![0; units],
             stamp: 0,
