@@ -734,6 +734,8 @@ fn response(sc: &Scenario, s: &Summary, footer: &str) -> Option<Figure> {
         palette::VERMILLION,
         by_month(&r.p_attack_by_month),
     ));
+    // One axis title for both panels, under the bottom one.
+    top.x_label = String::new();
     let mut bottom = time_panel(sc, h, "P(honoured | attack)");
     // Months with enough attacks, in runs of consecutive months: a gap is
     // not bridged by a line.
