@@ -71,7 +71,11 @@ mod tests {
         let t = ticks(ym(2026, 2), 24, 9);
         assert_eq!(t[0], (2.0, "Apr 2026".to_string()));
         // Long horizons step by years, then by several years.
-        assert!(ticks(ym(2026, 1), 120, 9).iter().all(|(_, l)| l.starts_with("Jan")));
+        assert!(
+            ticks(ym(2026, 1), 120, 9)
+                .iter()
+                .all(|(_, l)| l.starts_with("Jan"))
+        );
         assert!(ticks(ym(2026, 1), 600, 9).len() <= 9);
         // A short horizon shows every month.
         assert_eq!(ticks(ym(2026, 1), 6, 9).len(), 7);

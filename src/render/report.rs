@@ -430,14 +430,7 @@ fn why_it_fails(sc: &Scenario, s: &Summary) -> Vec<Block> {
     let alone = sole.map_or(String::new(), |q| format!(", and alone in {}", pct0(q)));
     let rows = short
         .iter()
-        .map(|(c, p, sole)| {
-            vec![
-                c.name.clone(),
-                pct0(c.threshold),
-                pct(*p),
-                opt_pct(*sole),
-            ]
-        })
+        .map(|(c, p, sole)| vec![c.name.clone(), pct0(c.threshold), pct(*p), opt_pct(*sole)])
         .collect();
     vec![
         Block::Heading(2, "Why it fails".into()),

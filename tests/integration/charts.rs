@@ -474,7 +474,11 @@ fn a_start_labels_months_as_dates_and_events_are_marked() {
     assert_eq!(marks[0].at, 15.0);
     assert!(marks[0].range.is_none());
     let (lo, hi) = marks[1].range.unwrap();
-    assert!((marks[1].at - (14.0 - 12f64.sqrt())).abs() < 1e-6, "{}", marks[1].at);
+    assert!(
+        (marks[1].at - (14.0 - 12f64.sqrt())).abs() < 1e-6,
+        "{}",
+        marks[1].at
+    );
     assert!(lo > 8.0 && lo < 9.0 && hi > 12.5 && hi < 14.0, "{lo} {hi}");
 }
 

@@ -2389,7 +2389,16 @@ fn csv_tables_hold_the_json_figures() {
     let (header, rows) = read("members.csv");
     assert_eq!(
         header,
-        ["id", "name", "status", "count", "p_joined", "p_pivotal"]
+        [
+            "id",
+            "name",
+            "status",
+            "count",
+            "p_joined",
+            "p_pivotal",
+            "p_pivotal_total",
+            "p_exited"
+        ]
     );
     assert_eq!(rows.len(), 2);
     for row in &rows {

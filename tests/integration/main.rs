@@ -12,3 +12,4 @@ mod golden;
 mod input;
 mod input_fuzz;
 mod report;
+mod tables;

@@ -242,7 +242,11 @@ fn section<'a>(md: &'a str, from: &str) -> &'a str {
 #[test]
 fn v2_sections_come_only_when_the_scenario_has_what_they_show() {
     let (md, html) = report();
-    for s in ["If the guarantee is tested", "Why it fails", "Political events"] {
+    for s in [
+        "If the guarantee is tested",
+        "Why it fails",
+        "Political events",
+    ] {
         assert!(!md.contains(&format!("## {s}")), "v1 report has {s}");
     }
     assert!(!md.contains("### Exits") && !html.contains("chart-response"));

@@ -166,8 +166,12 @@ pub fn event_marks(sc: &Scenario, horizon: u32) -> Vec<EventMark> {
             if !(0.0..=h).contains(&at) {
                 return None;
             }
-            let range = (!fixed)
-                .then(|| (e.month.quantile(0.05).max(0.0), e.month.quantile(0.95).min(h)));
+            let range = (!fixed).then(|| {
+                (
+                    e.month.quantile(0.05).max(0.0),
+                    e.month.quantile(0.95).min(h),
+                )
+            });
             Some(EventMark {
                 label: event_label(&e.name, &e.id),
                 at,
@@ -652,10 +656,15 @@ fn members(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
         series.push(BarSeries::new(
             "Exits by the horizon",
             palette::SKY_BLUE,
-            list.iter().map(|(_, st)| Some((0.0, st.p_exited?))).collect(),
+            list.iter()
+                .map(|(_, st)| Some((0.0, st.p_exited?)))
+                .collect(),
         ));
         let last = series.last_mut().expect("just pushed");
-        last.values = list.iter().map(|(_, st)| Some(pct0(st.p_exited?))).collect();
+        last.values = list
+            .iter()
+            .map(|(_, st)| Some(pct0(st.p_exited?)))
+            .collect();
     }
     let per_row = 40 + 20 * series.len() as u32;
     let panel = BarPanel {
