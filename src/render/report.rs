@@ -270,8 +270,8 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
     doc.push(para(
         "A member is pivotal in a trial when the guarantee is met at the horizon and would not \
          be met without that member's own pledges; pivotal with all it brings, when it would \
-         not be met with the member out altogether (members that require it then join only \
-         with their own odds, and those that leave with it stay). Sorted by how often each \
+         not be met with the member out altogether (members that require it then join with \
+         their odds without it, and those that would leave with it stay). Sorted by how often each \
          member is pivotal by its own pledges.",
     ));
     let mut members: Vec<_> = sc
@@ -524,8 +524,8 @@ fn tested(sc: &Scenario, s: &Summary, r: &ResponseStats, figure: Option<usize>) 
             .map(|(m, p)| format!("{} (pivotal in {} of attacks)", m.name, pct0(*p)))
             .collect();
         doc.push(para(format!(
-            "The response hinges most on {}: without its part the guarantee would not have \
-             been honoured.",
+            "The response hinges most on {}: in those attacks the guarantee would not have \
+             been honoured without that member's part.",
             names.join(" and ")
         )));
     }
