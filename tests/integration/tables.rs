@@ -7,9 +7,11 @@ use guarantee_sim_app::render::OutputFile;
 use guarantee_sim_app::render::console::run_table;
 use guarantee_sim_app::render::tables::run_tables;
 
-/// Each file's header and rows (cells split on commas: the fixture's
-/// numbers and ids hold none; names are not read here).
-fn tables(v2: bool) -> Vec<(String, Vec<String>, Vec<Vec<String>>)> {
+/// A CSV file's path, header and rows.
+type Table = (String, Vec<String>, Vec<Vec<String>>);
+
+/// Each file of `run_tables`, parsed.
+fn tables(v2: bool) -> Vec<Table> {
     let files: Vec<OutputFile> = match v2 {
         false => run_tables(&common::scenario(), &common::summary()),
         true => run_tables(&common::scenario_v2(), &common::summary_v2()),
@@ -30,10 +32,7 @@ fn tables(v2: bool) -> Vec<(String, Vec<String>, Vec<Vec<String>>)> {
         .collect()
 }
 
-fn table<'a>(
-    all: &'a [(String, Vec<String>, Vec<Vec<String>>)],
-    name: &str,
-) -> (&'a [String], &'a [Vec<String>]) {
+fn table<'a>(all: &'a [Table], name: &str) -> (&'a [String], &'a [Vec<String>]) {
     let (_, h, r) = all.iter().find(|t| t.0 == name).expect(name);
     (h, r)
 }

@@ -61,7 +61,7 @@ pub struct Capability {
     pub critical: bool,
     /// >= 0; default 1.0. The sum over all capabilities is > 0.
     pub weight: f64,
-    /// > 0: what answering a renewed attack needs (docs/model.md 7); only
+    /// Positive: what answering a renewed attack needs (docs/model.md 7); only
     /// capabilities with one are tested when an attack comes.
     pub response_need: Option<f64>,
 }
