@@ -206,11 +206,11 @@ fn events_note(panel: &XyPanel) -> &'static str {
     ) {
         (true, _) => "",
         (false, false) => {
-            " Dashed grey lines mark the political events at their month, whether or not they \
+            " Dotted grey vertical lines mark the political events at their month, whether or not they \
              happen (their probabilities are in the report)."
         }
         (false, true) => {
-            " Dashed grey lines mark the political events at their month (at the median month \
+            " Dotted grey vertical lines mark the political events at their month (at the median month \
              where it is uncertain, with its 5th–95th percentile shaded), whether or not they \
              happen (their probabilities are in the report)."
         }

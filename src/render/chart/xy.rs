@@ -141,11 +141,7 @@ impl XyPanel {
         let rules = self.rules.iter().map(|r| (r.label.clone(), r.key()));
         let mut events = Vec::new();
         if !self.events.is_empty() {
-            let key = Key::Line {
-                color: style::MUTED,
-                dashed: true,
-            };
-            events.push((EVENT_KEY.to_string(), key));
+            events.push((EVENT_KEY.to_string(), Key::Marker(style::MUTED)));
         }
         if self.events.iter().any(|e| e.range.is_some()) {
             let key = Key::Fill {
@@ -320,13 +316,13 @@ where
     let mut sorted: Vec<&EventMark> = p.events.iter().collect();
     sorted.sort_by(|a, b| a.at.total_cmp(&b.at));
     for e in sorted {
-        draw_line(
-            chart,
+        // Short dots, thinner than a threshold's dashes.
+        chart.draw_series(DashedLineSeries::new(
             vec![(e.at, y.start), (e.at, y.end)],
-            style::MUTED,
-            2,
-            true,
-        )?;
+            4,
+            4,
+            style::MUTED.stroke_width(2),
+        ))?;
         let (px, _) = chart.backend_coord(&(e.at, y.end));
         let (w, text_h) = root.estimate_text_size(&e.label, &font)?;
         let (w, text_h) = (w as i32, text_h as i32);
