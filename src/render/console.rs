@@ -92,6 +92,44 @@ pub fn run_table(scenario: &Scenario, summary: &Summary) -> String {
         "  Overall coverage at the horizon: mean {:.3} (90% of trials {:.3} to {:.3})",
         o.mean, o.p05, o.p95
     );
+    if let Some(r) = &summary.response {
+        let honoured = match r.p_honoured_given_attack {
+            Some(p) => format!(
+                "P(honoured | attack) {:.1}% (95% CI {:.1}% to {:.1}%)",
+                100.0 * p,
+                100.0 * r.p_honoured_given_attack_ci95[0],
+                100.0 * r.p_honoured_given_attack_ci95[1]
+            ),
+            None => "no trial has an attack".into(),
+        };
+        let _ = writeln!(
+            s,
+            "  If tested: P(attack within the horizon) {:.1}%; {honoured}; P(attacked and not honoured) {:.1}%",
+            100.0 * r.p_attack,
+            100.0 * r.p_failed
+        );
+    }
+    // The main failure reason: the critical capability most often short
+    // when the guarantee is not met (docs/model.md 9).
+    let worst = scenario
+        .capabilities
+        .iter()
+        .filter_map(|c| {
+            let cov = summary.coverage.capability.get(&c.id)?;
+            Some((c, cov.p_shortfall?, cov.p_sole_shortfall))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((c, p, sole)) = worst {
+        let alone = sole.map_or(String::new(), |q| {
+            format!(", the only one short in {:.1}%", 100.0 * q)
+        });
+        let _ = writeln!(
+            s,
+            "  Main failure reason: {} below its threshold in {:.1}% of trials (not met){alone}",
+            c.id,
+            100.0 * p
+        );
+    }
     let _ = writeln!(s);
     let _ = writeln!(
         s,

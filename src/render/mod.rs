@@ -2,6 +2,7 @@
 //! console tables, charts, reports. Nothing here touches the disk
 //! (`crate::publish` does).
 
+pub mod calendar;
 pub mod chart;
 pub mod console;
 pub mod figures;

@@ -5,12 +5,13 @@
 //! written out by two writers, so the Markdown and HTML never drift apart.
 
 use crate::render::OutputFile;
+use crate::render::calendar;
 use crate::render::chart::style::{pct, pct0};
 use crate::render::chart::{self, ChartFormat, Figure, number};
 use crate::render::provenance::Provenance;
 use anyhow::Result;
-use guarantee_sim_core::input::scenario::{Dist, PhaseStart, Scenario};
-use guarantee_sim_core::summarise::summary::Summary;
+use guarantee_sim_core::input::scenario::{Dist, ExitTrigger, PhaseStart, Scenario, YearMonth};
+use guarantee_sim_core::summarise::summary::{ResponseStats, Summary};
 
 /// `report.md` and `report.html`, for a run that writes its charts as PNG.
 /// The HTML inlines every chart as SVG (rendered here, whatever chart
@@ -116,8 +117,21 @@ pub fn table(header: &[&str], rows: Vec<Vec<String>>, numeric: &[usize]) -> Bloc
     }
 }
 
-fn opt_month(v: Option<f64>) -> String {
-    v.map_or("–".into(), |m| format!("{m:.1}"))
+/// A month as a number, with its calendar month when the scenario has a
+/// start: "6.3 (Jul 2026)".
+fn opt_month(v: Option<f64>, start: Option<YearMonth>) -> String {
+    match (v, start) {
+        (None, _) => "–".into(),
+        (Some(m), None) => format!("{m:.1}"),
+        (Some(m), Some(start)) => format!(
+            "{m:.1} ({})",
+            calendar::month_name(calendar::month_at(start, m))
+        ),
+    }
+}
+
+fn opt_pct(v: Option<f64>) -> String {
+    v.map_or("–".into(), pct)
 }
 
 /// A distribution as an analyst would write it: `triangular(500, 1000, 2000)`.
@@ -191,6 +205,9 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
         pct0(o.p05),
         pct0(o.p95)
     ))]);
+    if let Some(r) = &s.response {
+        headline.push(vec![text(response_sentence(r, h))]);
+    }
     if !overrides.is_empty() {
         headline.push(vec![text(format!(
             "What-if run: {} --set override(s) applied (see Overrides).",
@@ -247,10 +264,15 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
         &[1, 2, 4, 5, 6, 7],
     ));
 
+    doc.extend(why_it_fails(sc, s));
+
     doc.push(Block::Heading(2, "Pivotal members".into()));
     doc.push(para(
         "A member is pivotal in a trial when the guarantee is met at the horizon and would not \
-         be met without that member's pledges. Sorted by how often each member is pivotal.",
+         be met without that member's own pledges; pivotal with all it brings, when it would \
+         not be met with the member out altogether (members that require it then join with \
+         their odds without it, and those that would leave with it stay). Sorted by how often each \
+         member is pivotal by its own pledges.",
     ));
     let mut members: Vec<_> = sc
         .members
@@ -258,6 +280,8 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
         .filter_map(|m| s.members.get(&m.id).map(|st| (m, st)))
         .collect();
     members.sort_by(|a, b| b.1.p_pivotal.total_cmp(&a.1.p_pivotal));
+    // Exits only where the scenario has them.
+    let exits = members.iter().any(|(_, st)| st.p_exited.is_some());
     let rows = members
         .iter()
         .map(|(m, st)| {
@@ -269,19 +293,37 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
             } else {
                 m.name.clone()
             };
-            vec![
+            let mut row = vec![
                 name,
                 m.status.clone().unwrap_or_default(),
                 pct(st.p_joined),
                 pct(st.p_pivotal),
-            ]
+                pct(st.p_pivotal_total),
+            ];
+            if exits {
+                row.push(opt_pct(st.p_exited));
+            }
+            row
         })
         .collect();
-    doc.push(table(
-        &["Member", "Status", "P(joins)", "P(pivotal)"],
-        rows,
-        &[2, 3],
-    ));
+    let mut header = vec![
+        "Member",
+        "Status",
+        "P(joins)",
+        "P(pivotal, own pledges)",
+        "P(pivotal, all it brings)",
+    ];
+    if exits {
+        header.push("P(exits by the horizon)");
+    }
+    let numeric: Vec<usize> = (2..header.len()).collect();
+    doc.push(table(&header, rows, &numeric));
+
+    let response_figure = figures.iter().position(|f| f.name == "response");
+    if let Some(r) = &s.response {
+        doc.extend(tested(sc, s, r, response_figure));
+    }
+    doc.extend(events(sc, s));
 
     doc.push(Block::Heading(2, "Phases".into()));
     let rows = sc
@@ -292,7 +334,7 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
             vec![
                 p.name.clone(),
                 st.map_or("–".into(), |st| pct(st.p_started)),
-                st.map_or("–".into(), |st| opt_month(st.start_p50)),
+                st.map_or("–".into(), |st| opt_month(st.start_p50, sc.start)),
             ]
         })
         .collect();
@@ -303,7 +345,12 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
     ));
 
     doc.push(Block::Heading(2, "Charts".into()));
-    doc.extend((0..figures.len()).map(Block::Figure));
+    // The response chart is shown in its own section.
+    doc.extend(
+        (0..figures.len())
+            .filter(|&i| Some(i) != response_figure)
+            .map(Block::Figure),
+    );
 
     doc.extend(assumptions(sc));
 
@@ -344,6 +391,239 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
         format!("Run date (UTC): {}", prov.run_date),
     ]));
     doc
+}
+
+/// The headline's sentence on the response (with `[attack]`).
+fn response_sentence(r: &ResponseStats, h: u32) -> String {
+    let attacked = format!(
+        "A renewed attack comes within {h} months in {} of trials",
+        pct(r.p_attack)
+    );
+    match r.p_honoured_given_attack {
+        Some(p) => format!(
+            "{attacked}; the guarantee is then honoured in {} (95% interval {}–{}), and fails \
+             under attack in {} of all trials.",
+            pct(p),
+            pct(r.p_honoured_given_attack_ci95[0]),
+            pct(r.p_honoured_given_attack_ci95[1]),
+            pct(r.p_failed)
+        ),
+        None => format!("{attacked}: no trial tests the guarantee."),
+    }
+}
+
+/// "Why it fails" (docs/model.md 9): each critical capability's shortfall,
+/// when the summary has them.
+fn why_it_fails(sc: &Scenario, s: &Summary) -> Vec<Block> {
+    let short: Vec<_> = sc
+        .capabilities
+        .iter()
+        .filter(|c| c.critical)
+        .filter_map(|c| {
+            let cov = s.coverage.capability.get(&c.id)?;
+            Some((c, cov.p_shortfall?, cov.p_sole_shortfall))
+        })
+        .collect();
+    let Some(&(worst, p, sole)) = short.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+        return Vec::new();
+    };
+    let alone = sole.map_or(String::new(), |q| format!(", and alone in {}", pct0(q)));
+    let rows = short
+        .iter()
+        .map(|(c, p, sole)| vec![c.name.clone(), pct0(c.threshold), pct(*p), opt_pct(*sole)])
+        .collect();
+    vec![
+        Block::Heading(2, "Why it fails".into()),
+        para(format!(
+            "{} falls short of its threshold in {} of futures where the guarantee is not met at \
+             month {}{alone}.",
+            worst.name,
+            pct0(p),
+            s.scenario.horizon_months
+        )),
+        para(
+            "For each critical capability: the probability that the guarantee is not met at the \
+             horizon and this capability is below its threshold there, and the probability that \
+             it is the only critical capability below its threshold (so reaching it alone would \
+             meet the guarantee).",
+        ),
+        table(
+            &[
+                "Capability",
+                "Threshold",
+                "P(short, guarantee not met)",
+                "P(the only one short)",
+            ],
+            rows,
+            &[1, 2, 3],
+        ),
+    ]
+}
+
+/// "If the guarantee is tested" (docs/model.md 7), with `[attack]`.
+fn tested(sc: &Scenario, s: &Summary, r: &ResponseStats, figure: Option<usize>) -> Vec<Block> {
+    let h = s.scenario.horizon_months;
+    let mut doc = vec![Block::Heading(2, "If the guarantee is tested".into())];
+    let mut lines = vec![vec![
+        Span::Strong(format!(
+            "A renewed attack comes within {h} months in {} of trials.",
+            pct(r.p_attack)
+        )),
+        text(format!(
+            " The guarantee is honoured when every tested capability's response reaches its \
+             threshold within {} month(s) of the attack.",
+            sc.attack
+                .as_ref()
+                .map_or("1".into(), |a| chart::style::trim(a.window_months, 2))
+        )),
+    ]];
+    lines.push(vec![text(match r.p_honoured_given_attack {
+        Some(p) => format!(
+            "Given an attack, it is honoured in {} of trials (95% interval {}–{}, over {} trials \
+             with an attack); attacked and not honoured: {} of all trials.",
+            pct(p),
+            pct(r.p_honoured_given_attack_ci95[0]),
+            pct(r.p_honoured_given_attack_ci95[1]),
+            r.attacks,
+            pct(r.p_failed)
+        ),
+        None => "No trial has an attack: the response is not tested.".into(),
+    })]);
+    if let (Some(p50), Some(p90)) = (r.time_to_response.p50, r.time_to_response.p90) {
+        lines.push(vec![text(format!(
+            "When honoured, help is in place {} month(s) after the attack (median), within {} \
+             in 90% of those trials.",
+            chart::style::trim(p50, 2),
+            chart::style::trim(p90, 2)
+        ))]);
+    }
+    if let Some(w) = r.p_warned_given_attack {
+        lines.push(vec![text(format!(
+            "The early warning is on at the attack in {} of attacks.",
+            pct(w)
+        ))]);
+    }
+    doc.push(Block::Callout(lines));
+
+    let hinge: Vec<_> = {
+        let mut v: Vec<_> = sc
+            .members
+            .iter()
+            .filter_map(|m| {
+                let p = r.members.get(&m.id)?.p_pivotal_given_attack?;
+                (p > 0.0).then_some((m, p))
+            })
+            .collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1));
+        v.truncate(2);
+        v
+    };
+    if !hinge.is_empty() {
+        let names: Vec<String> = hinge
+            .iter()
+            .map(|(m, p)| format!("{} (pivotal in {} of attacks)", m.name, pct0(*p)))
+            .collect();
+        doc.push(para(format!(
+            "The response hinges most on {}: in those attacks the guarantee would not have \
+             been honoured without that member's part.",
+            names.join(" and ")
+        )));
+    }
+
+    let rows: Vec<Vec<String>> = sc
+        .capabilities
+        .iter()
+        .filter_map(|c| {
+            let need = c.response_need?;
+            let unit = c.unit.clone().unwrap_or_default();
+            let p = r.capability.get(&c.id).and_then(|x| x.p_met_given_attack);
+            Some(vec![
+                c.name.clone(),
+                format!("{} {unit}", number(need)).trim_end().to_string(),
+                pct0(c.threshold),
+                opt_pct(p),
+            ])
+        })
+        .collect();
+    if !rows.is_empty() {
+        doc.push(table(
+            &[
+                "Capability",
+                "Need when attacked",
+                "Threshold",
+                "P(met | attack)",
+            ],
+            rows,
+            &[1, 2, 3],
+        ));
+    }
+    let rows = sc
+        .members
+        .iter()
+        .filter_map(|m| {
+            let mr = r.members.get(&m.id)?;
+            Some(vec![
+                m.name.clone(),
+                m.commitment.clone().unwrap_or_default(),
+                pct0(m.honour),
+                opt_pct(mr.p_honours_given_attack),
+                opt_pct(mr.p_pivotal_given_attack),
+            ])
+        })
+        .collect();
+    doc.push(table(
+        &[
+            "Member",
+            "Commitment",
+            "Honour probability",
+            "P(present and honours | attack)",
+            "P(pivotal | attack)",
+        ],
+        rows,
+        &[2, 3, 4],
+    ));
+    doc.extend(figure.map(Block::Figure));
+    doc
+}
+
+/// When an event happens, as written: its date, else its month.
+fn event_when(e: &guarantee_sim_core::input::scenario::Event) -> String {
+    match e.date {
+        Some(d) => calendar::month_name(d),
+        None => format!("month {}", dist_text(&e.month)),
+    }
+}
+
+/// "Political events" (docs/model.md 6), when the scenario has events.
+fn events(sc: &Scenario, s: &Summary) -> Vec<Block> {
+    if sc.events.is_empty() {
+        return Vec::new();
+    }
+    let rows = sc
+        .events
+        .iter()
+        .map(|e| {
+            vec![
+                e.name.clone(),
+                event_when(e),
+                pct0(e.probability),
+                opt_pct(s.events.get(&e.id).map(|x| x.p_occurred)),
+            ]
+        })
+        .collect();
+    vec![
+        Block::Heading(2, "Political events".into()),
+        para(
+            "Events that end members' deployments (see the exits under Assumptions). \
+             P(within the horizon) is the probability it happens between month 0 and the \
+             horizon.",
+        ),
+        table(
+            &["Event", "When", "Probability", "P(within the horizon)"],
+            rows,
+            &[2, 3],
+        ),
+    ]
 }
 
 fn assumptions(sc: &Scenario) -> Vec<Block> {
@@ -419,6 +699,7 @@ fn assumptions(sc: &Scenario) -> Vec<Block> {
         rows,
         &[3, 6, 7],
     ));
+    doc.extend(exits(sc));
 
     doc.push(Block::Heading(3, "Pledges".into()));
     let cap_name = |i: usize| {
@@ -538,6 +819,51 @@ fn assumptions(sc: &Scenario) -> Vec<Block> {
         doc.push(table(&["Status", "Join probability"], rows, &[1]));
     }
     doc
+}
+
+/// The members' exit rules, when any member has one.
+fn exits(sc: &Scenario) -> Vec<Block> {
+    let rows: Vec<Vec<String>> = sc
+        .members
+        .iter()
+        .flat_map(|m| {
+            m.exits.iter().map(move |x| {
+                let trigger = match x.trigger {
+                    ExitTrigger::Event(i) => sc.events.get(i).map_or("?".into(), |e| {
+                        format!("event {} ({})", e.id, event_when(e))
+                    }),
+                    ExitTrigger::With(i) => sc
+                        .members
+                        .get(i)
+                        .map_or("?".into(), |o| format!("with {}", o.name)),
+                    ExitTrigger::RatePerYear(r) => {
+                        format!("at a rate of {} a year", chart::style::trim(r, 4))
+                    }
+                };
+                vec![
+                    m.name.clone(),
+                    trigger,
+                    pct(x.probability),
+                    dist_text(&x.lag),
+                ]
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        Block::Heading(3, "Exits".into()),
+        para(
+            "From its exit, none of a member's pledges is deployed. Probability: that the member \
+             leaves given the trigger; lag: from the trigger to the pledges' end, in months.",
+        ),
+        table(
+            &["Member", "Leaves", "Probability", "Lag (months)"],
+            rows,
+            &[2],
+        ),
+    ]
 }
 
 // ---------------------------------------------------------------- Markdown

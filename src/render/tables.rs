@@ -35,43 +35,62 @@ fn strings(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|c| c.to_string()).collect()
 }
 
-/// `by_month.csv`, `capabilities.csv`, `members.csv` of a run.
+/// `by_month.csv`, `capabilities.csv`, `members.csv` of a run, and
+/// `response_by_month.csv` with `[attack]`. Columns a v1 scenario has no
+/// data for (dates, the response, shortfalls) appear only where it has.
 pub fn run_tables(scenario: &Scenario, s: &Summary) -> anyhow::Result<Vec<OutputFile>> {
     let g = &s.guarantee;
     let by = &s.coverage.overall_by_month;
     let caps: Vec<_> = s.coverage.capability.iter().collect();
-    let mut header = strings(&[
-        "month",
+    // The calendar month of month t ("2026-03"), when the scenario has a start.
+    let date = |t: usize| {
+        scenario
+            .start
+            .map(|start| start.plus_months(t as i64).to_string())
+    };
+    let response = s.response.as_ref();
+    let mut header = strings(&["month"]);
+    if scenario.start.is_some() {
+        header.push("date".into());
+    }
+    header.extend(strings(&[
         "p_met",
         "p_first_met_by_month",
         "coverage_mean",
         "coverage_p05",
         "coverage_p50",
         "coverage_p95",
-    ]);
+    ]));
     header.extend(caps.iter().map(|(id, _)| format!("coverage_mean_{id}")));
+    if response.is_some() {
+        header.push("p_attack_by".into());
+    }
     let by_month = (0..g.p_met_by_month.len())
         .map(|t| {
-            let mut row = vec![
-                t.to_string(),
+            let mut row = vec![t.to_string()];
+            row.extend(date(t));
+            row.extend([
                 num(g.p_met_by_month[t]),
                 num(g.time_to_met.cdf_by_month[t]),
                 num(by.mean[t]),
                 num(by.p05[t]),
                 num(by.p50[t]),
                 num(by.p95[t]),
-            ];
+            ]);
             row.extend(caps.iter().map(|(_, c)| num(c.mean_by_month[t])));
+            row.extend(response.map(|r| opt(r.p_attack_by_month.get(t).copied())));
             row
         })
         .collect();
+    // docs/model.md 9: only once the run has computed shortfalls.
+    let shortfalls = caps.iter().any(|(_, c)| c.p_shortfall.is_some());
     let capabilities = scenario
         .capabilities
         .iter()
         .map(|c| {
             let cov = s.coverage.capability.get(&c.id);
             let com = s.committed.get(&c.id);
-            vec![
+            let mut row = vec![
                 c.id.clone(),
                 c.name.clone(),
                 c.unit.clone().unwrap_or_default(),
@@ -88,7 +107,12 @@ pub fn run_tables(scenario: &Scenario, s: &Summary) -> anyhow::Result<Vec<Output
                 opt(com.map(|v| v.p05)),
                 opt(com.map(|v| v.p50)),
                 opt(com.map(|v| v.p95)),
-            ]
+            ];
+            if shortfalls {
+                row.push(opt(cov.and_then(|v| v.p_shortfall)));
+                row.push(opt(cov.and_then(|v| v.p_sole_shortfall)));
+            }
+            row
         })
         .collect();
     let members = scenario
@@ -103,39 +127,72 @@ pub fn run_tables(scenario: &Scenario, s: &Summary) -> anyhow::Result<Vec<Output
                 m.count.to_string(),
                 opt(st.map(|v| v.p_joined)),
                 opt(st.map(|v| v.p_pivotal)),
+                opt(st.map(|v| v.p_pivotal_total)),
+                opt(st.and_then(|v| v.p_exited)),
             ]
         })
         .collect();
-    Ok(vec![
+    let mut cap_header = strings(&[
+        "id",
+        "name",
+        "unit",
+        "need",
+        "threshold",
+        "critical",
+        "weight",
+        "coverage_mean",
+        "p_met",
+        "coverage_p05",
+        "coverage_p50",
+        "coverage_p95",
+        "committed_mean",
+        "committed_p05",
+        "committed_p50",
+        "committed_p95",
+    ]);
+    if shortfalls {
+        cap_header.extend(strings(&["p_shortfall", "p_sole_shortfall"]));
+    }
+    let mut files = vec![
         csv_file("by_month.csv", &header, by_month)?,
+        csv_file("capabilities.csv", &cap_header, capabilities)?,
         csv_file(
-            "capabilities.csv",
+            "members.csv",
             &strings(&[
                 "id",
                 "name",
-                "unit",
-                "need",
-                "threshold",
-                "critical",
-                "weight",
-                "coverage_mean",
-                "p_met",
-                "coverage_p05",
-                "coverage_p50",
-                "coverage_p95",
-                "committed_mean",
-                "committed_p05",
-                "committed_p50",
-                "committed_p95",
+                "status",
+                "count",
+                "p_joined",
+                "p_pivotal",
+                "p_pivotal_total",
+                "p_exited",
             ]),
-            capabilities,
-        )?,
-        csv_file(
-            "members.csv",
-            &strings(&["id", "name", "status", "count", "p_joined", "p_pivotal"]),
             members,
         )?,
-    ])
+    ];
+    if let Some(r) = response {
+        // One row a month of attack: entry t is an attack in [t, t + 1).
+        let mut header = strings(&["month"]);
+        if scenario.start.is_some() {
+            header.push("date".into());
+        }
+        header.extend(strings(&["attacks", "p_honoured_given_attack"]));
+        let rows = r
+            .attacks_by_month
+            .iter()
+            .zip(&r.p_honoured_by_attack_month)
+            .enumerate()
+            .map(|(t, (n, p))| {
+                let mut row = vec![t.to_string()];
+                row.extend(date(t));
+                row.extend([n.to_string(), opt(*p)]);
+                row
+            })
+            .collect();
+        files.push(csv_file("response_by_month.csv", &header, rows)?);
+    }
+    Ok(files)
 }
 
 /// `comparison.csv`: one row a plan, with its paired difference to plan 0.

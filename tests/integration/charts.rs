@@ -360,3 +360,146 @@ fn render_time() {
     assert_eq!(report.len(), 2);
     assert!(total.as_secs() < 60);
 }
+
+fn v2_files() -> Vec<OutputFile> {
+    chart::run_charts(
+        &common::scenario_v2(),
+        &common::summary_v2(),
+        &common::provenance(),
+        &BOTH,
+    )
+    .unwrap()
+}
+
+/// Writes the v2 charts to GUARANTEE_SIM_CHARTS_DIR/v2 if set.
+fn save_v2(files: &[OutputFile]) {
+    if let Ok(dir) = std::env::var("GUARANTEE_SIM_CHARTS_DIR") {
+        common::write_files(std::path::Path::new(&dir).join("v2"), files);
+    }
+}
+
+#[test]
+fn the_response_chart_comes_only_with_an_attack() {
+    assert!(!run_files().iter().any(|f| f.path.contains("response")));
+    let files = v2_files();
+    save_v2(&files);
+    assert_eq!(files.len(), (NAMES.len() + 1) * 2);
+    check_png(file(&files, "charts/response.png"));
+    let s = svg(&files, "response");
+    for t in [
+        "If the guarantee is tested",
+        "P(attack within 24 months) = 35.1%",
+        "P(honoured | attack) = 55.0% (95% CI 54.5%–55.5%)",
+        "Renewed attack by month t",
+        "Honoured, by month of the attack",
+        "95% interval (Wilson)",
+        "All attacks: 55.0%",
+        "P(attacked by then)",
+        "P(honoured | attack)",
+    ] {
+        assert!(s.contains(t), "response lacks {t:?}");
+    }
+    // Both panels, and the honoured curve with a point per month.
+    assert!(s.matches("<circle").count() >= 24);
+    let fig = chart::run_figures(
+        &common::scenario_v2(),
+        &common::summary_v2(),
+        &common::provenance(),
+    )
+    .pop()
+    .unwrap();
+    assert_eq!(fig.name, "response");
+    assert!(fig.caption.contains("P(attacked and not honoured) = 15.8%"));
+    assert!(!fig.caption.contains("not shown"), "{}", fig.caption);
+}
+
+#[test]
+fn months_with_few_attacks_are_left_out_and_the_caption_says_so() {
+    let mut s = common::summary_v2();
+    let r = s.response.as_mut().unwrap();
+    for t in [0, 1, 2, 10] {
+        r.attacks_by_month[t] = 12;
+    }
+    r.attacks_by_month[23] = 0;
+    r.p_honoured_by_attack_month[23] = None;
+    let figs = chart::run_figures(&common::scenario_v2(), &s, &common::provenance());
+    let fig = figs.last().unwrap();
+    assert!(
+        fig.caption
+            .contains("4 month(s) with fewer than 30 attacks are not shown"),
+        "{}",
+        fig.caption
+    );
+    let svg = String::from_utf8(fig.render(ChartFormat::Svg).unwrap()).unwrap();
+    // 24 months less 5: 19 points, in two runs (3-9 and 11-22).
+    assert_eq!(svg.matches("<circle").count(), 19);
+}
+
+#[test]
+fn a_start_labels_months_as_dates_and_events_are_marked() {
+    let v1 = run_files();
+    assert!(!svg(&v1, "p_met_by_month").contains("Jan 2026"));
+    let files = v2_files();
+    for name in [
+        "p_met_by_month",
+        "coverage_fan",
+        "capabilities_by_month",
+        "response",
+    ] {
+        let s = svg(&files, name);
+        for t in [
+            "Jan 2026",
+            "Apr 2026",
+            "Jan 2028",
+            "month 0 of the framework = Jan 2026",
+            // The French event's name is long: its id stands in.
+            "\nfr-2027\n",
+            "\nUS midterms\n",
+            "Political event (labelled at the top)",
+            "5th–95th percentile month",
+        ] {
+            assert!(s.contains(t), "{name} lacks {t:?}");
+        }
+    }
+    let figs = chart::run_figures(
+        &common::scenario_v2(),
+        &common::summary_v2(),
+        &common::provenance(),
+    );
+    let p_met = figs.iter().find(|f| f.name == "p_met_by_month").unwrap();
+    assert!(p_met.caption.contains("at the median month"));
+    // The uncertain event at its median (14 - sqrt(12) = 10.54 for triangular(8, 10, 14)),
+    // over its 5th-95th percentile; the fixed one at month 15.
+    let marks = chart::event_marks(&common::scenario_v2(), 24);
+    assert_eq!(marks[0].at, 15.0);
+    assert!(marks[0].range.is_none());
+    let (lo, hi) = marks[1].range.unwrap();
+    assert!(
+        (marks[1].at - (14.0 - 12f64.sqrt())).abs() < 1e-6,
+        "{}",
+        marks[1].at
+    );
+    assert!(lo > 8.0 && lo < 9.0 && hi > 12.5 && hi < 14.0, "{lo} {hi}");
+}
+
+#[test]
+fn members_chart_shows_both_pivotal_measures_and_exits() {
+    let v1 = svg(&run_files(), "members");
+    assert!(v1.contains("Pivotal (own pledges)"));
+    assert!(v1.contains("Pivotal (all it brings"));
+    assert!(!v1.contains("Exits by the horizon"));
+    let files = v2_files();
+    let s = svg(&files, "members");
+    for t in [
+        "Joins",
+        "Pivotal (own pledges)",
+        "Pivotal (all it brings, incl. through members that require it)",
+        "Exits by the horizon",
+        "63%",
+        "26%",
+    ] {
+        assert!(s.contains(t), "members lacks {t:?}");
+    }
+    let img = check_png(file(&files, "charts/members.png"));
+    assert!(count_colour(&img, [213, 94, 0]) > 1000, "vermillion bars");
+}

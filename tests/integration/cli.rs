@@ -1964,7 +1964,8 @@ fn charts_of_a_very_large_scenario_show_a_bounded_number_of_rows() {
     let out = dir.path().join("out");
     run_ok(&file, &out, &["--trials", "20", "--charts", "png"]);
     let rows = guarantee_sim_app::render::chart::MAX_ROWS as u32;
-    for (chart, per_row) in [("members", 80), ("capabilities", 90), ("committed", 90)] {
+    // Members: three bars a row (joins, and both pivotal measures).
+    for (chart, per_row) in [("members", 100), ("capabilities", 90), ("committed", 90)] {
         let img = crate::bitmap::Bitmap::open(out.join(format!("charts/{chart}.png")));
         assert_eq!(img.height, 300 + rows * per_row, "{chart}");
     }
@@ -2389,7 +2390,16 @@ fn csv_tables_hold_the_json_figures() {
     let (header, rows) = read("members.csv");
     assert_eq!(
         header,
-        ["id", "name", "status", "count", "p_joined", "p_pivotal"]
+        [
+            "id",
+            "name",
+            "status",
+            "count",
+            "p_joined",
+            "p_pivotal",
+            "p_pivotal_total",
+            "p_exited"
+        ]
     );
     assert_eq!(rows.len(), 2);
     for row in &rows {

@@ -364,3 +364,183 @@ pub fn write_files(
         std::fs::write(&path, &f.bytes).expect("write");
     }
 }
+
+/// The v2 fixture: `scenario()` with a calendar start (Jan 2026), two
+/// political events (one on a fixed date, one uncertain), exits, honour
+/// words, responses and an `[attack]` block.
+pub fn scenario_v2() -> Scenario {
+    let mut sc = scenario();
+    sc.start = Some(YearMonth {
+        year: 2026,
+        month: 1,
+    });
+    sc.events = vec![
+        Event {
+            id: "fr-2027".into(),
+            name: "French presidential election returns a government opposed to the deployment"
+                .into(),
+            month: Dist::Constant(15.0),
+            date: Some(YearMonth {
+                year: 2027,
+                month: 4,
+            }),
+            probability: 0.4,
+        },
+        Event {
+            id: "us-midterms".into(),
+            name: "US midterms".into(),
+            month: Dist::Triangular {
+                min: 8.0,
+                mode: 10.0,
+                max: 14.0,
+            },
+            date: None,
+            probability: 0.5,
+        },
+    ];
+    sc.capabilities[0].response_need = Some(3000.0);
+    sc.capabilities[1].response_need = Some(10.0);
+    sc.honour = BTreeMap::from([("legal".into(), 0.75), ("political".into(), 0.4)]);
+    sc.attack = Some(Attack {
+        rate_per_year: 0.25,
+        rate_per_year_when_met: 0.08,
+        window_months: 1.0,
+        warning: Some(Warning {
+            capability: 2,
+            lead_months: 0.5,
+        }),
+    });
+    let [uk, fr, de, pl, _nordic, us] = &mut sc.members[..] else {
+        panic!("six members")
+    };
+    uk.commitment = Some("legal".into());
+    uk.honour = 0.75;
+    uk.responses.push(Response {
+        capability: 1,
+        amount: Dist::Pert {
+            min: 1.0,
+            mode: 2.0,
+            max: 4.0,
+        },
+        delay: Dist::Uniform { a: 0.25, b: 2.0 },
+        probability: 1.0,
+    });
+    fr.commitment = Some("political".into());
+    fr.honour = 0.4;
+    fr.exits.push(Exit {
+        trigger: ExitTrigger::Event(0),
+        probability: 0.8,
+        lag: Dist::Uniform { a: 1.0, b: 6.0 },
+    });
+    fr.responses.push(Response {
+        capability: 0,
+        amount: Dist::Constant(1500.0),
+        delay: Dist::Constant(0.5),
+        probability: 0.9,
+    });
+    de.exits.push(Exit {
+        trigger: ExitTrigger::With(5),
+        probability: 1.0,
+        lag: Dist::Constant(0.0),
+    });
+    pl.honour = 0.9;
+    us.exits.push(Exit {
+        trigger: ExitTrigger::Event(1),
+        probability: 0.3,
+        lag: Dist::Constant(2.0),
+    });
+    us.exits.push(Exit {
+        trigger: ExitTrigger::RatePerYear(0.05),
+        probability: 1.0,
+        lag: Dist::Constant(0.0),
+    });
+    sc
+}
+
+/// A plausible summary of `scenario_v2()`: the US brings Germany (which
+/// requires it), so its p_pivotal_total exceeds its p_pivotal; shortfalls
+/// for the two critical capabilities; a response with ~35% attacks.
+pub fn summary_v2() -> Summary {
+    let h = HORIZON;
+    let mut s = summary();
+    s.scenario.start = Some("2026-01".into());
+    s.events = Keyed(vec![
+        ("fr-2027".into(), EventStats { p_occurred: 0.4 }),
+        ("us-midterms".into(), EventStats { p_occurred: 0.5 }),
+    ]);
+    let extra = [
+        ("uk", 0.19, 0.0),
+        ("fr", 0.3, 0.26),
+        ("de", 0.04, 0.06),
+        ("pl", 0.1, 0.0),
+        ("nordic", 0.02, 0.0),
+        ("us", 0.63, 0.21),
+    ];
+    for (id, total, exited) in extra {
+        let m = s.members.0.iter_mut().find(|(k, _)| k == id).unwrap();
+        m.1.p_pivotal_total = total;
+        m.1.p_exited = Some(exited);
+    }
+    let short = [("training", 0.31, 0.07), ("air_defence", 0.48, 0.2)];
+    for (id, shortfall, sole) in short {
+        let c = s.coverage.capability.0.iter_mut().find(|(k, _)| k == id);
+        let c = &mut c.unwrap().1;
+        c.p_shortfall = Some(shortfall);
+        c.p_sole_shortfall = Some(sole);
+    }
+    let trials = 100_000.0;
+    let cdf = |t: f64| 1.0 - (-0.018 * t).exp();
+    let attacks_by_month: Vec<u64> = (0..h)
+        .map(|t| (trials * (cdf(t as f64 + 1.0) - cdf(t as f64))).round() as u64)
+        .collect();
+    let attacks: u64 = attacks_by_month.iter().sum();
+    let p_honoured = 0.55;
+    let n = attacks as f64;
+    let half = 1.96 * (p_honoured * (1.0 - p_honoured) / n).sqrt();
+    let member = |p_honours: f64, p_pivotal: f64| MemberResponse {
+        p_honours_given_attack: Some(p_honours),
+        p_pivotal_given_attack: Some(p_pivotal),
+    };
+    s.response = Some(ResponseStats {
+        p_attack: n / trials,
+        p_attack_by_month: curve(h, cdf),
+        p_honoured_given_attack: Some(p_honoured),
+        p_honoured_given_attack_ci95: [p_honoured - half, p_honoured + half],
+        p_failed: n / trials * (1.0 - p_honoured),
+        time_to_response: TimeToResponse {
+            p50: Some(0.4),
+            p90: Some(0.9),
+        },
+        capability: Keyed(vec![
+            (
+                "training".into(),
+                CapabilityResponse {
+                    p_met_given_attack: Some(0.8),
+                },
+            ),
+            (
+                "air_defence".into(),
+                CapabilityResponse {
+                    p_met_given_attack: Some(0.6),
+                },
+            ),
+        ]),
+        members: Keyed(vec![
+            ("uk".into(), member(0.7, 0.12)),
+            ("fr".into(), member(0.33, 0.2)),
+            ("de".into(), member(0.15, 0.02)),
+            ("pl".into(), member(0.75, 0.05)),
+            ("nordic".into(), member(0.6, 0.01)),
+            ("us".into(), member(0.4, 0.31)),
+        ]),
+        attacks,
+        p_honoured_given_attack_se: Some(half / 1.96),
+        p_failed_se: 0.0011,
+        p_warned_given_attack: Some(0.42),
+        p_honoured_by_attack_month: (0..h)
+            .map(|t| Some(logistic(t as f64, 8.0, 3.0, 0.75).max(0.25)))
+            .collect(),
+        attacks_by_month,
+    });
+    s
+}

@@ -13,3 +13,4 @@ mod golden;
 mod input;
 mod input_fuzz;
 mod report;
+mod tables;

@@ -213,3 +213,124 @@ fn report_without_overrides_or_time_to_met() {
     assert!(md.contains("No description given."));
     assert!(md.contains("Sources: none given."));
 }
+
+/// The v2 report (start, events, exits, attack, shortfalls); with `save`,
+/// also written to GUARANTEE_SIM_CHARTS_DIR/v2 if set.
+fn report_v2(save: bool) -> (String, String) {
+    let files = run_report(
+        &common::scenario_v2(),
+        &common::summary_v2(),
+        &common::provenance(),
+    )
+    .unwrap();
+    if let (true, Ok(dir)) = (save, std::env::var("GUARANTEE_SIM_CHARTS_DIR")) {
+        common::write_files(std::path::Path::new(&dir).join("v2"), &files);
+    }
+    let text = |i: usize| String::from_utf8(files[i].bytes.clone()).unwrap();
+    (text(0), text(1))
+}
+
+/// The Markdown between `## from` and the next `## ` heading.
+fn section<'a>(md: &'a str, from: &str) -> &'a str {
+    let start = md
+        .find(&format!("\n## {from}\n"))
+        .unwrap_or_else(|| panic!("no section {from}"));
+    let rest = &md[start + 4..];
+    &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+}
+
+#[test]
+fn v2_sections_come_only_when_the_scenario_has_what_they_show() {
+    let (md, html) = report();
+    for s in [
+        "If the guarantee is tested",
+        "Why it fails",
+        "Political events",
+    ] {
+        assert!(!md.contains(&format!("## {s}")), "v1 report has {s}");
+    }
+    assert!(!md.contains("### Exits") && !html.contains("chart-response"));
+    assert!(!md.contains("P(exits by the horizon)"));
+    let (md, html) = report_v2(true);
+    let order = [
+        "Headline",
+        "Coverage by capability",
+        "Why it fails",
+        "Pivotal members",
+        "If the guarantee is tested",
+        "Political events",
+        "Phases",
+        "Charts",
+        "Assumptions",
+    ];
+    let mut last = 0;
+    for s in order {
+        let at = md.find(&format!("\n## {s}\n")).expect(s);
+        assert!(at > last, "section {s} out of order");
+        last = at;
+        assert!(html.contains(&format!("<h2>{s}</h2>")), "html lacks {s}");
+    }
+    // The response chart is in its section, once, not again under Charts.
+    let tested = section(&md, "If the guarantee is tested");
+    assert!(tested.contains("(charts/response.png)"));
+    assert_eq!(md.matches("(charts/response.png)").count(), 1);
+    assert_eq!(html.matches("<figure id=\"chart-response\">").count(), 1);
+}
+
+#[test]
+fn v2_report_reads_the_response_shortfalls_events_and_exits() {
+    let (md, html) = report_v2(false);
+    let head = section(&md, "Headline");
+    assert!(head.contains("A renewed attack comes within 24 months in 35.1% of trials"));
+    assert!(head.contains("honoured in 55.0% (95% interval 54.5%–55.5%)"));
+
+    let tested = section(&md, "If the guarantee is tested");
+    for t in [
+        "**A renewed attack comes within 24 months in 35.1% of trials.**",
+        "honoured in 55.0% of trials (95% interval 54.5%–55.5%",
+        "attacked and not honoured: 15.8% of all trials",
+        "0.4 month(s) after the attack (median), within 0.9",
+        "early warning is on at the attack in 42.0% of attacks",
+        // Hinges on the largest P(pivotal | attack): US 31%, then France 20%.
+        "hinges most on United States (pivotal in 31% of attacks) and France (pivotal in 20%",
+        "| Air defence | 10 systems | 75% | 60.0% |",
+        "| Training and regeneration | 3,000 troops | 80% | 80.0% |",
+        "| United Kingdom | legal | 75% | 70.0% | 12.0% |",
+    ] {
+        assert!(tested.contains(t), "tested section lacks {t:?}:\n{tested}");
+    }
+
+    let fails = section(&md, "Why it fails");
+    assert!(fails.contains(
+        "Air defence falls short of its threshold in 48% of futures where the guarantee is not \
+         met at month 24, and alone in 20%."
+    ));
+    assert!(fails.contains("| Training and regeneration | 80% | 31.0% | 7.0% |"));
+    assert!(!fails.contains("Ceasefire monitoring"), "not critical");
+
+    let piv = section(&md, "Pivotal members");
+    assert!(piv.contains("P(pivotal, all it brings) | P(exits by the horizon) |"));
+    assert!(piv.contains("| United States | reported | 50.0% | 55.0% | 63.0% | 21.0% |"));
+
+    let events = section(&md, "Political events");
+    assert!(events.contains(
+        "| French presidential election returns a government opposed to the deployment | Apr \
+         2027 | 40% | 40.0% |"
+    ));
+    assert!(events.contains("| US midterms | month triangular(8, 10, 14) | 50% | 50.0% |"));
+    // Phases' median start with its calendar month.
+    assert!(section(&md, "Phases").contains("| 6.3 (Jul 2026) |"));
+
+    let assumptions = section(&md, "Assumptions");
+    for t in [
+        "### Exits",
+        "| France | event fr-2027 (Apr 2027) | 80.0% | uniform(1, 6) |",
+        "| Germany \\<Bundeswehr\\> & \"partners\" | with United States | 100.0% | 0 |",
+        "| United States | at a rate of 0.05 a year | 100.0% | 0 |",
+    ] {
+        assert!(assumptions.contains(t), "assumptions lack {t:?}");
+    }
+    // HTML: escaped as everywhere else.
+    assert!(html.contains("<td>Germany &lt;Bundeswehr&gt; &amp; &quot;partners&quot;</td>"));
+    assert!(html.contains("<h2>If the guarantee is tested</h2>"));
+}

@@ -40,10 +40,19 @@ pub enum Panel {
 /// How a series looks in the legend.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Key {
-    Line { color: RGBColor, dashed: bool },
-    Fill { color: RGBColor, opacity: f64 },
+    Line {
+        color: RGBColor,
+        dashed: bool,
+    },
+    Fill {
+        color: RGBColor,
+        opacity: f64,
+    },
     Whisker(RGBColor),
     Tick(RGBColor),
+    /// A short vertical dotted line: an event marker (not to be mistaken
+    /// for a horizontal threshold's dashes).
+    Marker(RGBColor),
 }
 
 /// A vertical (`x = value`) or horizontal (`y = value`) reference line.
@@ -324,6 +333,15 @@ where
             for xx in [x + 4, x + KEY_W - 4] {
                 root.draw(&PathElement::new(vec![(xx, y - half), (xx, y + half)], st))?;
             }
+        }
+        Key::Marker(color) => {
+            let c = x + KEY_W / 2;
+            root.draw(&plotters::element::DashedPathElement::new(
+                vec![(c, y - half - 3), (c, y + half + 3)],
+                4,
+                4,
+                color.stroke_width(2),
+            ))?;
         }
         Key::Tick(color) => {
             let c = x + KEY_W / 2;

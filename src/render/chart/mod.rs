@@ -16,13 +16,14 @@ pub mod xy;
 pub use bars::{BarPanel, BarSeries, RowLabel, RowMarker};
 pub use figure::{Figure, Key, Panel, Rule};
 pub use style::Fmt;
-pub use xy::{Band, Bars, Line, XyPanel};
+pub use xy::{Band, Bars, EventMark, Line, XyPanel};
 
 use crate::render::OutputFile;
+use crate::render::calendar;
 use crate::render::provenance::Provenance;
 use anyhow::Result;
-use guarantee_sim_core::input::scenario::Scenario;
-use guarantee_sim_core::summarise::summary::{Histogram, Summary};
+use guarantee_sim_core::input::scenario::{Dist, Scenario};
+use guarantee_sim_core::summarise::summary::{Histogram, MemberStats, ResponseStats, Summary};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use style::{palette, pct, pct0, trim};
@@ -102,15 +103,17 @@ pub fn run_figures(scenario: &Scenario, summary: &Summary, prov: &Provenance) ->
         let caption = fig.caption.clone() + &shown_of(total, "capabilities (in file order)");
         fig.caption(caption)
     };
-    vec![
-        p_met_by_month(summary, &footer),
-        coverage_fan(summary, &footer),
+    let mut figures = vec![
+        p_met_by_month(scenario, summary, &footer),
+        coverage_fan(scenario, summary, &footer),
         by_capability(coverage_hist(&shown, summary, &footer)),
         by_capability(capabilities(&shown, summary, &footer)),
         by_capability(capabilities_by_month(&shown, summary, &footer)),
         by_capability(committed(&shown, summary, &footer)),
         members(scenario, summary, &footer),
-    ]
+    ];
+    figures.extend(response(scenario, summary, &footer));
+    figures
 }
 
 /// Rows (capabilities, members) a chart shows at most: more could not be
@@ -121,6 +124,97 @@ pub const MAX_ROWS: usize = 40;
 
 fn months_axis(horizon: u32) -> (f64, f64) {
     (0.0, f64::from(horizon.max(1)))
+}
+
+/// At most this many calendar ticks on a month axis ("Jan 2026" is about
+/// 95 px wide at tick size; nine leave a gap between them).
+const CALENDAR_TICKS: usize = 9;
+
+/// A panel over months 0 to the horizon: ticks are calendar months when the
+/// scenario has a `start`, and its events are marked (`event_marks`).
+fn time_panel(sc: &Scenario, horizon: u32, y_label: &str) -> XyPanel {
+    let x_label = match sc.start {
+        Some(start) => format!(
+            "Calendar month (month 0 of the framework = {})",
+            calendar::month_name(start)
+        ),
+        None => "Month since the framework's start".into(),
+    };
+    let mut panel = XyPanel::new(x_label, y_label);
+    panel.x_range = months_axis(horizon);
+    panel.x_fmt = Fmt::Number(1);
+    panel.x_ticks = sc
+        .start
+        .map(|start| calendar::ticks(start, horizon, CALENDAR_TICKS));
+    panel.events = event_marks(sc, horizon);
+    panel
+}
+
+/// An event label this long at most; a longer name gives way to the id.
+const EVENT_LABEL_CHARS: usize = 24;
+
+/// The scenario's events within [0, horizon], as markers: at the event's
+/// month when it is fixed, else at its median with its 5th-95th percentile
+/// range (clipped to the axis).
+pub fn event_marks(sc: &Scenario, horizon: u32) -> Vec<EventMark> {
+    let h = f64::from(horizon.max(1));
+    sc.events
+        .iter()
+        .filter_map(|e| {
+            let fixed = matches!(e.month, Dist::Constant(_));
+            let at = e.month.quantile(0.5);
+            if !(0.0..=h).contains(&at) {
+                return None;
+            }
+            let range = (!fixed).then(|| {
+                (
+                    e.month.quantile(0.05).max(0.0),
+                    e.month.quantile(0.95).min(h),
+                )
+            });
+            Some(EventMark {
+                label: event_label(&e.name, &e.id),
+                at,
+                range,
+            })
+        })
+        .collect()
+}
+
+/// An event's short label: its name when short, else its id (cut with
+/// "…" if that is long too).
+fn event_label(name: &str, id: &str) -> String {
+    let short = match name.chars().count() <= EVENT_LABEL_CHARS {
+        true => name,
+        false => id,
+    };
+    match short.chars().count() <= EVENT_LABEL_CHARS {
+        true => short.to_string(),
+        false => short
+            .chars()
+            .take(EVENT_LABEL_CHARS - 1)
+            .chain(['…'])
+            .collect(),
+    }
+}
+
+/// The caption's sentence on event markers, when a panel has some.
+fn events_note(panel: &XyPanel) -> &'static str {
+    match (
+        panel.events.is_empty(),
+        panel.events.iter().any(|e| e.range.is_some()),
+    ) {
+        (true, _) => "",
+        (false, false) => {
+            " Dotted grey vertical lines mark the political events at their month, whether or not they \
+             happen (their probabilities are in the report)."
+        }
+        (false, true) => {
+            " Dotted grey vertical lines mark the political events at their month (at the median month \
+             where it is uncertain, with its 5th–95th percentile shaded), whether or not they \
+             happen (their probabilities are in the report)."
+        }
+    }
 }
 
 fn by_month(values: &[f64]) -> Vec<(f64, f64)> {
@@ -142,11 +236,9 @@ fn headline(s: &Summary) -> String {
     )
 }
 
-fn p_met_by_month(s: &Summary, footer: &str) -> Figure {
+fn p_met_by_month(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
     let g = &s.guarantee;
-    let mut panel = XyPanel::new("Month since the framework's start", "Probability");
-    panel.x_range = months_axis(s.scenario.horizon_months);
-    panel.x_fmt = Fmt::Number(1);
+    let mut panel = time_panel(sc, s.scenario.horizon_months, "Probability");
     panel.lines.push(Line::new(
         "Guarantee met at month t",
         palette::BLUE,
@@ -172,12 +264,14 @@ fn p_met_by_month(s: &Summary, footer: &str) -> Figure {
     .subtitle(format!("{}{when}", headline(s)))
     .caption(
         "Share of trials in which every critical capability reaches its threshold at each month \
-         (solid), and share in which that has happened at least once by then (dashed).",
+         (solid), and share in which that has happened at least once by then (dashed)."
+            .to_string()
+            + events_note(&panel),
     )
     .panel(Panel::Xy(panel))
 }
 
-fn coverage_fan(s: &Summary, footer: &str) -> Figure {
+fn coverage_fan(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
     let m = &s.coverage.overall_by_month;
     let band = |lo: &[f64], hi: &[f64]| -> Vec<(f64, f64, f64)> {
         lo.iter()
@@ -186,12 +280,11 @@ fn coverage_fan(s: &Summary, footer: &str) -> Figure {
             .map(|(t, (&l, &h))| (t as f64, l, h))
             .collect()
     };
-    let mut panel = XyPanel::new(
-        "Month since the framework's start",
+    let mut panel = time_panel(
+        sc,
+        s.scenario.horizon_months,
         "Overall coverage (% of need)",
     );
-    panel.x_range = months_axis(s.scenario.horizon_months);
-    panel.x_fmt = Fmt::Number(1);
     panel.y_range = (0.0, 1.0);
     panel.bands.push(Band {
         label: "90% of trials (5th–95th percentile)".into(),
@@ -222,7 +315,9 @@ fn coverage_fan(s: &Summary, footer: &str) -> Figure {
         ))
         .caption(
             "Weighted coverage of all capabilities (each capped at 100% of its need), by month: \
-             median, and the bands within which 50% and 90% of trials fall.",
+             median, and the bands within which 50% and 90% of trials fall."
+                .to_string()
+                + events_note(&panel),
         )
         .panel(Panel::Xy(panel))
 }
@@ -394,12 +489,7 @@ fn capabilities(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
 }
 
 fn capabilities_by_month(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
-    let mut panel = XyPanel::new(
-        "Month since the framework's start",
-        "Mean coverage (% of need)",
-    );
-    panel.x_range = months_axis(s.scenario.horizon_months);
-    panel.x_fmt = Fmt::Number(1);
+    let mut panel = time_panel(sc, s.scenario.horizon_months, "Mean coverage (% of need)");
     for (i, c) in sc.capabilities.iter().enumerate() {
         if let Some(cv) = s.coverage.capability.get(&c.id) {
             panel.lines.push(Line::new(
@@ -425,7 +515,9 @@ fn capabilities_by_month(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
     )
     .caption(
         "Mean coverage of each capability by month (capped at 100% of need in each trial), \
-             with the critical thresholds.",
+             with the critical thresholds."
+            .to_string()
+            + events_note(&panel),
     )
     .panel(Panel::Xy(panel))
 }
@@ -539,42 +631,204 @@ fn members(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
             }
         })
         .collect();
-    let series =
-        |label: &str, color, f: fn(&guarantee_sim_core::summarise::summary::MemberStats) -> f64| {
-            BarSeries::new(
-                label,
-                color,
-                list.iter().map(|(_, st)| Some((0.0, f(st)))).collect(),
-            )
-            .values(list.iter().map(|(_, st)| Some(pct0(f(st)))).collect())
-        };
+    let series = |label: &str, color, f: &dyn Fn(&MemberStats) -> Option<f64>| {
+        BarSeries::new(
+            label,
+            color,
+            list.iter().map(|(_, st)| Some((0.0, f(st)?))).collect(),
+        )
+        .values(list.iter().map(|(_, st)| Some(pct0(f(st)?))).collect())
+    };
+    let mut series = vec![
+        series("Joins", palette::BLUE, &|st| Some(st.p_joined)),
+        series("Pivotal (own pledges)", palette::ORANGE, &|st| {
+            Some(st.p_pivotal)
+        }),
+        series(
+            "Pivotal (all it brings, incl. through members that require it)",
+            palette::VERMILLION,
+            &|st| Some(st.p_pivotal_total),
+        ),
+    ];
+    // Exits only where the scenario has any (v1 scenarios have none).
+    let exits = list.iter().any(|(_, st)| st.p_exited.is_some());
+    if exits {
+        series.push(BarSeries::new(
+            "Exits by the horizon",
+            palette::SKY_BLUE,
+            list.iter()
+                .map(|(_, st)| Some((0.0, st.p_exited?)))
+                .collect(),
+        ));
+        let last = series.last_mut().expect("just pushed");
+        last.values = list
+            .iter()
+            .map(|(_, st)| Some(pct0(st.p_exited?)))
+            .collect();
+    }
+    let per_row = 40 + 20 * series.len() as u32;
     let panel = BarPanel {
         x_label: "Probability".into(),
         x_range: (0.0, 1.0),
         x_fmt: Fmt::Percent,
         rows,
-        series: vec![
-            series("Joins", palette::BLUE, |st| st.p_joined),
-            series(
-                "Pivotal (met only with this member)",
-                palette::ORANGE,
-                |st| st.p_pivotal,
-            ),
-        ],
+        series,
         grouped: true,
         markers: Vec::new(),
         rules: Vec::new(),
+    };
+    let exited = match exits {
+        true => " Exits: the probability it joins and its pledges end by the horizon.",
+        false => "",
     };
     Figure::new("members", "Who joins, and who makes the difference", footer)
         .subtitle(headline(s))
         .caption(
             "For each member, the probability it joins and the probability it is pivotal: the \
-             guarantee is met at the horizon but would not be without its pledges."
+             guarantee is met at the horizon but would not be without its own pledges, or \
+             without all it brings (its pledges, and those of members that join only with it \
+             or leave with it)."
                 .to_string()
+                + exited
                 + &shown_of(total, "members (most often pivotal first)"),
         )
-        .height(rows_height(list.len(), 80))
+        .height(rows_height(list.len(), per_row))
         .panel(Panel::Bars(panel))
+}
+
+/// Months of attack with fewer trials with an attack than this are left out
+/// of the response chart: their P(honoured) is too noisy to read.
+pub const MIN_ATTACKS: u64 = 30;
+
+/// The 95% Wilson interval of a proportion `p` over `n` trials.
+pub fn wilson(p: f64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let (z, n) = (1.959_963_984_540_054, n as f64);
+    let z2n = z * z / n;
+    let centre = (p + z2n / 2.0) / (1.0 + z2n);
+    let half = z * (p * (1.0 - p) / n + z2n / (4.0 * n)).sqrt() / (1.0 + z2n);
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// The headline of the response: P(attack) and P(honoured | attack).
+pub fn response_headline(r: &ResponseStats, horizon: u32) -> String {
+    let honoured = match r.p_honoured_given_attack {
+        Some(p) => format!(
+            "P(honoured | attack) = {} (95% CI {}–{})",
+            pct(p),
+            pct(r.p_honoured_given_attack_ci95[0]),
+            pct(r.p_honoured_given_attack_ci95[1])
+        ),
+        None => "no trial has an attack".into(),
+    };
+    format!(
+        "P(attack within {horizon} months) = {}; {honoured}",
+        pct(r.p_attack)
+    )
+}
+
+/// `charts/response` (docs/model.md 7.2), only with `[attack]`: when an
+/// attack comes (top) and whether the guarantee holds, by the month of the
+/// attack (bottom).
+fn response(sc: &Scenario, s: &Summary, footer: &str) -> Option<Figure> {
+    let r = s.response.as_ref()?;
+    let h = s.scenario.horizon_months;
+    let mut top = time_panel(sc, h, "P(attacked by then)");
+    let peak = r.p_attack_by_month.iter().copied().fold(0.0, f64::max);
+    top.y_range = (0.0, (peak * 1.15).clamp(0.05, 1.0));
+    top.lines.push(Line::new(
+        "Renewed attack by month t",
+        palette::VERMILLION,
+        by_month(&r.p_attack_by_month),
+    ));
+    // One axis title for both panels, under the bottom one.
+    top.x_label = String::new();
+    let mut bottom = time_panel(sc, h, "P(honoured | attack)");
+    // Months with enough attacks, in runs of consecutive months: a gap is
+    // not bridged by a line.
+    let mut runs: Vec<Vec<(f64, f64, u64)>> = Vec::new();
+    let mut last = None;
+    for (t, (&n, p)) in r
+        .attacks_by_month
+        .iter()
+        .zip(&r.p_honoured_by_attack_month)
+        .enumerate()
+    {
+        let Some(p) = p.filter(|_| n >= MIN_ATTACKS) else {
+            continue;
+        };
+        if last != Some(t.wrapping_sub(1)) {
+            runs.push(Vec::new());
+        }
+        last = Some(t);
+        runs.last_mut().expect("a run").push((t as f64 + 0.5, p, n));
+    }
+    for run in &runs {
+        bottom.bands.push(Band {
+            label: "95% interval (Wilson)".into(),
+            color: palette::BLUE,
+            opacity: 0.2,
+            points: run
+                .iter()
+                .map(|&(x, p, n)| {
+                    let (lo, hi) = wilson(p, n);
+                    (x, lo, hi)
+                })
+                .collect(),
+        });
+        bottom.lines.push(
+            Line::new(
+                "Honoured, by month of the attack",
+                palette::BLUE,
+                run.iter().map(|&(x, p, _)| (x, p)).collect(),
+            )
+            .markers(),
+        );
+    }
+    if let Some(p) = r.p_honoured_given_attack {
+        bottom.rules.push(Rule::horizontal(
+            format!("All attacks: {}", pct(p)),
+            p,
+            palette::BLACK,
+        ));
+    }
+    let hidden = r
+        .attacks_by_month
+        .iter()
+        .filter(|&&n| n > 0 && n < MIN_ATTACKS)
+        .count();
+    let hidden = match hidden {
+        0 => String::new(),
+        k => format!(
+            " {k} month(s) with fewer than {MIN_ATTACKS} attacks are not shown (too few to read)."
+        ),
+    };
+    let when = match r.attacks {
+        0 => String::new(),
+        _ => format!(" P(attacked and not honoured) = {}.", pct(r.p_failed)),
+    };
+    let caption = format!(
+        "Top: the probability that a renewed attack has come by each month (at most one per \
+         trial). Bottom: the probability that the guarantee is honoured (every tested \
+         capability's response reaches its threshold in time), by the month the attack comes \
+         (points at mid-month), with its 95% interval; the dashed line is the figure over all \
+         attacks.{when}{hidden}{}",
+        events_note(&top)
+    );
+    Some(
+        Figure::new(
+            "response",
+            "If the guarantee is tested: when an attack comes, and whether help arrives",
+            footer,
+        )
+        .subtitle(response_headline(r, h))
+        .caption(caption)
+        .height(960)
+        .panel(Panel::Xy(top))
+        .panel(Panel::Xy(bottom)),
+    )
 }
 
 /// A caption's note when only `MAX_ROWS` of `total` rows are shown.

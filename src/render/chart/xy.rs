@@ -6,6 +6,7 @@ use super::style::{self, Fmt};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 #[derive(Clone, Debug)]
 pub struct XyPanel {
@@ -21,7 +22,26 @@ pub struct XyPanel {
     pub bars: Vec<Bars>,
     pub lines: Vec<Line>,
     pub rules: Vec<Rule>,
+    /// Ticks at these x values with these labels instead of numbers (a
+    /// calendar axis); `None`: numeric ticks in `x_fmt`.
+    pub x_ticks: Option<Vec<(f64, String)>>,
+    /// Dated events: vertical markers labelled at the top of the plot.
+    pub events: Vec<EventMark>,
 }
+
+/// An event on a time axis: a dashed vertical line at `at`, over a shaded
+/// `range` when its time is uncertain, with a short label.
+#[derive(Clone, Debug)]
+pub struct EventMark {
+    pub label: String,
+    pub at: f64,
+    pub range: Option<(f64, f64)>,
+}
+
+/// Legend entries of event markers (shared by every panel that has some).
+pub const EVENT_KEY: &str = "Political event (labelled at the top)";
+pub const EVENT_RANGE_KEY: &str = "Event's 5th–95th percentile month";
+const EVENT_OPACITY: f64 = 0.14;
 
 #[derive(Clone, Debug)]
 pub struct Band {
@@ -85,6 +105,8 @@ impl XyPanel {
             bars: Vec::new(),
             lines: Vec::new(),
             rules: Vec::new(),
+            x_ticks: None,
+            events: Vec::new(),
         }
     }
 
@@ -117,7 +139,22 @@ impl XyPanel {
             )
         });
         let rules = self.rules.iter().map(|r| (r.label.clone(), r.key()));
-        bars.chain(bands).chain(lines).chain(rules).collect()
+        let mut events = Vec::new();
+        if !self.events.is_empty() {
+            events.push((EVENT_KEY.to_string(), Key::Marker(style::MUTED)));
+        }
+        if self.events.iter().any(|e| e.range.is_some()) {
+            let key = Key::Fill {
+                color: style::MUTED,
+                opacity: EVENT_OPACITY,
+            };
+            events.push((EVENT_RANGE_KEY.to_string(), key));
+        }
+        bars.chain(bands)
+            .chain(lines)
+            .chain(rules)
+            .chain(events)
+            .collect()
     }
 }
 
@@ -135,7 +172,7 @@ pub(super) fn usable(r: (f64, f64)) -> std::ops::Range<f64> {
 
 pub(super) fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    _root: &DrawingArea<DB, Shift>,
+    root: &DrawingArea<DB, Shift>,
     p: &XyPanel,
 ) -> Result<()>
 where
@@ -160,12 +197,25 @@ where
         .label_style(style::text(style::TICK, style::TEXT))
         .x_label_formatter(&xfmt)
         .y_label_formatter(&yfmt)
-        .x_labels(12)
+        // Labelled ticks are drawn below, by hand.
+        .x_labels(if p.x_ticks.is_some() { 0 } else { 12 })
         .y_labels(6)
         .bold_line_style(grid_style())
         .light_line_style(TRANSPARENT)
         .axis_style(style::MUTED.stroke_width(2))
         .draw()?;
+    if let Some(ticks) = &p.x_ticks {
+        draw_x_ticks(&mut chart, root, p, ticks)?;
+    }
+    let y = usable(p.y_range);
+    for e in &p.events {
+        if let Some((lo, hi)) = e.range {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(lo, y.start), (hi, y.end)],
+                style::fill(style::MUTED, EVENT_OPACITY),
+            )))?;
+        }
+    }
 
     for b in &p.bands {
         let upper = b.points.iter().map(|&(x, _, hi)| (x, hi));
@@ -206,6 +256,95 @@ where
                     .map(|&pt| Circle::new(pt, 6, l.color.filled())),
             )?;
         }
+    }
+    if !p.events.is_empty() {
+        draw_events(&mut chart, root, p)?;
+    }
+    Ok(())
+}
+
+/// Grid lines, tick marks and labels at `ticks` (the mesh draws none).
+fn draw_x_ticks<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    root: &DrawingArea<DB, Shift>,
+    p: &XyPanel,
+    ticks: &[(f64, String)],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let y = usable(p.y_range);
+    chart.draw_series(
+        ticks
+            .iter()
+            .map(|&(x, _)| PathElement::new(vec![(x, y.start), (x, y.end)], grid_style())),
+    )?;
+    let font = style::text(style::TICK, style::TEXT);
+    let right = root.dim_in_pixel().0 as i32 - 6;
+    for (x, label) in ticks {
+        let (px, py) = chart.backend_coord(&(*x, y.start));
+        root.draw(&PathElement::new(
+            vec![(px, py), (px, py + 6)],
+            style::MUTED.stroke_width(2),
+        ))?;
+        // Centred under the tick, but kept on the canvas (the last tick
+        // sits at the plot's right edge).
+        let w = root.estimate_text_size(label, &font)?.0 as i32;
+        let left = (px - w / 2).min(right - w);
+        let font = font.pos(Pos::new(HPos::Left, VPos::Top));
+        root.draw_text(label, &font, (left, py + 10))?;
+    }
+    Ok(())
+}
+
+/// Each event's dashed line, and its label at the top of the plot on a
+/// white ground: beside the line (left of it near the right edge), moved
+/// down a row where it would overlap a label already placed.
+fn draw_events<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    root: &DrawingArea<DB, Shift>,
+    p: &XyPanel,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let (x, y) = (usable(p.x_range), usable(p.y_range));
+    let font = style::text(style::VALUE, style::TEXT);
+    let (right_edge, top) = chart.backend_coord(&(x.end, y.end));
+    let row_h = style::VALUE as i32 + 8;
+    let mut placed: Vec<(i32, i32, i32)> = Vec::new(); // (row, from, to)
+    let mut sorted: Vec<&EventMark> = p.events.iter().collect();
+    sorted.sort_by(|a, b| a.at.total_cmp(&b.at));
+    for e in sorted {
+        // Short dots, thinner than a threshold's dashes.
+        chart.draw_series(DashedLineSeries::new(
+            vec![(e.at, y.start), (e.at, y.end)],
+            4,
+            4,
+            style::MUTED.stroke_width(2),
+        ))?;
+        let (px, _) = chart.backend_coord(&(e.at, y.end));
+        let (w, text_h) = root.estimate_text_size(&e.label, &font)?;
+        let (w, text_h) = (w as i32, text_h as i32);
+        let from = match px + 6 + w > right_edge {
+            true => px - 6 - w,
+            false => px + 6,
+        };
+        let row = (0..)
+            .find(|&r| {
+                !placed
+                    .iter()
+                    .any(|&(pr, a, b)| pr == r && from < b + 8 && a < from + w + 8)
+            })
+            .expect("a free row");
+        placed.push((row, from, from + w));
+        let ty = top + 6 + row * row_h;
+        root.draw(&Rectangle::new(
+            [(from - 3, ty - 2), (from + w + 3, ty + text_h + 2)],
+            WHITE.mix(0.85).filled(),
+        ))?;
+        let font = font.pos(Pos::new(HPos::Left, VPos::Top));
+        root.draw_text(&e.label, &font, (from, ty))?;
     }
     Ok(())
 }

@@ -38,6 +38,15 @@ pub enum Dist {
     Choice(Vec<(f64, f64)>),
 }
 
+impl Dist {
+    /// The value below which a share `u` in (0, 1) of draws falls, by the
+    /// engine's own quantile function (reports mark an uncertain event's
+    /// median and 5th-95th percentile with it).
+    pub fn quantile(&self, u: f64) -> f64 {
+        crate::compile::dist::Sampler::new(self).sample(u)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Capability {
     pub id: String,
