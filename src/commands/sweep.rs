@@ -83,5 +83,23 @@ pub fn table_text(s: &Sweep, name: &str) -> String {
             p.coverage_mean
         );
     }
+    if s.points.iter().any(|p| p.p_failed.is_some()) {
+        // docs/model.md 7: the guarantee under test, per point.
+        let _ = writeln!(
+            out,
+            "\n  {:>12} {:>22} {:>11}",
+            "value", "P(honoured | attack)", "P(failed)"
+        );
+        for p in &s.points {
+            let honoured = p
+                .p_honoured_given_attack
+                .flatten()
+                .map_or("no attack".into(), |h| format!("{:.1}%", 100.0 * h));
+            let failed = p
+                .p_failed
+                .map_or(String::new(), |f| format!("{:.1}%", 100.0 * f));
+            let _ = writeln!(out, "  {:>12} {:>22} {:>11}", p.value, honoured, failed);
+        }
+    }
     out
 }
