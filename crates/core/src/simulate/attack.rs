@@ -126,7 +126,7 @@ impl<'m, const B: usize> Trial<'m, B> {
     /// The attack time: where the cumulative hazard, at `rate` while the
     /// guarantee is not met and `rate_when_met` while it is, first reaches
     /// `reach`; `None` when not within the horizon.
-    fn attack_time(&mut self, a: &AttackModel, reach: f64) -> Option<f64> {
+    pub(super) fn attack_time(&mut self, a: &AttackModel, reach: f64) -> Option<f64> {
         let horizon = f64::from(self.model.horizon);
         if a.time.is_none() {
             // Both hazards are 0 (compile gives the draw a slot otherwise).
@@ -240,5 +240,56 @@ impl<'m, const B: usize> Trial<'m, B> {
             .iter()
             .zip(&self.response_sums)
             .all(|(&(_, amount), &sum)| sum >= amount)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::simulate::trial::each_scheduled_trial;
+
+    /// The attack time from running sums along the met path (and the
+    /// bound that skips the walk) is what testing `met_at` at every time a
+    /// critical pledge deploys or withdraws gives, in every trial: here
+    /// with withdrawals (durations, exits) that make met come and go.
+    #[test]
+    fn attack_time_matches_met_at_every_change() {
+        let text = format!(
+            "{}\n[attack]\nrate_per_year = 3\nrate_per_year_when_met = 0.5\n",
+            crate::test_scenarios::PARIS
+        );
+        let set = ["scenario.horizon_months=60".to_string()];
+        let mut attacks = 0;
+        each_scheduled_trial(&text, &set, 31, |trial, _| {
+            let model = trial.model;
+            let a = model.tested.attack.clone().expect("attack");
+            let horizon = f64::from(model.horizon);
+            let reach = -(1.0 - trial.uniform(a.time)).ln();
+            let mut times: Vec<f64> = model.critical[..]
+                .iter()
+                .enumerate()
+                .flat_map(|(k, _)| trial.conditions[k].pledges.clone())
+                .filter(|&i| trial.start[i] < trial.end[i])
+                .flat_map(|i| [trial.start[i], trial.end[i]])
+                .filter(|&x| x > 0.0 && x < horizon)
+                .collect();
+            times.push(horizon);
+            times.sort_by(f64::total_cmp);
+            times.dedup();
+            let (mut cumulative, mut from, mut expected) = (0.0, 0.0, None);
+            for &to in &times {
+                let rate = if trial.met_at(from) { a.rate_when_met } else { a.rate };
+                let added = rate * (to - from);
+                if cumulative + added >= reach {
+                    expected = Some((from + (reach - cumulative) / rate).min(to));
+                    break;
+                }
+                cumulative += added;
+                from = to;
+            }
+            let found = trial.attack_time(&a, reach);
+            assert_eq!(found.map(f64::to_bits), expected.map(f64::to_bits));
+            attacks += usize::from(found.is_some());
+        });
+        assert!(attacks > 500, "{attacks}");
     }
 }
