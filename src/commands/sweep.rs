@@ -51,9 +51,22 @@ pub fn sweep(
         [(a, xs), (b, ys)] => {
             // Rows of the heatmap: the second key's values, bottom up.
             let cells: Vec<Vec<f64>> = (0..ys.len())
-                .map(|j| (0..xs.len()).map(|i| sweep.points[i * ys.len() + j].p_met).collect())
+                .map(|j| {
+                    (0..xs.len())
+                        .map(|i| sweep.points[i * ys.len() + j].p_met)
+                        .collect()
+                })
                 .collect();
-            files.extend(grid_chart(a, xs, b, ys, &cells, target, &prov_line, output.charts)?);
+            files.extend(grid_chart(
+                a,
+                xs,
+                b,
+                ys,
+                &cells,
+                target,
+                &prov_line,
+                output.charts,
+            )?);
         }
         _ => {
             let chart_points: Vec<(f64, f64, [f64; 2], f64)> = sweep
@@ -91,7 +104,11 @@ fn grid_text(s: &Sweep, name: &str, params: &[String; 2]) -> String {
             across.push(b);
         }
     }
-    let _ = write!(out, "  {:>14}", format!("{} \\ {}", short(&params[0]), short(&params[1])));
+    let _ = write!(
+        out,
+        "  {:>14}",
+        format!("{} \\ {}", short(&params[0]), short(&params[1]))
+    );
     for b in &across {
         let _ = write!(out, " {b:>9}");
     }

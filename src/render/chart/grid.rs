@@ -116,8 +116,7 @@ where
                 let x = (i + 1) as f64;
                 edges.push([(x, j as f64), (x, (j + 1) as f64)]);
             }
-            if j + 1 < p.cells.len() && i < p.cells[j + 1].len() && above(i, j) != above(i, j + 1)
-            {
+            if j + 1 < p.cells.len() && i < p.cells[j + 1].len() && above(i, j) != above(i, j + 1) {
                 let y = (j + 1) as f64;
                 edges.push([(i as f64, y), ((i + 1) as f64, y)]);
             }

@@ -977,7 +977,10 @@ pub fn grid_chart(
     let total = cells.iter().map(Vec::len).sum::<usize>();
     let fig = Figure::new(
         "sweep",
-        format!("Where the guarantee reaches {}: P(met) over two parameters", pct0(target)),
+        format!(
+            "Where the guarantee reaches {}: P(met) over two parameters",
+            pct0(target)
+        ),
         prov_line,
     )
     .subtitle(format!(

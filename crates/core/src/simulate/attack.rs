@@ -277,7 +277,11 @@ mod tests {
             times.dedup();
             let (mut cumulative, mut from, mut expected) = (0.0, 0.0, None);
             for &to in &times {
-                let rate = if trial.met_at(from) { a.rate_when_met } else { a.rate };
+                let rate = if trial.met_at(from) {
+                    a.rate_when_met
+                } else {
+                    a.rate
+                };
                 let added = rate * (to - from);
                 if cumulative + added >= reach {
                     expected = Some((from + (reach - cumulative) / rate).min(to));
