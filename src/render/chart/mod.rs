@@ -469,7 +469,16 @@ fn capabilities(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
         rows,
         series: vec![mean],
         grouped: false,
-        markers: vec![critical_thresholds(sc)],
+        // The median beside the mean: a capability covered fully in some
+        // futures and not at all in others has a mean no trial is near.
+        markers: vec![
+            RowMarker {
+                label: "Median (half of trials at or above)".into(),
+                color: style::TEXT,
+                values: cov.iter().map(|c| c.map(|c| c.p50)).collect(),
+            },
+            critical_thresholds(sc),
+        ],
         rules: Vec::new(),
     };
     Figure::new(
@@ -482,8 +491,10 @@ fn capabilities(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
     )
     .subtitle(headline(s))
     .caption(
-        "Mean coverage of each capability at the horizon with the range of 90% of trials, \
-         against the threshold it must reach; the second line gives P(coverage ≥ threshold).",
+        "Mean coverage of each capability at the horizon with its median and the range of 90% \
+         of trials, against the threshold it must reach; the second line gives P(coverage ≥ \
+         threshold). A median far from the mean means the futures split: fully covered in \
+         some, hardly at all in others.",
     )
     .height(rows_height(sc.capabilities.len(), 90))
     .panel(Panel::Bars(panel))
