@@ -44,7 +44,7 @@ pub fn compare(files: &[PathBuf], sim: &Simulation, output: &Output) -> Result<(
 
     let names: Vec<String> = summaries.iter().map(|s| s.scenario.name.clone()).collect();
     let prov_line = provenance(&baseline, &r).line("comparison");
-    let figures = compare_figures(&names, &summaries, &prov_line);
+    let figures = compare_figures(&names, &summaries, &comparison, &prov_line);
     let doc = document(&comparison, &figures);
     let report = |svgs: &[String]| {
         document_files(

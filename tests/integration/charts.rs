@@ -271,12 +271,54 @@ fn compare_charts_overlay_scenarios() {
         .for_each(|p| *p = (*p * 1.4).min(1.0));
     b.coverage.overall_histogram.counts.rotate_right(100);
     let names = vec!["Baseline".to_string(), "With US backstop".to_string()];
-    let files = chart::compare_charts(&names, &[a, b], "prov", &BOTH).unwrap();
-    assert_eq!(files.len(), 4);
-    check_figure_files(&files, &["compare_p_met_by_month", "compare_coverage"], &[]);
+    let files = chart::compare_charts(&names, &[a, b], &comparison(0.188), "prov", &BOTH).unwrap();
+    assert_eq!(files.len(), 6);
+    check_figure_files(
+        &files,
+        &[
+            "compare_p_met_by_month",
+            "compare_coverage",
+            "compare_differences",
+        ],
+        &[],
+    );
     let s = svg(&files, "compare_p_met_by_month");
     assert!(s.contains("Baseline: 41%") && s.contains("With US backstop: 60%"));
     assert!(svg(&files, "compare_coverage").matches("<polyline").count() >= 2);
+    let d = svg(&files, "compare_differences");
+    assert!(
+        d.contains("+18.8 pts") && d.contains("With US backstop"),
+        "{d}"
+    );
+}
+
+/// A comparison of two plans whose P(met) differs by `diff`.
+fn comparison(diff: f64) -> guarantee_sim_core::analysis::compare::Comparison {
+    use guarantee_sim_core::analysis::compare::{Comparison, Difference, Paired, SharedIds};
+    let d = |estimate: f64, se: f64| Difference {
+        estimate,
+        se,
+        ci95: [estimate - 1.96 * se, estimate + 1.96 * se],
+        se_independent: 3.0 * se,
+    };
+    Comparison {
+        trials: 100_000,
+        seed: 1,
+        scenarios: Vec::new(),
+        paired: vec![Paired {
+            baseline: 0,
+            other: 1,
+            p_met_diff: d(diff, 0.002),
+            coverage_mean_diff: d(0.05, 0.001),
+            p_honoured_given_attack_diff: None,
+            p_failed_diff: None,
+            shared_ids: SharedIds {
+                share: 1.0,
+                only_in_baseline: Vec::new(),
+                only_in_other: Vec::new(),
+            },
+        }],
+    }
 }
 
 #[test]
@@ -297,7 +339,13 @@ fn degenerate_inputs_still_render() {
     let empty: Vec<(String, f64, f64)> = Vec::new();
     chart::tornado_chart("t", 0.5, &empty, "p", &BOTH).unwrap();
     chart::sweep_chart("x", &[(1.0, 0.5, [0.4, 0.6], 0.7)], "p", &BOTH).unwrap();
-    chart::compare_charts(&[], &[], "p", &BOTH).unwrap();
+    let none = guarantee_sim_core::analysis::compare::Comparison {
+        trials: 1,
+        seed: 1,
+        scenarios: Vec::new(),
+        paired: Vec::new(),
+    };
+    chart::compare_charts(&[], &[], &none, "p", &BOTH).unwrap();
 }
 
 /// Dozens of long series names: the legend keeps to a third of the canvas

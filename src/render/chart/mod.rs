@@ -23,6 +23,7 @@ use crate::render::OutputFile;
 use crate::render::calendar;
 use crate::render::provenance::Provenance;
 use anyhow::Result;
+use guarantee_sim_core::analysis::compare::{Comparison, Difference, Paired};
 use guarantee_sim_core::input::scenario::{Dist, Scenario};
 use guarantee_sim_core::summarise::summary::{Histogram, MemberStats, ResponseStats, Summary};
 use rayon::prelude::*;
@@ -1095,19 +1096,29 @@ pub fn sweep_figure(param: &str, points: &[(f64, f64, [f64; 2], f64)], prov_line
         .panel(Panel::Xy(bottom))
 }
 
-/// Overlays for `compare` (`charts/compare_p_met_by_month.*`,
-/// `charts/compare_coverage.*`): one series per scenario; in memory, as
+/// The charts of `compare` (`charts/compare_p_met_by_month.*`,
+/// `charts/compare_coverage.*`: one series per scenario;
+/// `charts/compare_differences.*`: the paired differences); in memory, as
 /// `run_charts`.
 pub fn compare_charts(
     names: &[String],
     summaries: &[Summary],
+    comparison: &Comparison,
     prov_line: &str,
     formats: &[ChartFormat],
 ) -> Result<Vec<OutputFile>> {
-    figure_files(&compare_figures(names, summaries, prov_line), formats)
+    figure_files(
+        &compare_figures(names, summaries, comparison, prov_line),
+        formats,
+    )
 }
 
-pub fn compare_figures(names: &[String], summaries: &[Summary], prov_line: &str) -> Vec<Figure> {
+pub fn compare_figures(
+    names: &[String],
+    summaries: &[Summary],
+    comparison: &Comparison,
+    prov_line: &str,
+) -> Vec<Figure> {
     let horizon = summaries
         .iter()
         .map(|s| s.scenario.horizon_months)
@@ -1159,7 +1170,105 @@ pub fn compare_figures(names: &[String], summaries: &[Summary], prov_line: &str)
              x axis: a curve further right and higher is better.",
         )
         .panel(Panel::Xy(cov)),
+        differences_figure(names, comparison, prov_line),
     ]
+}
+
+/// `charts/compare_differences`: each plan's paired difference to plan 0
+/// in P(met) (and, with an attack, in P(honoured | attack)), in percentage
+/// points with its 95% interval: the figure a comparison is about, which
+/// two curves side by side leave the reader to work out.
+fn differences_figure(names: &[String], c: &Comparison, prov_line: &str) -> Figure {
+    let rows: Vec<RowLabel> = c
+        .paired
+        .iter()
+        .map(|p| RowLabel {
+            main: names.get(p.other).cloned().unwrap_or_default(),
+            sub: Some(format!(
+                "paired se {} pts (independent runs: {})",
+                trim(100.0 * p.p_met_diff.se, 2),
+                trim(100.0 * p.p_met_diff.se_independent, 2)
+            )),
+        })
+        .collect();
+    let pts = |d: f64| 100.0 * d;
+    let label = |d: &Difference| {
+        format!(
+            "{}{} pts",
+            if d.estimate >= 0.0 { "+" } else { "" },
+            trim(pts(d.estimate), 1)
+        )
+    };
+    let series = |name: &str, color, diff: &dyn Fn(&Paired) -> Option<Difference>| {
+        let ds: Vec<Option<Difference>> = c.paired.iter().map(diff).collect();
+        BarSeries::new(
+            name,
+            color,
+            ds.iter()
+                .map(|d| d.as_ref().map(|d| (0.0, pts(d.estimate))))
+                .collect(),
+        )
+        .whiskers(
+            "95% interval (paired)",
+            ds.iter()
+                .map(|d| d.as_ref().map(|d| (pts(d.ci95[0]), pts(d.ci95[1]))))
+                .collect(),
+        )
+        .values(ds.iter().map(|d| d.as_ref().map(label)).collect())
+    };
+    let mut all = vec![series(
+        "P(guarantee met at the horizon)",
+        palette::BLUE,
+        &|p| Some(p.p_met_diff.clone()),
+    )];
+    let tested = c
+        .paired
+        .iter()
+        .any(|p| p.p_honoured_given_attack_diff.is_some());
+    if tested {
+        all.push(series("P(honoured | attack)", palette::ORANGE, &|p| {
+            p.p_honoured_given_attack_diff.clone().flatten()
+        }));
+    }
+    let ends = all
+        .iter()
+        .flat_map(|s| {
+            s.whiskers
+                .iter()
+                .flat_map(|(_, w)| w.iter().flatten().flat_map(|&(a, b)| [a, b]))
+        })
+        .chain([0.0]);
+    let (lo, hi) = ends.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let room = (0.15 * (hi - lo)).max(1.0);
+    let panel = BarPanel {
+        x_label: "Difference to the first plan (percentage points)".into(),
+        x_range: (lo - room, hi + room),
+        x_fmt: Fmt::Number(1),
+        rows,
+        grouped: tested,
+        series: all,
+        markers: Vec::new(),
+        rules: vec![Rule::vertical("No difference", 0.0, palette::BLACK)],
+    };
+    Figure::new(
+        "compare_differences",
+        "How much each plan changes the odds, against the first",
+        prov_line,
+    )
+    .subtitle("Paired on common random numbers: the same futures under each plan")
+    .caption(format!(
+        "Each bar is a plan's difference to the first plan ({}), from per-trial paired \
+         outcomes, with its 95% interval; the second line gives its standard error and the \
+         one two independent runs would have had.",
+        names.first().map_or("plan 0", String::as_str)
+    ))
+    .height(rows_height(
+        c.paired.len().max(1),
+        if tested { 110 } else { 80 },
+    ))
+    .panel(Panel::Bars(panel))
 }
 
 /// P(coverage >= x) at each bin's lower edge, plus the point (1, share in last bin).
