@@ -22,6 +22,7 @@ use crate::render::OutputFile;
 use crate::render::calendar;
 use crate::render::provenance::Provenance;
 use anyhow::Result;
+use guarantee_sim_core::analysis::solve::Solve;
 use guarantee_sim_core::input::scenario::{Dist, Scenario};
 use guarantee_sim_core::summarise::summary::{Histogram, MemberStats, ResponseStats, Summary};
 use rayon::prelude::*;
@@ -1027,6 +1028,122 @@ pub fn sweep_figure(param: &str, points: &[(f64, f64, [f64; 2], f64)], prov_line
         .height(900)
         .panel(Panel::Xy(top))
         .panel(Panel::Xy(bottom))
+}
+
+/// A value of a solved key as text, to a precision that suits its range
+/// (whole numbers for a whole-number search).
+pub fn solve_value_text(solve: &Solve, v: f64) -> String {
+    if solve.integer {
+        return trim(v, 0);
+    }
+    let range = solve.between[1] - solve.between[0];
+    let decimals = (4.0 - range.log10().floor()).clamp(0.0, 12.0) as usize;
+    trim(v, decimals)
+}
+
+/// Solve chart (`charts/solve.*`): the metric with its 95% interval at
+/// every value evaluated, the target, and where the curve crosses it with
+/// the interval the Monte Carlo error leaves on the answer.
+pub fn solve_chart(
+    solve: &Solve,
+    prov_line: &str,
+    formats: &[ChartFormat],
+) -> Result<Vec<OutputFile>> {
+    figure_files(&[solve_figure(solve, prov_line)], formats)
+}
+
+pub fn solve_figure(solve: &Solve, prov_line: &str) -> Figure {
+    let mut pts = solve.evaluations.clone();
+    pts.sort_by(|a, b| a.value.total_cmp(&b.value));
+    let [lo, hi] = solve.between;
+    let pad = 0.03 * (hi - lo);
+    let label = solve.metric.label();
+    let mut panel = XyPanel::new(solve.param.clone(), label);
+    panel.x_range = (lo - pad, hi + pad);
+    panel.y_range = data_range(
+        pts.iter()
+            .flat_map(|p| [p.ci95[0], p.ci95[1]])
+            .chain([solve.target]),
+    );
+    panel.x_fmt = Fmt::Number(3);
+    panel.bands.push(Band {
+        label: "95% interval".into(),
+        color: palette::BLUE,
+        opacity: 0.2,
+        points: pts.iter().map(|p| (p.value, p.ci95[0], p.ci95[1])).collect(),
+    });
+    panel.lines.push(
+        Line::new(
+            format!("{label} (each dot an estimate)"),
+            palette::BLUE,
+            pts.iter().map(|p| (p.value, p.metric)).collect(),
+        )
+        .markers(),
+    );
+    panel.rules.push(Rule::horizontal(
+        format!("Target {}", pct(solve.target)),
+        solve.target,
+        palette::VERMILLION,
+    ));
+    let text = |v: f64| solve_value_text(solve, v);
+    let subtitle = match (solve.value, solve.interval) {
+        (Some(value), Some([a, b])) => {
+            panel.rules.push(Rule {
+                dashed: false,
+                ..Rule::vertical(format!("Answer {}", text(value)), value, palette::BLACK)
+            });
+            for (end, v) in [("from", a), ("to", b)] {
+                if v != value {
+                    panel.rules.push(Rule::vertical(
+                        format!("Interval {end} {}", text(v)),
+                        v,
+                        style::MUTED,
+                    ));
+                }
+            }
+            format!(
+                "{} = {} (95%: {} to {}) gives {} = {}",
+                solve.param,
+                text(value),
+                text(a),
+                text(b),
+                solve.metric.name(),
+                pct(solve.target)
+            )
+        }
+        _ => {
+            let closest = solve.closest.map_or(String::new(), |c| {
+                format!(
+                    "; closest {} at {}",
+                    pct(c.metric),
+                    text(c.value)
+                )
+            });
+            format!(
+                "Target {} not reached for {} in [{}, {}]{closest}",
+                pct(solve.target),
+                solve.param,
+                text(lo),
+                text(hi)
+            )
+        }
+    };
+    Figure::new(
+        "solve",
+        format!("Which {} reaches {} = {}?", solve.param, solve.metric.name(), pct(solve.target)),
+        prov_line,
+    )
+    .subtitle(subtitle)
+    .caption(format!(
+        "{label} with its 95% interval at each value of {} estimated (common random \
+         numbers: the same seed and trials for all {}). The answer is where the curve \
+         crosses the target; the interval, where the 95% bounds cross it: the values the \
+         Monte Carlo error cannot tell apart from the answer. The vertical axis is scaled \
+         to the values shown.",
+        solve.param,
+        solve.evaluations.len()
+    ))
+    .panel(Panel::Xy(panel))
 }
 
 /// Overlays for `compare` (`charts/compare_p_met_by_month.*`,
