@@ -23,22 +23,14 @@ pub fn solve(
     // output directory is touched or anything runs.
     let plan = solve::plan(&origin, &text, &sim.overrides, request, &sim.config)?;
     let name = plan.first.scenario.name.clone();
-    let dest = output.destination(
-        &format!("{name}-solve-{}", request.param),
-        &sim.overrides,
-    )?;
+    let dest = output.destination(&format!("{name}-solve-{}", request.param), &sim.overrides)?;
     let r = plan.run;
     // The number of estimates depends on the curve: the bar runs to the
     // most there can be and is cleared at the end.
     let progress = Progress::new(r.trials * MAX_EVALUATIONS as u64, sim.quiet, "solving");
-    let solved = solve::solve(
-        &origin,
-        &text,
-        &sim.overrides,
-        request,
-        &sim.config,
-        &|d| progress.set(d),
-    )?;
+    let solved = solve::solve(&origin, &text, &sim.overrides, request, &sim.config, &|d| {
+        progress.set(d)
+    })?;
     progress.finish();
     let mut prov = provenance(&plan.first, &r);
     prov.overrides = sim.overrides.clone();
@@ -93,26 +85,32 @@ pub fn summary_text(s: &Solve, name: &str) -> String {
                 end(a, clipped[0]),
                 end(b, clipped[1])
             );
-            let _ = writeln!(out, "  ({metric} is {}, {})", ends.join(" and "), s.direction);
-        }
-        _ => {
-            let closest = s.closest.map_or(String::new(), |c| {
-                format!(
-                    "; closest is {} = {} with {metric} {}",
-                    s.param,
-                    v(c.value),
-                    pct(c.metric)
-                )
-            });
             let _ = writeln!(
                 out,
-                "  Target {} is out of reach for {} in [{}, {}]: {metric} is {}{closest}",
+                "  ({metric} is {}, {})",
+                ends.join(" and "),
+                s.direction
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "  Target {} is out of reach for {} in [{}, {}]: {metric} is {}",
                 pct(s.target),
                 s.param,
                 v(lo),
                 v(hi),
                 ends.join(" and ")
             );
+            if let Some(c) = s.closest {
+                let _ = writeln!(
+                    out,
+                    "  closest is {} = {}, with {metric} {}",
+                    s.param,
+                    v(c.value),
+                    pct(c.metric)
+                );
+            }
             let _ = writeln!(out, "  (widen --between, or change the target)");
         }
     }

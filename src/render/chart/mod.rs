@@ -1070,18 +1070,28 @@ pub fn solve_figure(solve: &Solve, prov_line: &str) -> Figure {
         label: "95% interval".into(),
         color: palette::BLUE,
         opacity: 0.2,
-        points: pts.iter().map(|p| (p.value, p.ci95[0], p.ci95[1])).collect(),
+        points: pts
+            .iter()
+            .map(|p| (p.value, p.ci95[0], p.ci95[1]))
+            .collect(),
     });
-    panel.lines.push(
-        Line::new(
-            format!("{label} (each dot an estimate)"),
-            palette::BLUE,
-            pts.iter().map(|p| (p.value, p.metric)).collect(),
-        )
-        .markers(),
-    );
+    let curve = Line::new(
+        format!("{label} (each dot an estimate)"),
+        palette::BLUE,
+        pts.iter().map(|p| (p.value, p.metric)).collect(),
+    )
+    .markers();
+    panel.lines.push(match solve.reached {
+        true => curve,
+        // Only the ends were estimated: the curve between them is unknown.
+        false => Line {
+            label: format!("{label} at the ends (not searched between)"),
+            ..curve.dashed()
+        },
+    });
+    let target = format!("{}%", trim(100.0 * solve.target, 1));
     panel.rules.push(Rule::horizontal(
-        format!("Target {}", pct(solve.target)),
+        format!("Target {target}"),
         solve.target,
         palette::VERMILLION,
     ));
@@ -1092,36 +1102,31 @@ pub fn solve_figure(solve: &Solve, prov_line: &str) -> Figure {
                 dashed: false,
                 ..Rule::vertical(format!("Answer {}", text(value)), value, palette::BLACK)
             });
-            for (end, v) in [("from", a), ("to", b)] {
+            for v in [a, b] {
                 if v != value {
+                    // One legend entry for both ends.
                     panel.rules.push(Rule::vertical(
-                        format!("Interval {end} {}", text(v)),
+                        "95% interval of the answer",
                         v,
                         style::MUTED,
                     ));
                 }
             }
             format!(
-                "{} = {} (95%: {} to {}) gives {} = {}",
+                "{} = {} (95% interval {} to {}) gives {} = {target}",
                 solve.param,
                 text(value),
                 text(a),
                 text(b),
-                solve.metric.name(),
-                pct(solve.target)
+                solve.metric.short_label(),
             )
         }
         _ => {
             let closest = solve.closest.map_or(String::new(), |c| {
-                format!(
-                    "; closest {} at {}",
-                    pct(c.metric),
-                    text(c.value)
-                )
+                format!("; closest {} at {}", pct(c.metric), text(c.value))
             });
             format!(
-                "Target {} not reached for {} in [{}, {}]{closest}",
-                pct(solve.target),
+                "Target {target} out of reach for {} in [{}, {}]{closest}",
                 solve.param,
                 text(lo),
                 text(hi)
@@ -1130,7 +1135,11 @@ pub fn solve_figure(solve: &Solve, prov_line: &str) -> Figure {
     };
     Figure::new(
         "solve",
-        format!("Which {} reaches {} = {}?", solve.param, solve.metric.name(), pct(solve.target)),
+        format!(
+            "Which {} gives {} = {target}?",
+            solve.param,
+            solve.metric.short_label()
+        ),
         prov_line,
     )
     .subtitle(subtitle)

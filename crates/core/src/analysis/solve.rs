@@ -70,6 +70,16 @@ impl Metric {
         }
     }
 
+    /// A shorter label, for titles.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Metric::PMet => "P(met)",
+            Metric::CoverageMean => "mean coverage",
+            Metric::PHonouredGivenAttack => "P(honoured | attack)",
+            Metric::PFailed => "P(failed)",
+        }
+    }
+
     /// Whether a larger value is better (all but P(failed)).
     pub fn higher_is_better(self) -> bool {
         self != Metric::PFailed
@@ -286,10 +296,7 @@ pub fn solve(
             Metric::CoverageMean => {
                 let c = &s.coverage.overall;
                 let half = 1.959_963_984_540_054 * c.se;
-                (
-                    c.mean,
-                    [(c.mean - half).max(0.0), (c.mean + half).min(1.0)],
-                )
+                (c.mean, [(c.mean - half).max(0.0), (c.mean + half).min(1.0)])
             }
             Metric::PHonouredGivenAttack | Metric::PFailed => {
                 let r = s.response.as_ref().ok_or_else(|| {
@@ -340,7 +347,11 @@ pub fn solve(
         seed: run.seed,
         between: plan.between,
         integer: plan.integer,
-        direction: if increasing { "increasing" } else { "decreasing" },
+        direction: if increasing {
+            "increasing"
+        } else {
+            "decreasing"
+        },
         interval_clipped: None,
         closest: None,
         evaluations: Vec::new(),
@@ -383,7 +394,10 @@ pub fn solve(
                 Bracket::Between(a, b) => {
                     let narrow = b.value - a.value <= tol;
                     if narrow || evaluations.len() >= MAX_EVALUATIONS {
-                        break (crossing(&a, &b, pick, target, plan.integer, upper_is_met), false);
+                        break (
+                            crossing(&a, &b, pick, target, plan.integer, upper_is_met),
+                            false,
+                        );
                     }
                     let mid = match plan.integer {
                         true => ((a.value + b.value) / 2.0).floor(),
