@@ -242,6 +242,10 @@ pub fn plan(
     })
 }
 
+/// Which figure of an evaluation a bisection follows: the metric or an
+/// end of its interval.
+type Pick = fn(&Evaluation) -> f64;
+
 /// How a bracket on the sampled curve ends: the crossing of one function
 /// of an evaluation (the metric or an end of its interval) with the target.
 enum Bracket {
@@ -255,7 +259,7 @@ enum Bracket {
 
 /// The first crossing of `g = s * (pick - target)` from < 0 to >= 0 among
 /// the evaluations (sorted by value), which include both ends.
-fn bracket(points: &[Evaluation], pick: fn(&Evaluation) -> f64, s: f64, target: f64) -> Bracket {
+fn bracket(points: &[Evaluation], pick: Pick, s: f64, target: f64) -> Bracket {
     let g = |e: &Evaluation| s * (pick(e) - target);
     let first = &points[0];
     if g(first) >= 0.0 {
@@ -378,7 +382,7 @@ pub fn solve(
     // The metric, then the interval's ends: the metric's upper bound
     // crosses the target first on an increasing curve, its lower bound
     // last (and the other way round on a decreasing one).
-    let picks: [(fn(&Evaluation) -> f64, f64); 3] = [
+    let picks: [(Pick, f64); 3] = [
         (|e| e.metric, tolerance(ANSWER_TOLERANCE)),
         (|e| e.ci95[0], tolerance(INTERVAL_TOLERANCE)),
         (|e| e.ci95[1], tolerance(INTERVAL_TOLERANCE)),
@@ -425,7 +429,7 @@ pub fn solve(
 fn crossing(
     a: &Evaluation,
     b: &Evaluation,
-    pick: fn(&Evaluation) -> f64,
+    pick: Pick,
     target: f64,
     integer: bool,
     upper_is_met: bool,
