@@ -279,14 +279,17 @@ pub fn sweep_table(s: &Sweep) -> anyhow::Result<OutputFile> {
         .points
         .iter()
         .map(|p| {
-            let mut row = vec![
-                num(p.value),
+            let mut row = vec![num(p.value)];
+            if let Some([_, b]) = p.values {
+                row.push(num(b));
+            }
+            row.extend([
                 num(p.p_met),
                 num(p.p_met_ci95[0]),
                 num(p.p_met_ci95[1]),
                 num(p.coverage_mean),
                 opt(p.time_to_met_p50),
-            ];
+            ]);
             if tested {
                 let ci = p.p_honoured_given_attack_ci95;
                 row.extend([
@@ -299,14 +302,18 @@ pub fn sweep_table(s: &Sweep) -> anyhow::Result<OutputFile> {
             row
         })
         .collect();
-    let mut header = strings(&[
-        &s.param,
+    // A grid's two keys head its first two columns.
+    let mut header = match &s.params {
+        Some([a, b]) => strings(&[a, b]),
+        None => strings(&[&s.param]),
+    };
+    header.extend(strings(&[
         "p_met",
         "p_met_ci95_lo",
         "p_met_ci95_hi",
         "coverage_mean",
         "time_to_met_p50",
-    ]);
+    ]));
     if tested {
         header.extend(strings(&[
             "p_honoured_given_attack",

@@ -285,10 +285,9 @@ impl Model {
         }
         let tested = Tested::compile(scenario, &unit_members, &first_unit);
         // An exit ends pledges as a duration does.
-        let delays_only_remove = tested.exit_order.is_empty()
-            && pledges
-                .iter()
-                .all(|p| !movable[p.phase] || p.duration.is_none());
+        let delays_only_remove = pledges.iter().all(|p| {
+            !movable[p.phase] || (p.duration.is_none() && tested.exits[p.unit].is_empty())
+        });
         Model {
             delays_only_remove,
             horizon: scenario.horizon_months,
