@@ -136,8 +136,9 @@ pub struct Solve {
     pub reached: bool,
     /// The value at which the metric crosses the target (`null` when not
     /// reached): interpolated on the curve between the last two values
-    /// bisected; for a whole-number key, the first whole number (from the
-    /// side where the target is missed) at which it is met.
+    /// bisected; for a whole-number key, the whole number next to the
+    /// crossing on the side where the target is met (the metric at least
+    /// the target; for P(failed), at most).
     pub value: Option<f64>,
     /// Where the 95% interval's bounds cross the target: values the Monte
     /// Carlo error cannot tell apart from the answer (`null` when not
