@@ -31,6 +31,7 @@ impl From<guarantee_sim_core::error::Error> for Error {
     fn from(e: guarantee_sim_core::error::Error) -> Self {
         match e {
             guarantee_sim_core::error::Error::Input(e) => e.into(),
+            guarantee_sim_core::error::Error::Request(message) => Error::Usage(message),
             other => Error::Other(other.into()),
         }
     }

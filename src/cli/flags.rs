@@ -69,6 +69,28 @@ pub enum Command {
         #[command(flatten)]
         output: OutputOptions,
     },
+    /// Find the value of one `--set` key at which a metric reaches a target (e.g. P(met) = 0.9).
+    Solve {
+        /// Scenario file (TOML).
+        file: PathBuf,
+        /// The numeric key to solve for, as for --set (e.g. member.us.join).
+        #[arg(long)]
+        param: String,
+        /// The metric's value to reach, in [0, 1] (e.g. 0.9).
+        #[arg(long, allow_hyphen_values = true)]
+        target: f64,
+        /// The metric: p_met, coverage_mean, and with [attack] p_honoured_given_attack, p_failed.
+        #[arg(long, default_value = "p_met")]
+        metric: String,
+        /// The range to search [default: 0:1, for a key that takes values in [0, 1] only;
+        /// required otherwise].
+        #[arg(long, value_name = "LO:HI", allow_hyphen_values = true)]
+        between: Option<String>,
+        #[command(flatten)]
+        opts: RunOptions,
+        #[command(flatten)]
+        output: OutputOptions,
+    },
     /// For every member, P(met) with it forced out and forced in (and each need +/-20%).
     Sensitivity {
         /// Scenario file (TOML).

@@ -9,6 +9,7 @@ use crate::publish::Destination;
 use crate::render::chart::ChartFormat;
 use crate::render::provenance::Provenance;
 use guarantee_sim_core::analysis::estimate::RunConfig;
+use guarantee_sim_core::analysis::solve::{Metric, Request};
 use guarantee_sim_core::analysis::variants::Resolved;
 use guarantee_sim_core::input::load::{Loaded, load_file, load_str, sha256_hex};
 use std::path::{Path, PathBuf};
@@ -36,6 +37,12 @@ pub enum Task {
         axes: Vec<(String, Vec<f64>)>,
         /// The P(met) level a grid's contour marks.
         target: f64,
+        sim: Simulation,
+        output: Output,
+    },
+    Solve {
+        file: PathBuf,
+        request: Request,
         sim: Simulation,
         output: Output,
     },
@@ -157,6 +164,20 @@ impl Task {
                     output: Output::from_flags(&output),
                 }
             }
+            Some(Command::Solve {
+                file,
+                param,
+                target,
+                metric,
+                between,
+                opts,
+                output,
+            }) => Task::Solve {
+                file,
+                request: solve_request(param, target, &metric, between.as_deref())?,
+                sim: Simulation::from_flags(&opts),
+                output: Output::from_flags(&output),
+            },
             Some(Command::Sensitivity { file, opts, output }) => Task::Sensitivity {
                 file,
                 sim: Simulation::from_flags(&opts),
@@ -245,6 +266,64 @@ pub fn provenance(loaded: &Loaded, r: &Resolved) -> Provenance {
         overrides: loaded.overrides.clone(),
         run_date: crate::render::provenance::now_rfc3339(),
     }
+}
+
+/// A `solve` request, its flags checked as far as they can be without the
+/// scenario (the core checks the rest before anything runs).
+fn solve_request(
+    param: String,
+    target: f64,
+    metric: &str,
+    between: Option<&str>,
+) -> Result<Request, Error> {
+    if param.contains('=') {
+        return Err(Error::Usage(format!(
+            "error: --param {param}: give the key only, e.g. member.us.join"
+        )));
+    }
+    let metric = Metric::parse(metric).ok_or_else(|| {
+        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        Error::Usage(format!(
+            "error: --metric {metric}: give one of {}",
+            names.join(", ")
+        ))
+    })?;
+    if !(target.is_finite() && (0.0..=1.0).contains(&target)) {
+        return Err(Error::Usage(format!(
+            "error: --target {target}: {} is in [0, 1]; give a target in it, e.g. 0.9",
+            metric.name()
+        )));
+    }
+    let between = between
+        .map(|spec| {
+            parse_between(spec).map_err(|e| Error::Usage(format!("error: --between {spec}: {e}")))
+        })
+        .transpose()?;
+    Ok(Request {
+        param,
+        metric,
+        target,
+        between,
+    })
+}
+
+/// Parses `LO:HI` (finite numbers, LO < HI).
+pub fn parse_between(spec: &str) -> Result<[f64; 2], String> {
+    let Some((lo, hi)) = spec.split_once(':') else {
+        return Err("give the range as LO:HI, e.g. 0:5000".into());
+    };
+    let number = |s: &str| -> Result<f64, String> {
+        let t = s.trim();
+        match t.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(format!("`{t}` is not a finite number")),
+        }
+    };
+    let (lo, hi) = (number(lo)?, number(hi)?);
+    if lo >= hi {
+        return Err(format!("LO {lo} must be less than HI {hi}"));
+    }
+    Ok([lo, hi])
 }
 
 /// Most points a sweep may have (a typo like 0:1:0.0001 should not run for hours).
@@ -383,6 +462,18 @@ mod tests {
         assert!(parse_values("a,1").is_err());
         assert!(parse_values("0:1:0.000001").is_err());
         assert!(parse_values("nan").is_err());
+    }
+
+    #[test]
+    fn between_is_lo_colon_hi() {
+        use super::parse_between;
+        assert_eq!(parse_between("0:5000").unwrap(), [0.0, 5000.0]);
+        assert_eq!(parse_between("-1:1").unwrap(), [-1.0, 1.0]);
+        assert!(parse_between("1:1").is_err());
+        assert!(parse_between("2:1").is_err());
+        assert!(parse_between("0").is_err());
+        assert!(parse_between("0:inf").is_err());
+        assert!(parse_between("a:1").is_err());
     }
 
     #[test]

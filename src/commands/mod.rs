@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod run;
 pub mod sensitivity;
+pub mod solve;
 pub mod sweep;
 pub mod validate;
 
@@ -22,6 +23,12 @@ pub fn execute(task: Task) -> Result<(), Error> {
             sim,
             output,
         } => sweep::sweep(&file, &axes, target, &sim, &output),
+        Task::Solve {
+            file,
+            request,
+            sim,
+            output,
+        } => solve::solve(&file, &request, &sim, &output),
         Task::Sensitivity { file, sim, output } => sensitivity::sensitivity(&file, &sim, &output),
     }
 }

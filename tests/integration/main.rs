@@ -13,4 +13,5 @@ mod golden;
 mod input;
 mod input_fuzz;
 mod report;
+mod solve;
 mod tables;

@@ -6,7 +6,7 @@
 //! Data flows one way: [`input`] (parse -> overrides -> validate) ->
 //! `compile` -> `simulate` (chunks, merged in order) -> [`summarise`];
 //! [`analysis`] runs a scenario and its variants on common random numbers
-//! (estimate, compare, sweep, sensitivity).
+//! (estimate, compare, sweep, solve, sensitivity).
 //!
 //! ```
 //! use guarantee_sim_core::{RunConfig, estimate, load_str};
@@ -66,6 +66,7 @@ pub(crate) mod stats;
 pub use analysis::compare::compare;
 pub use analysis::estimate::{RunConfig, estimate};
 pub use analysis::sensitivity::sensitivity;
+pub use analysis::solve::solve;
 pub use analysis::sweep::sweep;
 pub use analysis::variants::Resolved;
 pub use error::{Error, InputError};

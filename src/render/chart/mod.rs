@@ -24,6 +24,7 @@ use crate::render::calendar;
 use crate::render::provenance::Provenance;
 use anyhow::Result;
 use guarantee_sim_core::analysis::compare::{Comparison, Difference, Paired};
+use guarantee_sim_core::analysis::solve::Solve;
 use guarantee_sim_core::input::scenario::{Dist, Scenario};
 use guarantee_sim_core::summarise::summary::{Histogram, MemberStats, ResponseStats, Summary};
 use rayon::prelude::*;
@@ -1094,6 +1095,131 @@ pub fn sweep_figure(param: &str, points: &[(f64, f64, [f64; 2], f64)], prov_line
         .height(900)
         .panel(Panel::Xy(top))
         .panel(Panel::Xy(bottom))
+}
+
+/// A value of a solved key as text, to a precision that suits its range
+/// (whole numbers for a whole-number search).
+pub fn solve_value_text(solve: &Solve, v: f64) -> String {
+    if solve.integer {
+        return trim(v, 0);
+    }
+    let range = solve.between[1] - solve.between[0];
+    let decimals = (4.0 - range.log10().floor()).clamp(0.0, 12.0) as usize;
+    trim(v, decimals)
+}
+
+/// Solve chart (`charts/solve.*`): the metric with its 95% interval at
+/// every value evaluated, the target, and where the curve crosses it with
+/// the interval the Monte Carlo error leaves on the answer.
+pub fn solve_chart(
+    solve: &Solve,
+    prov_line: &str,
+    formats: &[ChartFormat],
+) -> Result<Vec<OutputFile>> {
+    figure_files(&[solve_figure(solve, prov_line)], formats)
+}
+
+pub fn solve_figure(solve: &Solve, prov_line: &str) -> Figure {
+    let mut pts = solve.evaluations.clone();
+    pts.sort_by(|a, b| a.value.total_cmp(&b.value));
+    let [lo, hi] = solve.between;
+    let pad = 0.03 * (hi - lo);
+    let label = solve.metric.label();
+    let mut panel = XyPanel::new(solve.param.clone(), label);
+    panel.x_range = (lo - pad, hi + pad);
+    panel.y_range = data_range(
+        pts.iter()
+            .flat_map(|p| [p.ci95[0], p.ci95[1]])
+            .chain([solve.target]),
+    );
+    panel.x_fmt = Fmt::Number(3);
+    panel.bands.push(Band {
+        label: "95% interval".into(),
+        color: palette::BLUE,
+        opacity: 0.2,
+        points: pts
+            .iter()
+            .map(|p| (p.value, p.ci95[0], p.ci95[1]))
+            .collect(),
+    });
+    let curve = Line::new(
+        format!("{label} (each dot an estimate)"),
+        palette::BLUE,
+        pts.iter().map(|p| (p.value, p.metric)).collect(),
+    )
+    .markers();
+    panel.lines.push(match solve.reached {
+        true => curve,
+        // Only the ends were estimated: the curve between them is unknown.
+        false => Line {
+            label: format!("{label} at the ends (not searched between)"),
+            ..curve.dashed()
+        },
+    });
+    let target = format!("{}%", trim(100.0 * solve.target, 1));
+    panel.rules.push(Rule::horizontal(
+        format!("Target {target}"),
+        solve.target,
+        palette::VERMILLION,
+    ));
+    let text = |v: f64| solve_value_text(solve, v);
+    let subtitle = match (solve.value, solve.interval) {
+        (Some(value), Some([a, b])) => {
+            panel.rules.push(Rule {
+                dashed: false,
+                ..Rule::vertical(format!("Answer {}", text(value)), value, palette::BLACK)
+            });
+            for v in [a, b] {
+                if v != value {
+                    // One legend entry for both ends.
+                    panel.rules.push(Rule::vertical(
+                        "95% interval of the answer",
+                        v,
+                        style::MUTED,
+                    ));
+                }
+            }
+            format!(
+                "{} = {} (95% interval {} to {}) gives {} = {target}",
+                solve.param,
+                text(value),
+                text(a),
+                text(b),
+                solve.metric.short_label(),
+            )
+        }
+        _ => {
+            let closest = solve.closest.map_or(String::new(), |c| {
+                format!("; closest {} at {}", pct(c.metric), text(c.value))
+            });
+            format!(
+                "Target {target} out of reach for {} in [{}, {}]{closest}",
+                solve.param,
+                text(lo),
+                text(hi)
+            )
+        }
+    };
+    Figure::new(
+        "solve",
+        format!(
+            "Which {} gives {} = {target}?",
+            solve.param,
+            solve.metric.short_label()
+        ),
+        prov_line,
+    )
+    .subtitle(subtitle)
+    .caption(format!(
+        "{label} with its 95% interval at each value of {} estimated (common random \
+         numbers: the same seed and trials for all {}). The answer is where the curve \
+         crosses the target; the interval, where the 95% bounds cross it: the values the \
+         Monte Carlo error cannot tell apart from the answer. The vertical axis is scaled \
+         to the values shown.",
+        solve.param,
+        solve.evaluations.len()
+    ))
+    .panel(Panel::Xy(panel))
 }
 
 /// The charts of `compare` (`charts/compare_p_met_by_month.*`,
