@@ -14,6 +14,7 @@ fn run(text: &str) -> Summary {
         trials: TRIALS,
         threads: 2,
         precision: None,
+        outer: None,
     };
     estimate(&loaded, &run, &|_| {}).expect("simulate")
 }

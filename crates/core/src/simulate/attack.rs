@@ -96,10 +96,8 @@ impl<'m, const B: usize> Trial<'m, B> {
     /// `reach`; `None` when not within the horizon.
     fn attack_time(&mut self, a: &AttackModel, reach: f64) -> Option<f64> {
         let horizon = f64::from(self.model.horizon);
-        if a.time.is_none() {
-            // Both hazards are 0 (compile gives the draw a slot otherwise).
-            return None;
-        }
+        // No slot: both hazards are 0 (compile gives the draw a slot otherwise).
+        a.time?;
         if a.rate == a.rate_when_met {
             let time = reach / a.rate;
             return (time <= horizon).then_some(time);
