@@ -49,16 +49,21 @@ pub enum Command {
         #[command(flatten)]
         output: OutputOptions,
     },
-    /// Rerun a scenario for each value of one `--set` key.
+    /// Rerun a scenario for each value of one `--set` key, or of two (a grid).
     Sweep {
         /// Scenario file (TOML).
         file: PathBuf,
-        /// The key to vary, as for --set (e.g. member.us.join).
-        #[arg(long)]
-        param: String,
-        /// Values: V1,V2,... or START:STOP:STEP (STOP included when on the grid).
-        #[arg(long, allow_hyphen_values = true)]
-        values: String,
+        /// The key to vary, as for --set (e.g. member.us.join); twice for a
+        /// two-way grid, each followed by its --values.
+        #[arg(long, required = true, num_args = 1, action = clap::ArgAction::Append)]
+        param: Vec<String>,
+        /// Values: V1,V2,... or START:STOP:STEP (STOP included when on the grid),
+        /// one --values per --param, in the same order.
+        #[arg(long, required = true, num_args = 1, allow_hyphen_values = true, action = clap::ArgAction::Append)]
+        values: Vec<String>,
+        /// A grid's heatmap draws the contour where P(met) reaches this.
+        #[arg(long, default_value_t = 0.9)]
+        target: f64,
         #[command(flatten)]
         opts: RunOptions,
         #[command(flatten)]

@@ -32,8 +32,10 @@ pub enum Task {
     },
     Sweep {
         file: PathBuf,
-        param: String,
-        values: Vec<f64>,
+        /// One key with its values, or two (a two-way grid).
+        axes: Vec<(String, Vec<f64>)>,
+        /// The P(met) level a grid's contour marks.
+        target: f64,
         sim: Simulation,
         output: Output,
     },
@@ -107,20 +109,50 @@ impl Task {
                 file,
                 param,
                 values,
+                target,
                 opts,
                 output,
             }) => {
-                let values = parse_values(&values)
-                    .map_err(|e| Error::Usage(format!("error: --values {values}: {e}")))?;
-                if param.contains('=') {
+                if param.len() != values.len() || param.len() > 2 {
                     return Err(Error::Usage(format!(
-                        "error: --param {param}: give the key only, e.g. member.us.join"
+                        "error: sweep takes one or two --param KEY, each with its own --values; \
+                         got {} --param and {} --values",
+                        param.len(),
+                        values.len()
+                    )));
+                }
+                if !(0.0..=1.0).contains(&target) {
+                    return Err(Error::Usage(format!(
+                        "error: --target {target}: a probability in [0, 1] is expected"
+                    )));
+                }
+                let mut axes = Vec::new();
+                for (param, values) in param.into_iter().zip(values) {
+                    let values = parse_values(&values)
+                        .map_err(|e| Error::Usage(format!("error: --values {values}: {e}")))?;
+                    if param.contains('=') {
+                        return Err(Error::Usage(format!(
+                            "error: --param {param}: give the key only, e.g. member.us.join"
+                        )));
+                    }
+                    axes.push((param, values));
+                }
+                if let [(a, _), (b, _)] = &axes[..]
+                    && a == b
+                {
+                    return Err(Error::Usage(format!(
+                        "error: --param {a} given twice: a grid needs two different keys"
+                    )));
+                }
+                if axes.iter().map(|(_, v)| v.len()).product::<usize>() > MAX_POINTS {
+                    return Err(Error::Usage(format!(
+                        "error: a grid of more than {MAX_POINTS} points; use fewer values"
                     )));
                 }
                 Task::Sweep {
                     file,
-                    param,
-                    values,
+                    axes,
+                    target,
                     sim: Simulation::from_flags(&opts),
                     output: Output::from_flags(&output),
                 }

@@ -8,7 +8,7 @@ use crate::render::chart::{Figure, compare_figures};
 use crate::render::figures::{Report, figure_files};
 use crate::render::report::{Block, document_files, para, table};
 use crate::render::{OutputFile, console, json, tables};
-use guarantee_sim_core::analysis::compare::{Comparison, MAX_PLANS, SharedIds};
+use guarantee_sim_core::analysis::compare::{Comparison, Difference, MAX_PLANS, SharedIds};
 use guarantee_sim_core::input::load::load_file;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -142,8 +142,89 @@ pub fn table_text(c: &Comparison) -> String {
             signed4(d.ci95[1]),
             d.se
         );
+        if let Some(d) = &p.p_failed_diff {
+            let _ = writeln!(
+                s,
+                "          P(attacked and not honoured) {} ({} to {})",
+                signed_pp(d.estimate),
+                signed_pp(d.ci95[0]),
+                signed_pp(d.ci95[1])
+            );
+        }
+        match &p.p_honoured_given_attack_diff {
+            Some(Some(d)) => {
+                let _ = writeln!(
+                    s,
+                    "          P(honoured | attack) {} ({} to {})",
+                    signed_pp(d.estimate),
+                    signed_pp(d.ci95[0]),
+                    signed_pp(d.ci95[1])
+                );
+            }
+            Some(None) => {
+                let _ = writeln!(s, "          P(honoured | attack): a plan has no attack");
+            }
+            None => {}
+        }
     }
     s
+}
+
+/// With `[attack]` in a plan (docs/model.md 7): each plan's response
+/// figures and their paired differences to plan 0.
+fn response_blocks(c: &Comparison) -> Vec<Block> {
+    if c.scenarios.iter().all(|h| h.p_failed.is_none()) {
+        return Vec::new();
+    }
+    let interval = |d: &Difference| {
+        format!(
+            "{} ({} to {})",
+            signed_pp(d.estimate),
+            signed_pp(d.ci95[0]),
+            signed_pp(d.ci95[1])
+        )
+    };
+    let rows = c
+        .scenarios
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let paired = c.paired.iter().find(|p| p.other == i);
+            vec![
+                i.to_string(),
+                h.name.clone(),
+                h.p_honoured_given_attack
+                    .flatten()
+                    .map_or("no attack".into(), pct),
+                h.p_failed.map_or(String::new(), pct),
+                paired
+                    .and_then(|p| p.p_honoured_given_attack_diff.clone().flatten())
+                    .map_or(String::new(), |d| interval(&d)),
+                paired
+                    .and_then(|p| p.p_failed_diff.as_ref())
+                    .map_or(String::new(), interval),
+            ]
+        })
+        .collect();
+    vec![
+        Block::Heading(2, "If the guarantee is tested".into()),
+        para(
+            "P(honoured | attack) is over the trials with a renewed attack within the horizon;              P(failed) is the chance of an attack that is not answered. Differences are paired              (the ratio's interval by the delta method)."
+                .to_string(),
+        ),
+        table(
+            &[
+                "#",
+                "plan",
+                "P(honoured | attack)",
+                "P(failed)",
+                "honoured difference to plan 0",
+                "failed difference to plan 0",
+            ],
+            rows,
+            &[0, 2, 3, 4, 5],
+        ),
+    ]
 }
 
 /// The comparison report: headline table, paired differences, charts.
@@ -239,6 +320,7 @@ fn document(c: &Comparison, figures: &[Figure]) -> Vec<Block> {
             &[1, 3, 4, 5],
         ),
     ];
+    doc.extend(response_blocks(c));
     let warnings = crn_warnings(c);
     if !warnings.is_empty() {
         doc.push(Block::Heading(

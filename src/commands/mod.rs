@@ -17,11 +17,11 @@ pub fn execute(task: Task) -> Result<(), Error> {
         Task::Compare { files, sim, output } => compare::compare(&files, &sim, &output),
         Task::Sweep {
             file,
-            param,
-            values,
+            axes,
+            target,
             sim,
             output,
-        } => sweep::sweep(&file, &param, &values, &sim, &output),
+        } => sweep::sweep(&file, &axes, target, &sim, &output),
         Task::Sensitivity { file, sim, output } => sensitivity::sensitivity(&file, &sim, &output),
     }
 }

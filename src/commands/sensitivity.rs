@@ -102,5 +102,36 @@ pub fn table_text(s: &Sensitivity, name: &str) -> String {
             .map(|c| (c.id.as_str(), c.p_met_need_low, c.p_met_need_high, c.swing))
             .collect(),
     );
+    if let Some(failed) = s.baseline.p_failed {
+        // docs/model.md 7: how much failure under attack each member prevents.
+        let _ = writeln!(
+            out,
+            "  P(attacked and not honoured): baseline {}\n",
+            pct(failed)
+        );
+        let mut members: Vec<_> = s
+            .members
+            .iter()
+            .filter_map(|m| m.failed.as_ref().map(|f| (m.id.as_str(), f)))
+            .collect();
+        members.sort_by(|a, b| b.1.failed_swing.total_cmp(&a.1.failed_swing));
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>10} {:>10} {:>10}",
+            "member", "stays out", "joins", "prevents"
+        );
+        for (id, f) in members {
+            let id: String = id.chars().take(24).collect();
+            let _ = writeln!(
+                out,
+                "  {:<24} {:>10} {:>10} {:>+9.1}pp",
+                id,
+                pct(f.p_failed_out),
+                pct(f.p_failed_in),
+                100.0 * f.failed_swing
+            );
+        }
+        let _ = writeln!(out);
+    }
     out
 }

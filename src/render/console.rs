@@ -157,11 +157,11 @@ pub fn run_table(scenario: &Scenario, summary: &Summary) -> String {
         .max_by(|a, b| a.1.total_cmp(&b.1));
     if let Some((c, p, sole)) = worst {
         let alone = sole.map_or(String::new(), |q| {
-            format!(", the only one short in {:.1}%", 100.0 * q)
+            format!("; the only capability short in {:.1}%", 100.0 * q)
         });
         let _ = writeln!(
             s,
-            "  Main failure reason: {} below its threshold in {:.1}% of trials (not met){alone}",
+            "  Most often short: {} (below its threshold in {:.1}% of trials{alone})",
             c.id,
             100.0 * p
         );

@@ -197,6 +197,8 @@ pub fn run_tables(scenario: &Scenario, s: &Summary) -> anyhow::Result<Vec<Output
 
 /// `comparison.csv`: one row a plan, with its paired difference to plan 0.
 pub fn comparison_table(c: &Comparison) -> anyhow::Result<OutputFile> {
+    // Columns of the response (docs/model.md 7) when a plan is tested.
+    let tested = c.scenarios.iter().any(|h| h.p_failed.is_some());
     let rows = c
         .scenarios
         .iter()
@@ -204,7 +206,7 @@ pub fn comparison_table(c: &Comparison) -> anyhow::Result<OutputFile> {
         .map(|(i, h)| {
             let paired = c.paired.iter().find(|p| p.other == i);
             let d = paired.map(|p| &p.p_met_diff);
-            vec![
+            let mut row = vec![
                 i.to_string(),
                 h.name.clone(),
                 h.file.clone(),
@@ -219,86 +221,156 @@ pub fn comparison_table(c: &Comparison) -> anyhow::Result<OutputFile> {
                 opt(d.map(|d| d.se)),
                 opt(paired.map(|p| p.coverage_mean_diff.estimate)),
                 opt(paired.map(|p| p.shared_ids.share)),
-            ]
+            ];
+            if tested {
+                let honoured =
+                    paired.and_then(|p| p.p_honoured_given_attack_diff.clone().flatten());
+                let failed = paired.and_then(|p| p.p_failed_diff.as_ref());
+                row.extend([
+                    opt(h.p_honoured_given_attack.flatten()),
+                    opt(h.p_failed),
+                    opt(honoured.as_ref().map(|d| d.estimate)),
+                    opt(honoured.as_ref().map(|d| d.ci95[0])),
+                    opt(honoured.as_ref().map(|d| d.ci95[1])),
+                    opt(failed.map(|d| d.estimate)),
+                    opt(failed.map(|d| d.ci95[0])),
+                    opt(failed.map(|d| d.ci95[1])),
+                ]);
+            }
+            row
         })
         .collect();
-    csv_file(
-        "comparison.csv",
-        &strings(&[
-            "plan",
-            "name",
-            "file",
-            "p_met",
-            "p_met_ci95_lo",
-            "p_met_ci95_hi",
-            "coverage_mean",
-            "time_to_met_p50",
-            "p_met_diff",
-            "p_met_diff_ci95_lo",
-            "p_met_diff_ci95_hi",
-            "p_met_diff_se",
-            "coverage_mean_diff",
-            "shared_ids",
-        ]),
-        rows,
-    )
+    let mut header = strings(&[
+        "plan",
+        "name",
+        "file",
+        "p_met",
+        "p_met_ci95_lo",
+        "p_met_ci95_hi",
+        "coverage_mean",
+        "time_to_met_p50",
+        "p_met_diff",
+        "p_met_diff_ci95_lo",
+        "p_met_diff_ci95_hi",
+        "p_met_diff_se",
+        "coverage_mean_diff",
+        "shared_ids",
+    ]);
+    if tested {
+        header.extend(strings(&[
+            "p_honoured_given_attack",
+            "p_failed",
+            "p_honoured_given_attack_diff",
+            "p_honoured_given_attack_diff_ci95_lo",
+            "p_honoured_given_attack_diff_ci95_hi",
+            "p_failed_diff",
+            "p_failed_diff_ci95_lo",
+            "p_failed_diff_ci95_hi",
+        ]));
+    }
+    csv_file("comparison.csv", &header, rows)
 }
 
 /// `sweep.csv`: one row a point.
 pub fn sweep_table(s: &Sweep) -> anyhow::Result<OutputFile> {
+    // Columns of the response (docs/model.md 7) when the scenario is tested.
+    let tested = s.points.iter().any(|p| p.p_failed.is_some());
     let rows = s
         .points
         .iter()
         .map(|p| {
-            vec![
-                num(p.value),
+            let mut row = vec![num(p.value)];
+            if let Some([_, b]) = p.values {
+                row.push(num(b));
+            }
+            row.extend([
                 num(p.p_met),
                 num(p.p_met_ci95[0]),
                 num(p.p_met_ci95[1]),
                 num(p.coverage_mean),
                 opt(p.time_to_met_p50),
-            ]
+            ]);
+            if tested {
+                let ci = p.p_honoured_given_attack_ci95;
+                row.extend([
+                    opt(p.p_honoured_given_attack.flatten()),
+                    opt(ci.map(|c| c[0])),
+                    opt(ci.map(|c| c[1])),
+                    opt(p.p_failed),
+                ]);
+            }
+            row
         })
         .collect();
-    csv_file(
-        "sweep.csv",
-        &strings(&[
-            &s.param,
-            "p_met",
-            "p_met_ci95_lo",
-            "p_met_ci95_hi",
-            "coverage_mean",
-            "time_to_met_p50",
-        ]),
-        rows,
-    )
+    // A grid's two keys head its first two columns.
+    let mut header = match &s.params {
+        Some([a, b]) => strings(&[a, b]),
+        None => strings(&[&s.param]),
+    };
+    header.extend(strings(&[
+        "p_met",
+        "p_met_ci95_lo",
+        "p_met_ci95_hi",
+        "coverage_mean",
+        "time_to_met_p50",
+    ]));
+    if tested {
+        header.extend(strings(&[
+            "p_honoured_given_attack",
+            "p_honoured_given_attack_ci95_lo",
+            "p_honoured_given_attack_ci95_hi",
+            "p_failed",
+        ]));
+    }
+    csv_file("sweep.csv", &header, rows)
 }
 
 /// `sensitivity.csv`: one row a variant pair, members then needs.
 pub fn sensitivity_table(s: &Sensitivity) -> anyhow::Result<OutputFile> {
+    // Columns of P(failed) (docs/model.md 7) when the scenario is tested.
+    let tested = s.baseline.p_failed.is_some();
     let members = s.members.iter().map(|m| {
-        vec![
+        let mut row = vec![
             "member".to_string(),
             m.id.clone(),
             num(m.p_met_out),
             num(m.p_met_in),
             num(m.swing),
             num(m.swing_se),
-        ]
+        ];
+        if tested {
+            let f = m.failed.as_ref();
+            row.extend([
+                opt(f.map(|f| f.p_failed_out)),
+                opt(f.map(|f| f.p_failed_in)),
+                opt(f.map(|f| f.failed_swing)),
+                opt(f.map(|f| f.failed_swing_se)),
+            ]);
+        }
+        row
     });
     let needs = s.capabilities.iter().map(|c| {
-        vec![
+        let mut row = vec![
             "need".to_string(),
             c.id.clone(),
             num(c.p_met_need_low),
             num(c.p_met_need_high),
             num(c.swing),
             String::new(),
-        ]
+        ];
+        if tested {
+            row.extend(vec![String::new(); 4]);
+        }
+        row
     });
-    csv_file(
-        "sensitivity.csv",
-        &strings(&["kind", "id", "p_met_low", "p_met_high", "swing", "swing_se"]),
-        members.chain(needs).collect(),
-    )
+    let mut header = strings(&["kind", "id", "p_met_low", "p_met_high", "swing", "swing_se"]);
+    if tested {
+        header.extend(strings(&[
+            "p_failed_out",
+            "p_failed_in",
+            "failed_swing",
+            "failed_swing_se",
+        ]));
+    }
+    csv_file("sensitivity.csv", &header, members.chain(needs).collect())
 }

@@ -2409,3 +2409,107 @@ fn csv_tables_hold_the_json_figures() {
         );
     }
 }
+
+/// A two-way grid: P(met) = join_a * join_b for the two required members,
+/// at every pair of values; sweep.json carries both keys and each point's
+/// pair beside the one-way fields; sweep.csv heads its first two columns
+/// with the keys; the heatmap is charts/sweep.
+#[test]
+fn sweep_two_way_grid_matches_exact() {
+    let dir = tempdir();
+    analysis_ok(
+        &[
+            "sweep",
+            &fx("required.toml"),
+            "--param",
+            "member.a.join",
+            "--values",
+            "0.2,0.6",
+            "--param",
+            "member.b.join",
+            "--values",
+            "0.5:1:0.25",
+            "--trials",
+            "40000",
+        ],
+        dir.path(),
+    );
+    let v = read_json(&dir.path().join("sweep.json"));
+    assert_eq!(v["param"].as_str(), Some("member.a.join"));
+    assert_eq!(v["params"][0].as_str(), Some("member.a.join"));
+    assert_eq!(v["params"][1].as_str(), Some("member.b.join"));
+    let points = array(&v["points"], "points");
+    assert_eq!(points.len(), 6);
+    for (k, p) in points.iter().enumerate() {
+        let (a, b) = ([0.2, 0.6][k / 3], [0.5, 0.75, 1.0][k % 3]);
+        assert_eq!(num(&p["values"][0], "a"), a);
+        assert_eq!(num(&p["values"][1], "b"), b);
+        assert_eq!(num(&p["value"], "value"), a);
+        assert_prob("p_met", prob(&p["p_met"], "p_met"), a * b, 40_000.0);
+    }
+    let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).expect("sweep.csv");
+    assert!(
+        csv.starts_with("member.a.join,member.b.join,p_met,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 7);
+    assert_png(&dir.path().join("charts/sweep.png"));
+    assert_svg(&dir.path().join("charts/sweep.svg"));
+}
+
+/// A grid's keys and values must pair up; a key may not be crossed with
+/// itself: exit 2, nothing written.
+#[test]
+fn sweep_grid_flags_must_pair_up() {
+    let file = fx("required.toml");
+    for (args, names) in [
+        (
+            vec![
+                "--param",
+                "member.a.join",
+                "--values",
+                "0,1",
+                "--param",
+                "member.b.join",
+            ],
+            "--values",
+        ),
+        (
+            vec![
+                "--param",
+                "member.a.join",
+                "--values",
+                "0,1",
+                "--param",
+                "member.a.join",
+                "--values",
+                "0,1",
+            ],
+            "twice",
+        ),
+        (
+            vec![
+                "--param",
+                "member.a.join",
+                "--values",
+                "0,1",
+                "--target",
+                "1.5",
+            ],
+            "--target",
+        ),
+    ] {
+        let out_dir = tempdir();
+        let out = bin()
+            .arg("sweep")
+            .arg(&file)
+            .args(&args)
+            .arg("--out")
+            .arg(out_dir.path().join("o"))
+            .output()
+            .expect("spawn");
+        let err = assert_input_error(&out, &format!("{args:?}"));
+        assert!(err.contains(names), "{args:?}: {err}");
+        assert!(!out_dir.path().join("o").exists(), "{args:?}: wrote output");
+    }
+}

@@ -108,7 +108,7 @@ fn v2_tables_have_dates_the_response_shortfalls_and_exits() {
 #[test]
 fn console_shows_the_response_and_the_main_failure_reason_only_when_there_are_some() {
     let v1 = run_table(&common::scenario(), &common::summary());
-    assert!(!v1.contains("If tested") && !v1.contains("Main failure reason"));
+    assert!(!v1.contains("If tested") && !v1.contains("Most often short"));
     let v2 = run_table(&common::scenario_v2(), &common::summary_v2());
     assert!(
         v2.contains(
@@ -119,8 +119,8 @@ fn console_shows_the_response_and_the_main_failure_reason_only_when_there_are_so
     );
     assert!(
         v2.contains(
-            "  Main failure reason: air_defence below its threshold in 48.0% of trials (not \
-             met), the only one short in 20.0%\n"
+            "  Most often short: air_defence (below its threshold in 48.0% of trials; the only \
+             capability short in 20.0%)\n"
         ),
         "{v2}"
     );

@@ -5,6 +5,7 @@
 
 use super::ChartFormat;
 use super::bars::{self, BarPanel};
+use super::grid::{self, GridPanel};
 use super::style::{self, MARGIN, palette};
 use super::xy::{self, XyPanel};
 use anyhow::{Context, Result};
@@ -35,6 +36,8 @@ pub enum Panel {
     Xy(XyPanel),
     /// Horizontal bars, one row per category.
     Bars(BarPanel),
+    /// A heatmap over a two-way grid.
+    Grid(GridPanel),
 }
 
 /// How a series looks in the legend.
@@ -125,6 +128,7 @@ impl Figure {
             let items = match p {
                 Panel::Xy(x) => x.legend(),
                 Panel::Bars(b) => b.legend(),
+                Panel::Grid(g) => g.legend(),
             };
             for (label, key) in items {
                 if !label.is_empty() && !out.iter().any(|(l, _)| *l == label) {
@@ -263,6 +267,7 @@ where
         match panel {
             Panel::Xy(p) => xy::draw(area, root, p)?,
             Panel::Bars(p) => bars::draw(area, root, p)?,
+            Panel::Grid(p) => grid::draw(area, root, p)?,
         }
     }
     Ok(())

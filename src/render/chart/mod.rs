@@ -9,6 +9,7 @@
 pub mod bars;
 pub mod figure;
 pub mod font;
+pub mod grid;
 pub mod png;
 pub mod style;
 pub mod xy;
@@ -951,6 +952,60 @@ pub fn tornado_figure(
 
 /// Sweep chart (`charts/sweep.*`): P(met) with its 95% interval, and mean
 /// coverage, against the swept parameter's value.
+/// A two-way sweep's heatmap (`charts/sweep`): P(met) for each pair of
+/// values, `cells[row][column]` with rows the second key's values (bottom
+/// up) and columns the first key's, and the contour at `target`.
+#[allow(clippy::too_many_arguments)]
+pub fn grid_chart(
+    x_key: &str,
+    xs: &[f64],
+    y_key: &str,
+    ys: &[f64],
+    cells: &[Vec<f64>],
+    target: f64,
+    prov_line: &str,
+    formats: &[ChartFormat],
+) -> Result<Vec<OutputFile>> {
+    let ticks = |v: &[f64]| v.iter().map(|&x| trim(x, 4)).collect::<Vec<_>>();
+    let (lo, hi) = cells
+        .iter()
+        .flatten()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let reached = cells.iter().flatten().filter(|&&v| v >= target).count();
+    let total = cells.iter().map(Vec::len).sum::<usize>();
+    let fig = Figure::new(
+        "sweep",
+        format!(
+            "Where the guarantee reaches {}: P(met) over two parameters",
+            pct0(target)
+        ),
+        prov_line,
+    )
+    .subtitle(format!(
+        "P(met at the horizon) from {} to {}; {reached} of {total} combinations reach {}",
+        pct0(lo),
+        pct0(hi),
+        pct0(target)
+    ))
+    .caption(format!(
+        "Each cell is one run on common random numbers (the same draws for every cell), so \
+         differences between cells come from the parameters. The line follows cell edges: \
+         it is drawn between neighbouring cells on either side of {} (change it with --target).",
+        pct0(target)
+    ))
+    .panel(Panel::Grid(grid::GridPanel {
+        x_label: x_key.to_string(),
+        y_label: y_key.to_string(),
+        x_ticks: ticks(xs),
+        y_ticks: ticks(ys),
+        cells: cells.to_vec(),
+        target,
+    }));
+    figure_files(&[fig], formats)
+}
+
 pub fn sweep_chart(
     param: &str,
     points: &[(f64, f64, [f64; 2], f64)],

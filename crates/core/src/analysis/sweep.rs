@@ -9,7 +9,11 @@ use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sweep {
+    /// The swept key (with two, the first).
     pub param: String,
+    /// A two-way grid's two keys; absent for one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params: Option<[String; 2]>,
     /// Extension.
     pub trials: u64,
     /// Extension.
@@ -19,7 +23,11 @@ pub struct Sweep {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Point {
+    /// The swept key's value (in a grid, the first key's).
     pub value: f64,
+    /// In a two-way grid: the values of both keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<[f64; 2]>,
     pub p_met: f64,
     pub p_met_ci95: [f64; 2],
     pub coverage_mean: f64,
@@ -66,36 +74,66 @@ pub fn sweep(
     config: &RunConfig,
     progress: &dyn Fn(u64),
 ) -> Result<Sweep, Error> {
-    let load_point = |value: f64| {
+    let axes = [(param.to_string(), values.to_vec())];
+    sweep_grid(origin, text, overrides, &axes, config, progress)
+}
+
+/// `sweep` over one key or a two-way grid of two (`axes`: each key with
+/// its values): every combination, the first key's values outermost.
+pub fn sweep_grid(
+    origin: &str,
+    text: &str,
+    overrides: &[String],
+    axes: &[(String, Vec<f64>)],
+    config: &RunConfig,
+    progress: &dyn Fn(u64),
+) -> Result<Sweep, Error> {
+    let combinations: Vec<Vec<f64>> = match axes {
+        [(_, a)] => a.iter().map(|&x| vec![x]).collect(),
+        [(_, a), (_, b)] => a
+            .iter()
+            .flat_map(|&x| b.iter().map(move |&y| vec![x, y]))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let load_point = |point: &[f64]| {
         let mut set = overrides.to_vec();
-        set.push(point_flag(param, value));
+        set.extend(axes.iter().zip(point).map(|((k, _), &v)| point_flag(k, v)));
         load_str(origin, text, &set)
     };
+    let param = axes.first().map_or(String::new(), |(k, _)| k.clone());
+    let params = match axes {
+        [(a, _), (b, _)] => Some([a.clone(), b.clone()]),
+        _ => None,
+    };
     let mut run = None;
-    for &value in values {
-        let loaded = load_point(value)?;
+    for point in &combinations {
+        let loaded = load_point(point)?;
         run.get_or_insert_with(|| config.resolve(&loaded.scenario));
     }
     let Some(run) = run else {
         return Ok(Sweep {
-            param: param.to_string(),
+            param,
+            params,
             trials: config.trials.unwrap_or(0),
             seed: config.seed.unwrap_or(0),
             points: Vec::new(),
         });
     };
     let mut sweep = Sweep {
-        param: param.to_string(),
+        param,
+        params,
         trials: run.trials,
         seed: run.seed,
-        points: Vec::with_capacity(values.len()),
+        points: Vec::with_capacity(combinations.len()),
     };
-    for (k, &value) in values.iter().enumerate() {
-        let loaded = load_point(value)?;
+    for (k, point) in combinations.iter().enumerate() {
+        let loaded = load_point(point)?;
         let done = k as u64 * run.trials;
         let s = estimate(&loaded, &run, &|d| progress(done + d))?;
         sweep.points.push(Point {
-            value,
+            value: point[0],
+            values: (point.len() == 2).then(|| [point[0], point[1]]),
             p_met: s.guarantee.p_met,
             p_met_ci95: s.guarantee.p_met_ci95,
             coverage_mean: s.coverage.overall.mean,

@@ -316,10 +316,9 @@ impl Model {
             .collect();
         let tested = Tested::compile(scenario, &unit_members, &first_unit, &forced);
         // An exit ends pledges as a duration does.
-        let delays_only_remove = tested.exit_order.is_empty()
-            && pledges
-                .iter()
-                .all(|p| !movable[p.phase] || p.duration.is_none());
+        let delays_only_remove = pledges.iter().all(|p| {
+            !movable[p.phase] || (p.duration.is_none() && tested.exits[p.unit].is_empty())
+        });
         Model {
             delays_only_remove,
             horizon: scenario.horizon_months,

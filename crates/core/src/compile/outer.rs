@@ -175,10 +175,14 @@ impl Model {
             }
             Site::ExitRate(m, j) => {
                 for u in units_of(m, &self.units) {
-                    if let super::tested::ExitTriggerModel::Rate { mean_months, .. } =
-                        &mut t.exits[u][j].trigger
+                    if let super::tested::ExitTriggerModel::Rate {
+                        mean_months,
+                        within,
+                        ..
+                    } = &mut t.exits[u][j].trigger
                     {
                         *mean_months = if x > 0.0 { 12.0 / x } else { f64::INFINITY };
+                        *within = super::tested::rate_within(*mean_months, f64::from(self.horizon));
                     }
                 }
             }
@@ -216,17 +220,22 @@ impl Model {
                 *amount = least_meeting(caps[*c].need, caps[*c].threshold);
             }
         }
-        let no_with = self
-            .tested
-            .exits
-            .iter()
-            .flatten()
-            .all(|x| !matches!(x.trigger, super::tested::ExitTriggerModel::With(_)));
-        self.tested.forcing_out_only_removes = no_with
-            && self
-                .units
-                .iter()
-                .all(|u| u.requires.is_none() || u.join_without.p <= u.join.p);
+        // As `Tested::compile` does, from the patched joins.
+        let mut left_with = vec![false; self.member_count];
+        for x in self.tested.exits.iter().flatten() {
+            if let super::tested::ExitTriggerModel::With(v) = x.trigger {
+                left_with[self.units[v].member] = true;
+            }
+        }
+        let units = &self.units;
+        self.tested.forcing_out_only_removes = (0..self.member_count)
+            .map(|m| {
+                !left_with[m]
+                    && self.tested.dependent_units[m].iter().all(|&u| {
+                        units[u].join_without.p <= units[u].join.p && !left_with[units[u].member]
+                    })
+            })
+            .collect();
     }
 }
 

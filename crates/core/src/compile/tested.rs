@@ -53,10 +53,11 @@ pub struct Tested {
     /// change more than removing its own pledges: it has several replicas,
     /// a member requires it, or an exit rule is `with` it.
     pub forced_out_reaches_others: Vec<bool>,
-    /// Forcing a member out can only remove joins (every `join_without` is
-    /// at most its `join`) and no exit is `with` a member: the
-    /// counterfactual then only takes pledges away.
-    pub forcing_out_only_removes: bool,
+    /// Per scenario member: forcing it out can only remove joins (every
+    /// member that depends on it has `join_without` at most its `join`) and
+    /// no exit is `with` it or one of those: the counterfactual then only
+    /// takes pledges away.
+    pub forcing_out_only_removes: Vec<bool>,
     /// Per scenario member: the units whose join may change when it is
     /// forced out (they require one of its units, directly or through
     /// others), in unit order.
@@ -87,8 +88,15 @@ pub enum ExitTriggerModel {
     /// Unit index of the member it leaves with.
     With(usize),
     /// Mean time to exit in months (`12 / rate_per_year`; +inf: never),
-    /// and the slot of the exponential draw.
-    Rate { mean_months: f64, time: Slot },
+    /// the slot of the exponential draw, and the uniform below which the
+    /// time falls within the horizon (`1 - exp(-horizon / mean)`): a time
+    /// beyond it changes no output (every lag is >= 0), so it is taken as
+    /// never without a logarithm.
+    Rate {
+        mean_months: f64,
+        time: Slot,
+        within: f64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -161,13 +169,20 @@ impl Tested {
                 let trigger = match exit.trigger {
                     ExitTrigger::Event(e) => ExitTriggerModel::Event(e),
                     ExitTrigger::With(w) => ExitTriggerModel::With(unit_of_member[w]),
-                    ExitTrigger::RatePerYear(r) => ExitTriggerModel::Rate {
-                        mean_months: if r > 0.0 { 12.0 / r } else { f64::INFINITY },
-                        time: slots.slot(
-                            format!("{rule}/time"),
-                            r > 0.0 || forced(Site::ExitRate(m, position)),
-                        ),
-                    },
+                    ExitTrigger::RatePerYear(r) => {
+                        let mean_months = if r > 0.0 { 12.0 / r } else { f64::INFINITY };
+                        let horizon = f64::from(scenario.horizon_months);
+                        ExitTriggerModel::Rate {
+                            mean_months,
+                            time: slots.slot(
+                                format!("{rule}/time"),
+                                r > 0.0 || forced(Site::ExitRate(m, position)),
+                            ),
+                            // Rounded up a little: a time at the very edge
+                            // is computed, not dropped.
+                            within: rate_within(mean_months, horizon),
+                        }
+                    }
                 };
                 let lag = Sampler::new(&exit.lag);
                 exits.push(ExitModel {
@@ -260,12 +275,26 @@ impl Tested {
 
         t.streams = slots.0;
         t.dependent_units = dependent_units(scenario, units);
-        t.forcing_out_only_removes = scenario.members.iter().all(|m| {
-            (m.requires.is_none() || m.join_without <= m.join)
-                && m.exits
+        // Per member: every member that depends on it joins no more
+        // readily without it, and no exit is `with` it or one of them.
+        let left_with: Vec<bool> = (0..scenario.members.len())
+            .map(|m| {
+                scenario
+                    .members
                     .iter()
-                    .all(|x| !matches!(x.trigger, ExitTrigger::With(_)))
-        });
+                    .any(|o| o.exits.iter().any(|x| x.trigger == ExitTrigger::With(m)))
+            })
+            .collect();
+        t.forcing_out_only_removes = (0..scenario.members.len())
+            .map(|m| {
+                !left_with[m]
+                    && t.dependent_units[m].iter().all(|&u| {
+                        let d = units[u].0;
+                        let member = &scenario.members[d];
+                        member.join_without <= member.join && !left_with[d]
+                    })
+            })
+            .collect();
         t.forced_out_reaches_others = scenario
             .members
             .iter()
@@ -280,6 +309,13 @@ impl Tested {
             .collect();
         t
     }
+}
+
+/// The uniform below which an exponential time of mean `mean_months`
+/// falls within `horizon` (see `ExitTriggerModel::Rate`), rounded up a
+/// little: a time at the very edge is computed, not dropped.
+pub(crate) fn rate_within(mean_months: f64, horizon: f64) -> f64 {
+    (-(-horizon / mean_months).exp_m1() * (1.0 + 1e-12)).min(1.0)
 }
 
 /// Per member, the units of the members that require it, directly or

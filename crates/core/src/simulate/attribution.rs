@@ -24,7 +24,7 @@ impl<'m, const B: usize> Trial<'m, B> {
             // horizon, fails too.
             let superset = self.pivotal[m]
                 && model.delays_only_remove
-                && model.tested.forcing_out_only_removes;
+                && model.tested.forcing_out_only_removes[m];
             self.pivotal_total[m] = joined
                 && (superset
                     || match self.forced_out_by_subtraction(m) {
@@ -45,7 +45,7 @@ impl<'m, const B: usize> Trial<'m, B> {
     /// scenario went into rescheduling that this settles (cachegrind).
     fn forced_out_by_subtraction(&mut self, m: usize) -> Option<bool> {
         let model = self.model;
-        if !model.tested.forcing_out_only_removes {
+        if !model.tested.forcing_out_only_removes[m] {
             return None;
         }
         self.forced_out_joins(m);

@@ -51,10 +51,18 @@ impl<'m, const B: usize> Trial<'m, B> {
                         // `with` units come first in `exit_order`.
                         ExitTriggerModel::With(v) if joined[v] => out[v],
                         ExitTriggerModel::With(_) => f64::INFINITY,
-                        ExitTriggerModel::Rate { mean_months, time } => {
+                        ExitTriggerModel::Rate {
+                            mean_months,
+                            time,
+                            within,
+                        } => {
                             // An exponential time by inversion; `uniform`
                             // is in (0, 1), so the logarithm is finite.
-                            -(1.0 - self.uniform(time)).ln() * mean_months
+                            let u = self.uniform(time);
+                            match u < within {
+                                true => -(1.0 - u).ln() * mean_months,
+                                false => f64::INFINITY,
+                            }
                         }
                     };
                     let lag = rule.lag.sample(self.uniform(rule.lag_slot)).max(0.0);

@@ -208,7 +208,10 @@ pub(super) struct Trial<'m, const B: usize> {
     /// guarantee's status may change.
     pub(super) arrivals: Vec<(f64, usize, f64, usize)>,
     pub(super) response_sums: Vec<f64>,
-    pub(super) breaks: Vec<f64>,
+    /// `[unit * tested + j]`: each unit's part of each response sum.
+    pub(super) response_parts: Vec<f64>,
+    pub(super) breaks: Vec<(f64, usize, f64)>,
+    pub(super) path_sums: Vec<f64>,
     /// Per member: pivotal when forced out (docs/model.md 9); each
     /// member's units; scratch of the counterfactual.
     pub(super) pivotal_total: Vec<bool>,
@@ -333,7 +336,9 @@ impl<'m, const B: usize> Trial<'m, B> {
             pivotal_attack: vec![false; model.member_count],
             arrivals: Vec::with_capacity(tested.responses.len()),
             response_sums: vec![0.0; attack.map_or(0, |a| a.tested.len())],
+            response_parts: vec![0.0; units * attack.map_or(0, |a| a.tested.len())],
             breaks: Vec::with_capacity(2 * n_pledges),
+            path_sums: Vec::with_capacity(model.critical.len()),
             pivotal_total: vec![false; model.member_count],
             member_units,
             reaching: (0..model.member_count)
