@@ -94,6 +94,13 @@ pub fn run_table(scenario: &Scenario, summary: &Summary) -> String {
                 100.0 * g.p_met_ci95[1],
                 u.outer_samples
             );
+            if u.mc_noise_share.is_some_and(|share| share > 0.5) {
+                let _ = writeln!(
+                    s,
+                    "    (that spread is mostly Monte Carlo noise: {:.0}% of it; run more trials per outer sample)",
+                    100.0 * u.mc_noise_share.unwrap_or(0.0).min(1.0)
+                );
+            }
             let ranked: Vec<String> = u
                 .inputs
                 .iter()
