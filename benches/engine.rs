@@ -27,6 +27,7 @@ fn engine(c: &mut Criterion) {
             trials: TRIALS,
             threads,
             precision: None,
+            outer: None,
         };
         group.bench_function(format!("{threads}_thread"), |b| {
             b.iter(|| black_box(estimate(&loaded, &run, &|_| {}).expect("estimate")))

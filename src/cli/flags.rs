@@ -108,6 +108,10 @@ pub struct RunOptions {
     /// Number of trials [default: the scenario's `trials`, else 100000].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     pub trials: Option<u64>,
+    /// Outer samples for uncertain inputs (fields given as distributions where a single
+    /// number is expected) [default: the scenario's `outer_samples`, else 100]; at most --trials.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub outer: Option<u64>,
     /// Random seed [default: the scenario's `seed`, else 1]. Same seed and trials => same numbers.
     #[arg(long)]
     pub seed: Option<u64>,

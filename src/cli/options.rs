@@ -196,6 +196,7 @@ impl Simulation {
                 trials: opts.trials,
                 threads: opts.threads.map(usize::from),
                 precision: None,
+                outer: opts.outer,
             },
             quiet: opts.quiet,
         }

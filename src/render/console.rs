@@ -65,14 +65,57 @@ pub fn run_table(scenario: &Scenario, summary: &Summary) -> String {
         let _ = writeln!(s, "  what-if: --set {}", summary.overrides.join(", --set "));
     }
     let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "  P(guarantee met at month {}): {:.1}%  (95% CI {:.1}% to {:.1}%, Monte Carlo error only)",
-        summary.scenario.horizon_months,
-        100.0 * g.p_met,
-        100.0 * g.p_met_ci95[0],
-        100.0 * g.p_met_ci95[1]
-    );
+    match &summary.uncertainty {
+        None => {
+            let _ = writeln!(
+                s,
+                "  P(guarantee met at month {}): {:.1}%  (95% CI {:.1}% to {:.1}%, Monte Carlo error only)",
+                summary.scenario.horizon_months,
+                100.0 * g.p_met,
+                100.0 * g.p_met_ci95[0],
+                100.0 * g.p_met_ci95[1]
+            );
+        }
+        Some(u) => {
+            // docs/model.md 8: the pooled figure, and how far it moves
+            // across plausible inputs.
+            let _ = writeln!(
+                s,
+                "  P(guarantee met at month {}): {:.0}% pooled; {:.0}% to {:.0}% across plausible inputs (90%)",
+                summary.scenario.horizon_months,
+                100.0 * g.p_met,
+                100.0 * u.p_met.p05,
+                100.0 * u.p_met.p95
+            );
+            let _ = writeln!(
+                s,
+                "    95% CI of the pooled figure {:.1}% to {:.1}% (Monte Carlo error and input uncertainty, {} outer samples)",
+                100.0 * g.p_met_ci95[0],
+                100.0 * g.p_met_ci95[1],
+                u.outer_samples
+            );
+            if u.mc_noise_share.is_some_and(|share| share > 0.5) {
+                let _ = writeln!(
+                    s,
+                    "    (that spread is mostly Monte Carlo noise: {:.0}% of it; run more trials per outer sample)",
+                    100.0 * u.mc_noise_share.unwrap_or(0.0).min(1.0)
+                );
+            }
+            let ranked: Vec<String> = u
+                .inputs
+                .iter()
+                .take(3)
+                .filter_map(|i| Some(format!("{} ({:+.2})", i.field, i.rank_correlation?)))
+                .collect();
+            if !ranked.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "    driven most by: {} (rank correlation with P(met))",
+                    ranked.join(", ")
+                );
+            }
+        }
+    }
     let t = &g.time_to_met;
     match (t.p50, t.p90) {
         (Some(p50), Some(p90)) => {

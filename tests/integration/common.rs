@@ -196,6 +196,8 @@ pub fn scenario() -> Scenario {
         events: Vec::new(),
         honour: BTreeMap::new(),
         attack: None,
+        outer_samples: None,
+        uncertain: Vec::new(),
     }
 }
 
@@ -338,6 +340,7 @@ pub fn summary() -> Summary {
         ]),
         events: Keyed(Vec::new()),
         response: None,
+        uncertainty: None,
     }
 }
 

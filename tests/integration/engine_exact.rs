@@ -79,6 +79,8 @@ fn scenario(horizon: u32, capabilities: Vec<Capability>, members: Vec<Member>) -
         events: Vec::new(),
         honour: BTreeMap::new(),
         attack: None,
+        outer_samples: None,
+        uncertain: Vec::new(),
     }
 }
 
@@ -88,6 +90,7 @@ fn run(s: &Scenario, seed: u64, threads: usize) -> Summary {
         trials: TRIALS,
         threads,
         precision: None,
+        outer: None,
     };
     estimate(&Loaded::from_scenario(s.clone()), &run, &|_| {}).expect("simulate")
 }

@@ -14,6 +14,7 @@ fn run(text: &str) -> Summary {
         trials: TRIALS,
         threads: 2,
         precision: None,
+        outer: None,
     };
     estimate(&loaded, &run, &|_| {}).expect("simulate")
 }
@@ -593,6 +594,7 @@ amount = 1
             trials: 4000,
             threads: 1,
             precision: None,
+            outer: None,
         };
         let (c, summaries) = guarantee_sim_core::compare(2, &load, &run, &|_| {}).expect("compare");
         let d = c.paired[0]

@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod crash;
 mod engine_exact;
+mod engine_uncertain;
 mod engine_v2;
 mod golden;
 mod input;

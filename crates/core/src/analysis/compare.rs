@@ -341,6 +341,7 @@ mod tests {
             trials: 9000,
             threads: 2,
             precision: None,
+            outer: None,
         };
         let done = std::cell::Cell::new(0);
         let one_pass = compare_in_passes(3, &load, &run, &|_| {}, usize::MAX).unwrap();

@@ -23,6 +23,8 @@ pub struct RunConfig {
     /// Stop once the 95% interval of P(met) is at most this wide on each
     /// side (`trials` is then the most trials); see `Resolved::precision`.
     pub precision: Option<f64>,
+    /// `--outer K` (docs/model.md 8).
+    pub outer: Option<u64>,
 }
 
 impl RunConfig {
@@ -35,6 +37,7 @@ impl RunConfig {
                 .threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             precision: self.precision,
+            outer: self.outer,
         }
     }
 }
@@ -47,6 +50,9 @@ pub fn estimate(loaded: &Loaded, run: &Resolved, progress: &dyn Fn(u64)) -> Resu
     let results = run_variants(std::slice::from_ref(&model), run, Record::Full, progress)?;
     let acc = &results.accumulators[0];
     let mut summary = summarise(&loaded.scenario, &model, acc, run.seed, &loaded.overrides);
+    if let Some(outer) = &results.outer[0] {
+        crate::summarise::uncertainty::apply(&mut summary, &model, outer, &acc.tally);
+    }
     summary.precision = run.precision;
     Ok(summary)
 }

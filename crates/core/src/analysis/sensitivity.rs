@@ -8,7 +8,7 @@
 use crate::analysis::variants::{Record, Resolved, run_variants};
 use crate::compile::{JoinRule, Model, least_meeting};
 use crate::error::Error;
-use crate::input::scenario::Scenario;
+use crate::input::scenario::{Scenario, Site};
 use crate::stats::{Moments, wilson95};
 use serde::Serialize;
 
@@ -94,6 +94,11 @@ fn variant(base: &Model, scenario: &Scenario, k: usize) -> Model {
                 unit.join = p;
                 unit.join_without = p;
             }
+            // An uncertain join of the member no longer applies.
+            for u in &mut model.uncertain {
+                u.sites
+                    .retain(|s| !matches!(s, Site::Join(m) | Site::JoinWithout(m) if *m == pair));
+            }
         }
         Some(c) => {
             let factor = if high {
@@ -103,6 +108,12 @@ fn variant(base: &Model, scenario: &Scenario, k: usize) -> Model {
             };
             let cap = &scenario.capabilities[c];
             model.capabilities[c].need = cap.need * factor;
+            // An uncertain need: each outer sample's draw moves alike.
+            for u in &mut model.uncertain {
+                if u.sites.contains(&Site::Need(c)) {
+                    u.scale = factor;
+                }
+            }
             // The warning tests the capability's coverage too.
             if let Some(a) = &mut model.tested.attack
                 && let Some(w) = &mut a.warning

@@ -4,13 +4,16 @@
 //! (common random numbers), with per-trial paired differences to the first.
 
 use crate::compile::Model;
+use crate::compile::outer::{DEFAULT_OUTER_SAMPLES, OuterRun};
 use crate::error::Error;
+use crate::input::error::InputError;
 use crate::simulate::{
     Accumulator, HistogramPool, Histograms, THREADS_MEMORY_BUDGET, Tally, TrialOutcome,
     bytes_per_thread, for_each_chunk, run_chunk, run_outcomes,
 };
 use crate::stats::{Moments, wilson95};
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 /// Whether every model's P(met) so far has a 95% (Wilson) interval at most
 /// `target` wide on each side, and, for a model with an attack that can
@@ -44,6 +47,46 @@ pub struct Resolved {
     /// after each chunk in chunk order, so it depends on the seed and the
     /// target only, never on the threads.
     pub precision: Option<f64>,
+    /// `--outer K`: outer samples for scenarios with uncertain inputs
+    /// (docs/model.md 8); `None`: the scenario's `outer_samples`, else
+    /// `DEFAULT_OUTER_SAMPLES` (at most the trials).
+    pub outer: Option<u64>,
+}
+
+/// The outer samples of a run of `model` (docs/model.md 8): `--outer`,
+/// else the file's `outer_samples`, else 100 with uncertain inputs (at
+/// most the trials) and 1 without; an error when asked for more than the
+/// trials.
+pub fn outer_samples(model: &Model, run: &Resolved) -> Result<u64, Error> {
+    let asked = run.outer.or(model.outer_samples.map(u64::from));
+    match asked {
+        Some(k) if k > run.trials => Err(Error::Input(InputError::Outer(format!(
+            "{k} outer samples cannot be run in {} trials: give at most as many outer samples (--outer or `[scenario] outer_samples`) as trials",
+            run.trials
+        )))),
+        Some(k) => Ok(k.max(1)),
+        None if model.uncertain.is_empty() => Ok(1),
+        None => Ok(DEFAULT_OUTER_SAMPLES.min(run.trials)),
+    }
+}
+
+/// `models` set up for `run`'s outer samples (see `Model::with_outer`).
+pub(crate) fn with_outer(models: &[Model], run: &Resolved) -> Result<Vec<Model>, Error> {
+    models
+        .iter()
+        .map(|m| {
+            if m.uncertain.is_empty() || m.outer.is_some() {
+                return Ok(m.clone());
+            }
+            if run.precision.is_some() {
+                return Err(Error::Input(InputError::Outer(
+                    "--precision cannot be used with uncertain inputs: give --trials (and --outer) instead".into(),
+                )));
+            }
+            let k = outer_samples(m, run)?;
+            Ok(m.clone().with_outer(run.seed, run.trials, k))
+        })
+        .collect()
 }
 
 /// What the driver records of each model.
@@ -77,6 +120,8 @@ pub(crate) fn attack_state(o: &TrialOutcome) -> usize {
 }
 
 pub(crate) struct VariantResults {
+    /// Per model, its outer samples when it has uncertain inputs.
+    pub outer: Vec<Option<Arc<OuterRun>>>,
     /// With `Record::Full`, each model's statistics; else empty.
     pub accumulators: Vec<Accumulator>,
     /// Trials met at the horizon, per model.
@@ -105,6 +150,8 @@ pub(crate) fn run_variants(
     record: Record,
     progress: &dyn Fn(u64),
 ) -> Result<VariantResults, Error> {
+    let prepared = with_outer(models, run)?;
+    let models = prepared.as_slice();
     // Memory grows with the threads: run on as many as fit the budget.
     let per_thread: usize = models.iter().map(bytes_per_thread).sum();
     let threads = run
@@ -238,6 +285,7 @@ pub(crate) fn run_variants(
         .map(|(tally, histograms)| Accumulator { tally, histograms })
         .collect();
     Ok(VariantResults {
+        outer: models.iter().map(|m| m.outer.clone()).collect(),
         accumulators,
         met,
         failed,

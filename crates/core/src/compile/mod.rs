@@ -4,13 +4,17 @@
 //! pledge indices, evaluation orders fixed, stream numbers derived from ids.
 
 pub(crate) mod dist;
+pub mod outer;
 pub(crate) mod tested;
 
 use crate::compile::dist::{Sampler, inverse_normal_cdf};
+use crate::compile::outer::{OuterRun, UncertainModel};
 use crate::compile::tested::Tested;
-use crate::input::scenario::{PhaseStart, Scenario};
+use crate::input::scenario::{PhaseStart, Scenario, Site};
 use crate::rng::stream_for_key;
+use std::collections::HashSet;
 use std::ops::Range;
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -41,6 +45,18 @@ pub struct Model {
     pub delays_only_remove: bool,
     /// Events, exits, the attack and responses (docs/model.md 6, 7, 9).
     pub tested: Tested,
+    /// Uncertain inputs (docs/model.md 8), in the scenario's order; empty
+    /// for a file without any.
+    pub uncertain: Vec<UncertainModel>,
+    /// Per model pledge: its scenario member and place among the member's
+    /// pledges (what an uncertain pledge probability patches).
+    pub pledge_source: Vec<(usize, usize)>,
+    /// Set for a run with uncertain inputs (`Model::with_outer`): the
+    /// outer samples and their values; the trial loop then runs each
+    /// sample's block of trials on the sample's model.
+    pub outer: Option<Arc<OuterRun>>,
+    /// `[scenario] outer_samples`, when the file gives it.
+    pub outer_samples: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +65,7 @@ pub struct CapabilityModel {
     pub threshold: f64,
     pub critical: bool,
     pub weight: f64,
+    pub response_need: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +178,8 @@ impl Model {
             topological_order(scenario.members.len(), |i| scenario.members[i].requires);
         let mut units = Vec::new();
         let mut pledges = Vec::new();
+        // (scenario member, place among its pledges) of each pledge.
+        let mut sources: Vec<(usize, usize)> = Vec::new();
         // First unit of each member, for `requires` (which never names a replicated member).
         let mut first_unit = vec![usize::MAX; scenario.members.len()];
         // (scenario member, replica) of each unit.
@@ -169,6 +188,7 @@ impl Model {
             let member = &scenario.members[m];
             first_unit[m] = units.len();
             for replica in 0..member.count {
+                let first_source = sources.len();
                 let key = unit_key(&member.id, replica);
                 let mut seen: Vec<(usize, usize)> = Vec::new();
                 for pledge in &member.pledges {
@@ -180,6 +200,7 @@ impl Model {
                         scenario.capabilities[pledge.capability].id,
                         scenario.phases[pledge.phase].id
                     );
+                    sources.push((m, sources.len() - first_source));
                     pledges.push(PledgeModel {
                         unit: units.len(),
                         capability: pledge.capability,
@@ -206,7 +227,11 @@ impl Model {
         }
 
         // Stable: unit order, then file order, within each capability.
-        pledges.sort_by_key(|p| p.capability);
+        let mut paired: Vec<(PledgeModel, (usize, usize))> =
+            pledges.into_iter().zip(sources).collect();
+        paired.sort_by_key(|(p, _)| p.capability);
+        let (pledges, pledge_source): (Vec<PledgeModel>, Vec<(usize, usize)>) =
+            paired.into_iter().unzip();
         let capability_pledges: Vec<Range<usize>> = (0..scenario.capabilities.len())
             .map(|c| {
                 let lo = pledges.partition_point(|p| p.capability < c);
@@ -274,6 +299,7 @@ impl Model {
                 threshold: c.threshold,
                 critical: c.critical,
                 weight: c.weight,
+                response_need: c.response_need,
             })
             .collect();
         // Phases a gate can move: gated ones and every phase after one.
@@ -283,7 +309,12 @@ impl Model {
                 movable[k] = gate.is_some() || movable[*parent];
             }
         }
-        let tested = Tested::compile(scenario, &unit_members, &first_unit);
+        let forced: HashSet<Site> = scenario
+            .uncertain
+            .iter()
+            .flat_map(|u| u.sites.iter().copied())
+            .collect();
+        let tested = Tested::compile(scenario, &unit_members, &first_unit, &forced);
         // An exit ends pledges as a duration does.
         let delays_only_remove = pledges.iter().all(|p| {
             !movable[p.phase] || (p.duration.is_none() && tested.exits[p.unit].is_empty())
@@ -312,6 +343,10 @@ impl Model {
             phase_slot,
             member_count: scenario.members.len(),
             tested,
+            uncertain: scenario.uncertain.iter().map(UncertainModel::new).collect(),
+            pledge_source,
+            outer: None,
+            outer_samples: scenario.outer_samples,
         }
     }
 

@@ -9,8 +9,9 @@
 
 use crate::compile::dist::Sampler;
 use crate::compile::least_meeting;
-use crate::input::scenario::{ExitTrigger, Scenario};
+use crate::input::scenario::{ExitTrigger, Scenario, Site};
 use crate::rng::stream_for_key;
+use std::collections::HashSet;
 
 /// The streams of drawn quantities, as slots are handed out.
 #[derive(Default)]
@@ -45,6 +46,9 @@ pub struct Tested {
     pub honour: Vec<(f64, Slot)>,
     /// Responses of all units (unit order, then file order).
     pub responses: Vec<ResponseModel>,
+    /// Per response: its scenario member and place among the member's
+    /// responses (what an uncertain response probability patches).
+    pub response_source: Vec<(usize, usize)>,
     /// Per scenario member: whether forcing it out (docs/model.md 9) can
     /// change more than removing its own pledges: it has several replicas,
     /// a member requires it, or an exit rule is `with` it.
@@ -130,20 +134,27 @@ impl Tested {
     }
 
     /// `units`: per unit, its scenario member and replica index, in model
-    /// order; `unit_of_member`: the first unit of each scenario member.
+    /// order; `unit_of_member`: the first unit of each scenario member;
+    /// `uncertain`: the numbers drawn per outer sample (docs/model.md 8),
+    /// whose quantities always get a slot, whatever the value compiled.
     pub fn compile(
         scenario: &Scenario,
         units: &[(usize, u32)],
         unit_of_member: &[usize],
+        uncertain: &HashSet<Site>,
     ) -> Tested {
+        let forced = |site: Site| uncertain.contains(&site);
         let mut t = Tested::default();
         let mut slots = Slots::default();
         let drawn = |p: f64| p > 0.0 && p < 1.0;
-        for e in &scenario.events {
+        for (i, e) in scenario.events.iter().enumerate() {
             let month = Sampler::new(&e.month);
             t.events.push(EventModel {
                 probability: e.probability,
-                happens: slots.slot(format!("event/{}/happens", e.id), drawn(e.probability)),
+                happens: slots.slot(
+                    format!("event/{}/happens", e.id),
+                    drawn(e.probability) || forced(Site::EventProbability(i)),
+                ),
                 month_slot: slots.slot(format!("event/{}/month", e.id), !month.is_constant()),
                 month,
             });
@@ -163,10 +174,13 @@ impl Tested {
                         let horizon = f64::from(scenario.horizon_months);
                         ExitTriggerModel::Rate {
                             mean_months,
-                            time: slots.slot(format!("{rule}/time"), r > 0.0),
+                            time: slots.slot(
+                                format!("{rule}/time"),
+                                r > 0.0 || forced(Site::ExitRate(m, position)),
+                            ),
                             // Rounded up a little: a time at the very edge
                             // is computed, not dropped.
-                            within: (-(-horizon / mean_months).exp_m1() * (1.0 + 1e-12)).min(1.0),
+                            within: rate_within(mean_months, horizon),
                         }
                     }
                 };
@@ -174,7 +188,10 @@ impl Tested {
                 exits.push(ExitModel {
                     trigger,
                     probability: exit.probability,
-                    fire: slots.slot(format!("{rule}/fire"), drawn(exit.probability)),
+                    fire: slots.slot(
+                        format!("{rule}/fire"),
+                        drawn(exit.probability) || forced(Site::ExitProbability(m, position)),
+                    ),
                     lag_slot: slots.slot(format!("{rule}/lag"), !lag.is_constant()),
                     lag,
                 });
@@ -184,7 +201,10 @@ impl Tested {
             let honour = member.honour;
             t.honour.push((
                 honour,
-                slots.slot(format!("honour/{key}"), with_attack && drawn(honour)),
+                slots.slot(
+                    format!("honour/{key}"),
+                    with_attack && (drawn(honour) || forced(Site::Honour(m))),
+                ),
             ));
         }
         t.exit_order = exit_order(&t.exits);
@@ -203,7 +223,7 @@ impl Tested {
                 let member = &scenario.members[m];
                 let key = super::unit_key(&member.id, replica);
                 let mut seen: Vec<usize> = Vec::new();
-                for r in &member.responses {
+                for (j, r) in member.responses.iter().enumerate() {
                     let position = seen.iter().filter(|&&c| c == r.capability).count();
                     seen.push(r.capability);
                     let Some(k) = tested.iter().position(|&(c, _)| c == r.capability) else {
@@ -212,11 +232,15 @@ impl Tested {
                     let cap = &scenario.capabilities[r.capability].id;
                     let base = format!("response/{key}/{cap}/{position}");
                     let (amount, delay) = (Sampler::new(&r.amount), Sampler::new(&r.delay));
+                    t.response_source.push((m, j));
                     t.responses.push(ResponseModel {
                         unit: u,
                         tested: k,
                         probability: r.probability,
-                        delivered: slots.slot(format!("{base}/delivered"), drawn(r.probability)),
+                        delivered: slots.slot(
+                            format!("{base}/delivered"),
+                            drawn(r.probability) || forced(Site::ResponseProbability(m, j)),
+                        ),
                         amount_slot: slots.slot(format!("{base}/amount"), !amount.is_constant()),
                         delay_slot: slots.slot(format!("{base}/delay"), !delay.is_constant()),
                         amount,
@@ -241,7 +265,10 @@ impl Tested {
                 tested,
                 time: slots.slot(
                     "attack/time".into(),
-                    a.rate_per_year > 0.0 || (varies && a.rate_per_year_when_met > 0.0),
+                    a.rate_per_year > 0.0
+                        || (varies && a.rate_per_year_when_met > 0.0)
+                        || forced(Site::AttackRate)
+                        || forced(Site::AttackRateWhenMet),
                 ),
             });
         }
@@ -282,6 +309,13 @@ impl Tested {
             .collect();
         t
     }
+}
+
+/// The uniform below which an exponential time of mean `mean_months`
+/// falls within `horizon` (see `ExitTriggerModel::Rate`), rounded up a
+/// little: a time at the very edge is computed, not dropped.
+pub(crate) fn rate_within(mean_months: f64, horizon: f64) -> f64 {
+    (-(-horizon / mean_months).exp_m1() * (1.0 + 1e-12)).min(1.0)
 }
 
 /// Per member, the units of the members that require it, directly or

@@ -21,6 +21,9 @@ pub enum InputError {
         line: usize,
         column: usize,
     },
+    /// A number of outer samples (docs/model.md 8) the run cannot have.
+    #[error("error: {0}")]
+    Outer(String),
     /// Errors found in the text or the overrides, as data.
     #[error("{}", .0.render())]
     Invalid(Box<Diagnostics>),

@@ -276,4 +276,85 @@ pub struct Scenario {
     /// `[honour]` as written, for reports.
     pub honour: BTreeMap<String, f64>,
     pub attack: Option<Attack>,
+    /// `[scenario] outer_samples`: 1..=10000 (docs/model.md 8).
+    pub outer_samples: Option<u32>,
+    /// The fields given as a distribution where a single number is
+    /// expected (docs/model.md 8), in file order. Each such field holds its
+    /// distribution's mean in the structs above (for reports); the engine
+    /// draws it once per outer sample.
+    pub uncertain: Vec<Uncertain>,
+}
+
+/// An uncertain field: one draw per outer sample, keyed by `path`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Uncertain {
+    /// The field's `--set` key, e.g. `member.uk.join`, `odds.confirmed`,
+    /// `member.uk.pledge.0.probability`.
+    pub path: String,
+    pub dist: Dist,
+    /// The numbers the draw replaces (an `[odds]` or `[honour]` word may
+    /// stand for several members' numbers, `attack.rate_per_year` for the
+    /// rate when met too when that is not given).
+    pub sites: Vec<Site>,
+}
+
+/// One number of a `Scenario` that an uncertain field sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Site {
+    /// Indices into `Scenario::members` (and their pledges, exits,
+    /// responses), `capabilities`, `groups`, `phases`, `events`.
+    Join(usize),
+    JoinWithout(usize),
+    PledgeProbability(usize, usize),
+    Correlation(usize),
+    Need(usize),
+    Threshold(usize),
+    ResponseNeed(usize),
+    GateCoverage(usize),
+    Honour(usize),
+    EventProbability(usize),
+    ExitProbability(usize, usize),
+    ExitRate(usize, usize),
+    ResponseProbability(usize, usize),
+    AttackRate,
+    AttackRateWhenMet,
+}
+
+impl Dist {
+    /// The distribution's mean.
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Dist::Constant(v) => v,
+            Dist::Uniform { a, b } => 0.5 * (a + b),
+            Dist::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+            Dist::Pert { min, mode, max } => (min + 4.0 * mode + max) / 6.0,
+            Dist::Normal { mean, .. } => mean,
+            Dist::Range90 { lo, hi } => {
+                const Z95: f64 = 1.644_853_626_951_472_2;
+                let (mu, sigma) = (0.5 * (lo.ln() + hi.ln()), (hi.ln() - lo.ln()) / (2.0 * Z95));
+                (mu + 0.5 * sigma * sigma).exp()
+            }
+            Dist::Choice(ref pairs) => {
+                let total: f64 = pairs.iter().map(|p| p.1).sum();
+                pairs.iter().map(|&(v, w)| v * w).sum::<f64>() / total
+            }
+        }
+    }
+
+    /// The least and greatest values a draw can take (the support's ends).
+    pub fn support(&self) -> (f64, f64) {
+        match *self {
+            Dist::Constant(v) => (v, v),
+            Dist::Uniform { a, b } => (a, b),
+            Dist::Triangular { min, max, .. } | Dist::Pert { min, max, .. } => (min, max),
+            Dist::Normal { .. } => (f64::NEG_INFINITY, f64::INFINITY),
+            // Strictly above 0.
+            Dist::Range90 { .. } => (f64::MIN_POSITIVE, f64::INFINITY),
+            Dist::Choice(ref pairs) => pairs
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(v, _)| {
+                    (lo.min(v), hi.max(v))
+                }),
+        }
+    }
 }

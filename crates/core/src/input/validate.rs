@@ -9,7 +9,7 @@ use crate::input::diagnostic::{Diagnostic, Diags, Span, did_you_mean, known_list
 use crate::input::parse::{Node, Table, Value};
 use crate::input::scenario::{
     Attack, Capability, Dist, Event, Exit, ExitTrigger, Gate, Group, Member, Phase, PhaseStart,
-    Pledge, Response, Scenario, Warning, YearMonth,
+    Pledge, Response, Scenario, Site, Uncertain, Warning, YearMonth,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -31,6 +31,8 @@ pub const MAX_YEAR: i32 = 2200;
 pub const MAX_CAPABILITIES: usize = 1_000;
 pub const MAX_PHASES: usize = 1_000;
 pub const MAX_GROUPS: usize = 1_000;
+/// `[scenario] outer_samples` (and `--outer`): 1..=MAX_OUTER_SAMPLES.
+pub const MAX_OUTER_SAMPLES: i128 = 10_000;
 /// Most `[[member]]` tables (each may stand for `count` replicas).
 pub const MAX_MEMBERS: usize = 100_000;
 /// Bound on the gates' bookkeeping: over gated phases, the pledges (times
@@ -59,6 +61,7 @@ const SCENARIO_KEYS: &[&str] = &[
     "start",
     "trials",
     "seed",
+    "outer_samples",
 ];
 const CAPABILITY_KEYS: &[&str] = &[
     "id",
@@ -261,8 +264,8 @@ pub fn validate(root: &Node, d: &mut Diags) -> Option<Scenario> {
     if d.len() > before {
         return None;
     }
-    let (name, description, sources, horizon_months, trials, seed) = head?;
-    Some(Scenario {
+    let (name, description, sources, horizon_months, trials, seed, outer_samples) = head?;
+    let mut scenario = Scenario {
         name,
         description,
         sources,
@@ -278,7 +281,11 @@ pub fn validate(root: &Node, d: &mut Diags) -> Option<Scenario> {
         events: events.into_iter().collect::<Option<_>>()?,
         honour: honour.unwrap_or_default(),
         attack: attack.map_or(Some(None), |a| a.map(Some))?,
-    })
+        outer_samples,
+        uncertain: Vec::new(),
+    };
+    scenario.uncertain = uncertain_fields(&top, &scenario);
+    Some(scenario)
 }
 
 /// Caps the gates' bookkeeping (`MAX_GATE_PLEDGES`), naming the gated phase
@@ -502,14 +509,267 @@ fn number_in(
     None
 }
 
-fn probability(n: &Node, key: &str, d: &mut Diags) -> Option<f64> {
-    number_in(
-        n,
-        key,
-        |x| (0.0..=1.0).contains(&x),
-        "a probability in [0, 1]",
-        d,
-    )
+/// The range of a field that may be uncertain (docs/model.md 8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Range {
+    /// [0, 1]
+    Probability,
+    /// [0, 1)
+    Correlation,
+    /// > 0 (need, response_need)
+    Positive,
+    /// (0, 1] (threshold, gate coverage)
+    Threshold,
+    /// >= 0 (rates per year)
+    Rate,
+}
+
+impl Range {
+    fn words(self) -> &'static str {
+        match self {
+            Range::Probability => "a probability in [0, 1]",
+            Range::Correlation => "in [0, 1)",
+            Range::Positive => "> 0",
+            Range::Threshold => "in (0, 1]",
+            Range::Rate => ">= 0",
+        }
+    }
+
+    fn contains(self, x: f64) -> bool {
+        match self {
+            Range::Probability => (0.0..=1.0).contains(&x),
+            Range::Correlation => (0.0..1.0).contains(&x),
+            Range::Positive => x > 0.0,
+            Range::Threshold => x > 0.0 && x <= 1.0,
+            Range::Rate => x >= 0.0,
+        }
+    }
+
+    /// Whether the range is (0, inf) or wider, where a `range90`
+    /// (lognormal) fits.
+    fn holds_positive_reals(self) -> bool {
+        matches!(self, Range::Positive | Range::Rate)
+    }
+}
+
+/// A field that may be uncertain: a number in `range`, or a distribution
+/// whose every draw lies in it (docs/model.md 8). Yields the number, or the
+/// distribution's mean (what the scenario's structs hold for reports).
+fn uncertain(n: &Node, key: &str, range: Range, d: &mut Diags) -> Option<f64> {
+    if !n.value.is_table() {
+        return number_in(n, key, |x| range.contains(x), range.words(), d);
+    }
+    let dist = dist(n, key, d)?;
+    let refuse = |form: &str, why: &str, d: &mut Diags| {
+        d.push(
+            Diagnostic::new(
+                n.span,
+                format!(
+                    "`{key}` must be {}; a `{form}` distribution is not allowed here: {why}",
+                    range.words()
+                ),
+            )
+            .label(format!("`{form}` here"))
+            .help(Some(
+                "give a uniform, triangular, pert or choice whose values all lie in the range"
+                    .into(),
+            )),
+        );
+        None
+    };
+    match dist {
+        Dist::Normal { .. } => refuse("normal", "its draws are unbounded", d),
+        Dist::Range90 { .. } if !range.holds_positive_reals() => {
+            refuse("range90", "its draws may be any positive number", d)
+        }
+        _ => {
+            let (lo, hi) = dist.support();
+            let outside = [lo, hi].into_iter().find(|&x| !range.contains(x));
+            match outside {
+                Some(x) => {
+                    d.push(
+                        Diagnostic::new(
+                            n.span,
+                            format!(
+                                "`{key}` must be {}; this distribution can draw {x}, outside it",
+                                range.words()
+                            ),
+                        )
+                        .label("draws outside the field's range")
+                        .help(Some(format!(
+                            "every value the distribution can take must be {}",
+                            range.words()
+                        ))),
+                    );
+                    None
+                }
+                None => Some(dist.mean()),
+            }
+        }
+    }
+}
+
+/// The fields of a valid scenario given as distributions (docs/model.md
+/// 8), each with its `--set` key as path, found by a second walk of the raw
+/// tree (every item is valid, so item `i` of an array is `scenario`'s `i`).
+fn uncertain_fields(top: &Obj<'_>, scenario: &Scenario) -> Vec<Uncertain> {
+    let mut out = Vec::new();
+    let mut scratch = Diags::default();
+    let mut add = |n: Option<&Node>, path: String, sites: Vec<Site>| {
+        if let Some(n) = n.filter(|n| n.value.is_table())
+            && let Some(dist) = dist(n, &path, &mut scratch)
+        {
+            out.push(Uncertain { path, dist, sites });
+        }
+    };
+    fn field<'n>(n: &'n Node, key: &str) -> Option<&'n Node> {
+        match &n.value {
+            Value::Table(t) => t.get(key).map(|e| &e.value),
+            _ => None,
+        }
+    }
+    fn items(n: Option<&Node>) -> Vec<&Node> {
+        match n.map(|n| &n.value) {
+            Some(Value::Array(a)) => a.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+    for (word_table, is_odds) in [(top.opt("odds"), true), (top.opt("honour"), false)] {
+        let Some(Value::Table(t)) = word_table.map(|n| &n.value) else {
+            continue;
+        };
+        for e in &t.entries {
+            let sites = scenario
+                .members
+                .iter()
+                .zip(items(top.opt("member")))
+                .enumerate()
+                .filter(|(_, (m, node))| match is_odds {
+                    true => m.status.as_deref() == Some(&e.key) && field(node, "join").is_none(),
+                    false => {
+                        m.commitment.as_deref() == Some(&e.key) && field(node, "honour").is_none()
+                    }
+                })
+                .map(|(i, _)| match is_odds {
+                    true => Site::Join(i),
+                    false => Site::Honour(i),
+                })
+                .collect();
+            let section = if is_odds { "odds" } else { "honour" };
+            add(Some(&e.value), format!("{section}.{}", e.key), sites);
+        }
+    }
+    for (i, (n, c)) in items(top.opt("capability"))
+        .into_iter()
+        .zip(&scenario.capabilities)
+        .enumerate()
+    {
+        let path = |k: &str| format!("capability.{}.{k}", c.id);
+        add(field(n, "need"), path("need"), vec![Site::Need(i)]);
+        add(
+            field(n, "threshold"),
+            path("threshold"),
+            vec![Site::Threshold(i)],
+        );
+        add(
+            field(n, "response_need"),
+            path("response_need"),
+            vec![Site::ResponseNeed(i)],
+        );
+    }
+    for (i, (n, g)) in items(top.opt("group"))
+        .into_iter()
+        .zip(&scenario.groups)
+        .enumerate()
+    {
+        add(
+            field(n, "correlation"),
+            format!("group.{}.correlation", g.id),
+            vec![Site::Correlation(i)],
+        );
+    }
+    for (i, (n, p)) in items(top.opt("phase"))
+        .into_iter()
+        .zip(&scenario.phases)
+        .enumerate()
+    {
+        if let Some(gate) = field(n, "gate") {
+            add(
+                field(gate, "coverage"),
+                format!("phase.{}.gate.coverage", p.id),
+                vec![Site::GateCoverage(i)],
+            );
+        }
+    }
+    for (i, (n, m)) in items(top.opt("member"))
+        .into_iter()
+        .zip(&scenario.members)
+        .enumerate()
+    {
+        let path = |k: &str| format!("member.{}.{k}", m.id);
+        add(field(n, "join"), path("join"), vec![Site::Join(i)]);
+        add(
+            field(n, "join_without"),
+            path("join_without"),
+            vec![Site::JoinWithout(i)],
+        );
+        add(field(n, "honour"), path("honour"), vec![Site::Honour(i)]);
+        for (j, p) in items(field(n, "pledge")).into_iter().enumerate() {
+            add(
+                field(p, "probability"),
+                path(&format!("pledge.{j}.probability")),
+                vec![Site::PledgeProbability(i, j)],
+            );
+        }
+        for (j, x) in items(field(n, "exit")).into_iter().enumerate() {
+            add(
+                field(x, "probability"),
+                path(&format!("exit.{j}.probability")),
+                vec![Site::ExitProbability(i, j)],
+            );
+            add(
+                field(x, "rate_per_year"),
+                path(&format!("exit.{j}.rate_per_year")),
+                vec![Site::ExitRate(i, j)],
+            );
+        }
+        for (j, r) in items(field(n, "response")).into_iter().enumerate() {
+            add(
+                field(r, "probability"),
+                path(&format!("response.{j}.probability")),
+                vec![Site::ResponseProbability(i, j)],
+            );
+        }
+    }
+    for (i, (n, e)) in items(top.opt("event"))
+        .into_iter()
+        .zip(&scenario.events)
+        .enumerate()
+    {
+        add(
+            field(n, "probability"),
+            format!("event.{}.probability", e.id),
+            vec![Site::EventProbability(i)],
+        );
+    }
+    if let Some(n) = top.opt("attack") {
+        let when_met = field(n, "rate_per_year_when_met");
+        let mut sites = vec![Site::AttackRate];
+        if when_met.is_none() {
+            sites.push(Site::AttackRateWhenMet);
+        }
+        add(
+            field(n, "rate_per_year"),
+            "attack.rate_per_year".into(),
+            sites,
+        );
+        add(
+            when_met,
+            "attack.rate_per_year_when_met".into(),
+            vec![Site::AttackRateWhenMet],
+        );
+    }
+    out
 }
 
 fn is_id(s: &str) -> bool {
@@ -872,6 +1132,7 @@ type Head = (
     u32,
     Option<u64>,
     Option<u64>,
+    Option<u32>,
 );
 
 /// `scenario.start`: `Some(None)` when absent, `None` when invalid (reported).
@@ -902,6 +1163,9 @@ fn scenario_head(o: &Obj<'_>, d: &mut Diags) -> Option<Head> {
     let seed = or(o.opt("seed"), None, |n| {
         integer(n, "seed", 0, i128::from(u64::MAX), d).map(Some)
     });
+    let outer = or(o.opt("outer_samples"), None, |n| {
+        integer(n, "outer_samples", 1, MAX_OUTER_SAMPLES, d).map(Some)
+    });
     Some((
         name?,
         description?,
@@ -909,6 +1173,7 @@ fn scenario_head(o: &Obj<'_>, d: &mut Diags) -> Option<Head> {
         u32::try_from(horizon?).ok()?,
         trials?.map(|t| t as u64),
         seed?.map(|s| s as u64),
+        outer?.map(|k| k as u32),
     ))
 }
 
@@ -940,7 +1205,12 @@ fn word_probabilities(
     let mut map = BTreeMap::new();
     let mut ok = true;
     for e in &o.table.entries {
-        match probability(&e.value, &format!("{prefix}.{}", e.key), d) {
+        match uncertain(
+            &e.value,
+            &format!("{prefix}.{}", e.key),
+            Range::Probability,
+            d,
+        ) {
             Some(p) => {
                 map.insert(e.key.clone(), p);
             }
@@ -956,16 +1226,16 @@ fn capability(n: &Node, id: Option<String>, d: &mut Diags) -> Option<Capability>
     let unit = or(o.opt("unit"), None, |n| string(n, "unit", d).map(Some));
     let need = o
         .req("need", d)
-        .and_then(|n| number_in(n, "need", |x| x > 0.0, "> 0", d));
+        .and_then(|n| uncertain(n, "need", Range::Positive, d));
     let threshold = or(o.opt("threshold"), 1.0, |n| {
-        number_in(n, "threshold", |x| x > 0.0 && x <= 1.0, "in (0, 1]", d)
+        uncertain(n, "threshold", Range::Threshold, d)
     });
     let critical = or(o.opt("critical"), true, |n| boolean(n, "critical", d));
     let weight = or(o.opt("weight"), 1.0, |n| {
         number_in(n, "weight", |x| x >= 0.0, ">= 0", d)
     });
     let response_need = or(o.opt("response_need"), None, |n| {
-        number_in(n, "response_need", |x| x > 0.0, "> 0", d).map(Some)
+        uncertain(n, "response_need", Range::Positive, d).map(Some)
     });
     let id = id?;
     Some(Capability {
@@ -998,13 +1268,7 @@ fn check_weights(nodes: &[&Node], caps: &[Option<Capability>], d: &mut Diags) {
 fn group(n: &Node, id: Option<String>, d: &mut Diags) -> Option<Group> {
     let o = Obj::new(n, "`[[group]]`", GROUP_KEYS, d)?;
     let correlation = or(o.opt("correlation"), 0.0, |n| {
-        number_in(
-            n,
-            "correlation",
-            |x| (0.0..1.0).contains(&x),
-            "in [0, 1)",
-            d,
-        )
+        uncertain(n, "correlation", Range::Correlation, d)
     });
     Some(Group {
         id: id?,
@@ -1118,7 +1382,7 @@ fn gate(n: &Node, refs: &Refs<'_>, d: &mut Diags) -> Option<Gate> {
     });
     let coverage = o
         .req("coverage", d)
-        .and_then(|n| number_in(n, "gate.coverage", |x| x > 0.0 && x <= 1.0, "in (0, 1]", d));
+        .and_then(|n| uncertain(n, "gate.coverage", Range::Threshold, d));
     Some(Gate {
         capability: capability?,
         coverage: coverage?,
@@ -1152,7 +1416,7 @@ fn member(
     let name = or(o.opt("name"), None, |n| string(n, "name", d).map(Some));
     let status = or(o.opt("status"), None, |n| string(n, "status", d).map(Some));
     let join = match (o.opt("join"), o.opt("status")) {
-        (Some(n), _) => probability(n, "join", d),
+        (Some(n), _) => uncertain(n, "join", Range::Probability, d),
         (None, Some(sn)) => match (&status, cx.odds) {
             (Some(Some(s)), Some(odds)) if odds.contains_key(s) => odds.get(s).copied(),
             // The status is in `[odds]` but its value is invalid: already reported.
@@ -1200,7 +1464,7 @@ fn member(
             .map(|i| Some((i, n.span)))
     });
     let join_without = or(o.opt("join_without"), 0.0, |n| {
-        probability(n, "join_without", d)
+        uncertain(n, "join_without", Range::Probability, d)
     });
     let count = or(o.opt("count"), 1, |n| integer(n, "count", 1, MAX_COUNT, d));
     let pledge_nodes = array_of_tables(o.opt("pledge"), "member.pledge", d);
@@ -1214,7 +1478,7 @@ fn member(
         string(n, "commitment", d).map(Some)
     });
     let honour = match (o.opt("honour"), &commitment) {
-        (Some(n), _) => probability(n, "honour", d),
+        (Some(n), _) => uncertain(n, "honour", Range::Probability, d),
         (None, Some(Some(word))) => match cx.honour {
             Some(map) => Some(map.get(word).copied().unwrap_or(1.0)),
             // `[honour]` is invalid (already reported), or absent.
@@ -1273,7 +1537,7 @@ fn pledge(n: &Node, refs: &Refs<'_>, d: &mut Diags) -> Option<Pledge> {
         dist(n, "duration_months", d).map(Some)
     });
     let probability = or(o.opt("probability"), 1.0, |n| {
-        probability(n, "probability", d)
+        uncertain(n, "probability", Range::Probability, d)
     });
     Some(Pledge {
         capability: capability?,
@@ -1341,7 +1605,7 @@ fn exit(
                 Some(ExitTrigger::With(target))
             }),
             _ => o.opt("rate_per_year").and_then(|n| {
-                number_in(n, "rate_per_year", |x| x >= 0.0, ">= 0", d).map(ExitTrigger::RatePerYear)
+                uncertain(n, "rate_per_year", Range::Rate, d).map(ExitTrigger::RatePerYear)
             }),
         },
         [(first, _), rest @ ..] => {
@@ -1364,7 +1628,7 @@ fn exit(
         }
     };
     let probability = or(o.opt("probability"), 1.0, |n| {
-        probability(n, "probability", d)
+        uncertain(n, "probability", Range::Probability, d)
     });
     let lag = or(o.opt("lag_months"), Dist::Constant(0.0), |n| {
         dist(n, "lag_months", d)
@@ -1413,7 +1677,7 @@ fn response(n: &Node, cx: &MemberCtx<'_>, d: &mut Diags) -> Option<Response> {
         dist(n, "delay_months", d)
     });
     let probability = or(o.opt("probability"), 1.0, |n| {
-        probability(n, "probability", d)
+        uncertain(n, "probability", Range::Probability, d)
     });
     Some(Response {
         capability: capability?,
@@ -1485,7 +1749,7 @@ fn event(n: &Node, id: Option<String>, start: Start, d: &mut Diags) -> Option<Ev
         }
     };
     let probability = or(o.opt("probability"), 1.0, |n| {
-        probability(n, "probability", d)
+        uncertain(n, "probability", Range::Probability, d)
     });
     let id = id?;
     let (month, date) = when?;
@@ -1501,7 +1765,7 @@ fn event(n: &Node, id: Option<String>, start: Start, d: &mut Diags) -> Option<Ev
 /// `[attack]`.
 fn attack(n: &Node, refs: &Refs<'_>, d: &mut Diags) -> Option<Attack> {
     let o = Obj::new(n, "`[attack]`", ATTACK_KEYS, d)?;
-    let rate = |n: &Node, key: &str, d: &mut Diags| number_in(n, key, |x| x >= 0.0, ">= 0", d);
+    let rate = |n: &Node, key: &str, d: &mut Diags| uncertain(n, key, Range::Rate, d);
     let rate_per_year = o
         .req("rate_per_year", d)
         .and_then(|n| rate(n, "rate_per_year", d));

@@ -128,7 +128,7 @@ impl<'m, const B: usize> Trial<'m, B> {
     /// `reach`; `None` when not within the horizon.
     pub(super) fn attack_time(&mut self, a: &AttackModel, reach: f64) -> Option<f64> {
         let horizon = f64::from(self.model.horizon);
-        // Both hazards are 0 (compile gives the draw a slot otherwise).
+        // No slot: both hazards are 0 (compile gives the draw a slot otherwise).
         a.time?;
         if a.rate == a.rate_when_met {
             let time = reach / a.rate;

@@ -47,7 +47,7 @@ mod schedule;
 mod trial;
 
 pub use chunks::for_each_chunk;
-pub use record::{Accumulator, HistogramPool, Histograms, Tally};
+pub use record::{Accumulator, HistogramPool, Histograms, SampleTally, Tally};
 
 use crate::compile::Model;
 use trial::Trial;
@@ -128,15 +128,64 @@ pub fn run_chunk(
 ) -> (Tally, Vec<TrialOutcome>) {
     let mut tally = Tally::new(model);
     let acc = Some((&mut tally, histograms));
-    let out = blocks_for(model)(model, seed, first, count, acc, outcomes);
+    let out = match model.outer {
+        None => blocks_for(model)(model, seed, first, count, acc, outcomes),
+        Some(_) => run_samples(model, seed, first, count, acc, outcomes),
+    };
     (tally, out)
+}
+
+/// `run_blocks` for a model with uncertain inputs (docs/model.md 8): the
+/// trials `first .. first + count` split where outer samples begin, each
+/// piece run on its sample's model and recorded with the sample's figures.
+fn run_samples(
+    model: &Model,
+    seed: u64,
+    first: u64,
+    count: u64,
+    mut acc: Option<(&mut Tally, &mut Histograms)>,
+    keep: bool,
+) -> Vec<TrialOutcome> {
+    let Some(outer) = model.outer.as_deref() else {
+        return blocks_for(model)(model, seed, first, count, acc, keep);
+    };
+    let mut out = Vec::with_capacity(if keep { count as usize } else { 0 });
+    let (mut t, end) = (first, first + count);
+    while t < end {
+        let k = outer.sample_of(t);
+        let piece_end = outer.first_trial(k + 1).min(end);
+        let sample = model.sample(k);
+        let run = blocks_for(&sample);
+        let outcomes = match acc.as_mut() {
+            Some((tally, histograms)) => {
+                let mut piece = Tally::new(&sample);
+                let outcomes = run(
+                    &sample,
+                    seed,
+                    t,
+                    piece_end - t,
+                    Some((&mut piece, &mut **histograms)),
+                    keep,
+                );
+                tally.merge_sample(k, &piece);
+                outcomes
+            }
+            None => run(&sample, seed, t, piece_end - t, None, keep),
+        };
+        out.extend(outcomes);
+        t = piece_end;
+    }
+    out
 }
 
 /// Only the outcomes of trials `first .. first + count`: for what-if
 /// variants that need P(met) and nothing else (sensitivity), this skips
 /// every statistic `run_chunk` records.
 pub fn run_outcomes(model: &Model, seed: u64, first: u64, count: u64) -> Vec<TrialOutcome> {
-    blocks_for(model)(model, seed, first, count, None, true)
+    match model.outer {
+        None => blocks_for(model)(model, seed, first, count, None, true),
+        Some(_) => run_samples(model, seed, first, count, None, true),
+    }
 }
 
 type RunBlocks =

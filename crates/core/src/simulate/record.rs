@@ -36,6 +36,52 @@ pub struct Tally {
     pub event_occurred: Vec<u64>,
     /// docs/model.md 7.2 (empty without `[attack]`).
     pub response: ResponseTally,
+    /// docs/model.md 8: with uncertain inputs, the figures of each outer
+    /// sample these trials touch, in sample order (empty otherwise).
+    pub samples: Vec<SampleTally>,
+}
+
+/// What the clustered standard errors and the spread across outer samples
+/// need of one sample's trials (docs/model.md 8).
+#[derive(Debug, Clone, Default)]
+pub struct SampleTally {
+    /// The outer sample.
+    pub sample: u64,
+    pub trials: u64,
+    /// Met at the horizon.
+    pub met: u64,
+    /// Overall coverage at the horizon.
+    pub overall: Moments,
+    /// Committed amount at the horizon, per capability.
+    pub committed: Vec<Moments>,
+    pub attacks: u64,
+    pub honoured: u64,
+}
+
+impl SampleTally {
+    /// Sample `k`'s figures from the tally of (some of) its trials.
+    pub fn of(sample: u64, t: &Tally) -> Self {
+        SampleTally {
+            sample,
+            trials: t.trials,
+            met: t.met_by_month.last().copied().unwrap_or(0),
+            overall: t.overall_at_horizon,
+            committed: t.committed.clone(),
+            attacks: t.response.attacks,
+            honoured: t.response.honoured,
+        }
+    }
+
+    fn merge(&mut self, o: &SampleTally) {
+        self.trials += o.trials;
+        self.met += o.met;
+        self.overall.merge(&o.overall);
+        for (a, b) in self.committed.iter_mut().zip(&o.committed) {
+            a.merge(b);
+        }
+        self.attacks += o.attacks;
+        self.honoured += o.honoured;
+    }
 }
 
 /// Counts of the attacks of a set of trials and the responses to them.
@@ -113,11 +159,37 @@ impl Tally {
             member_exited: vec![0; model.member_count],
             event_occurred: vec![0; model.tested.events.len()],
             response: ResponseTally::new(model),
+            samples: Vec::new(),
         }
+    }
+
+    /// Adds the tally of the trials of outer sample `k` that follow this
+    /// one's, recording the sample's own figures.
+    pub fn merge_sample(&mut self, k: u64, o: &Tally) {
+        self.add_samples(&[SampleTally::of(k, o)]);
+        self.merge_counts(o);
+    }
+
+    /// Appends `samples` (which follow this tally's), joining the figures
+    /// of a sample split between the two.
+    fn add_samples(&mut self, samples: &[SampleTally]) {
+        let mut rest = samples;
+        if let (Some(last), Some(first)) = (self.samples.last_mut(), samples.first())
+            && last.sample == first.sample
+        {
+            last.merge(first);
+            rest = &samples[1..];
+        }
+        self.samples.extend_from_slice(rest);
     }
 
     /// Adds `o`, the tally of the trials that follow this one's.
     pub fn merge(&mut self, o: &Tally) {
+        self.add_samples(&o.samples);
+        self.merge_counts(o);
+    }
+
+    fn merge_counts(&mut self, o: &Tally) {
         fn add(a: &mut [u64], b: &[u64]) {
             a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         }

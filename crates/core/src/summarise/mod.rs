@@ -2,6 +2,7 @@
 //! percentiles, per-id tables in scenario file order.
 
 pub mod summary;
+pub mod uncertainty;
 
 use crate::compile::Model;
 use crate::input::scenario::Scenario;
@@ -212,6 +213,7 @@ pub(crate) fn summarise(
             .attack
             .as_ref()
             .map(|_| response(scenario, model, acc)),
+        uncertainty: None,
     }
 }
 

@@ -57,6 +57,50 @@ pub struct Summary {
     /// docs/model.md 7.2: only with `[attack]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseStats>,
+    /// docs/model.md 8: only with uncertain inputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<Uncertainty>,
+}
+
+/// How the answer varies with the uncertain inputs (docs/model.md 8).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Uncertainty {
+    /// K.
+    pub outer_samples: u64,
+    /// The samples' P(met) (each over its own trials): their mean and
+    /// percentiles.
+    pub p_met: Spread,
+    /// Mean over samples of the binomial variance of a sample's P(met)
+    /// (`p (1 - p) / n`), over the variance of P(met) across samples:
+    /// the share of that spread that is Monte Carlo noise. Null when the
+    /// samples' P(met) do not vary (or K = 1).
+    pub mc_noise_share: Option<f64>,
+    /// Each uncertain field's Spearman rank correlation with the samples'
+    /// P(met), largest in magnitude first (null, last, where undefined).
+    pub inputs: Vec<InputRank>,
+    /// With `[attack]`: the samples' P(honoured | attack), over the
+    /// samples with an attack (null when none has one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_honoured_given_attack: Option<Option<Spread>>,
+}
+
+/// The mean and percentiles (type 7: linear between order statistics) of
+/// a figure across outer samples.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spread {
+    pub mean: f64,
+    pub p05: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputRank {
+    /// The field's `--set` key, e.g. `odds.confirmed`.
+    pub field: String,
+    pub rank_correlation: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
