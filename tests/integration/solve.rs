@@ -17,6 +17,7 @@ fn config() -> RunConfig {
         trials: Some(TRIALS),
         threads: Some(2),
         precision: None,
+        outer: None,
     }
 }
 
