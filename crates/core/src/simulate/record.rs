@@ -346,12 +346,15 @@ impl<'m, const B: usize> Trial<'m, B> {
             histograms.time_to_met.push(t);
             tally.first_met_by_month[(t.ceil() as usize).min(h)] += 1;
         }
-        // docs/model.md 9: critical capabilities below their threshold.
-        let below = |c: usize| self.committed[c] < self.meeting_amount[c];
-        let short = model.critical.iter().filter(|&&c| below(c)).count();
-        for &c in &model.critical {
-            tally.capability_shortfall[c] += u64::from(below(c));
-            tally.capability_sole_shortfall[c] += u64::from(below(c) && short == 1);
+        // docs/model.md 9: critical capabilities below their threshold
+        // (none when met).
+        if !self.met_at_horizon {
+            let below = |c: usize| self.committed[c] < self.meeting_amount[c];
+            let short = model.critical.iter().filter(|&&c| below(c)).count();
+            for &c in &model.critical {
+                tally.capability_shortfall[c] += u64::from(below(c));
+                tally.capability_sole_shortfall[c] += u64::from(below(c) && short == 1);
+            }
         }
         if self.met_at_horizon {
             self.mark_pivotal();

@@ -79,7 +79,7 @@ impl<'m, const B: usize> Trial<'m, B> {
         }
         // docs/model.md 6.1: an exit ends all of the member's pledges.
         // (A model constant: v1 scenarios never take this branch.)
-        if !self.model.tested.exit_order.is_empty() {
+        if self.cut_by_exits {
             for &i in &self.pledges_by_phase[k] {
                 ends[i] = ends[i].min(self.exit_time[self.pledge_unit[i]]);
             }

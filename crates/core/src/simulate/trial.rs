@@ -195,6 +195,8 @@ pub(super) struct Trial<'m, const B: usize> {
     pub(super) event_time: Vec<f64>,
     pub(super) exit_time: Vec<f64>,
     pub(super) joined_now: Vec<bool>,
+    /// Some unit has exit rules: pledges' ends are cut at exit times.
+    pub(super) cut_by_exits: bool,
     /// The current trial's attack, if any (`test_guarantee`).
     pub(super) attack: Option<AttackOutcome>,
     /// Per unit: present at the attack and honours. Per tested capability:
@@ -329,6 +331,7 @@ impl<'m, const B: usize> Trial<'m, B> {
             b_join_word: vec![0; if dependents { units * B } else { 0 }],
             event_time: vec![f64::INFINITY; tested.events.len()],
             exit_time: vec![f64::INFINITY; units],
+            cut_by_exits: !tested.exit_order.is_empty(),
             joined_now: vec![false; units],
             attack: None,
             honours: vec![false; units],
