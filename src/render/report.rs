@@ -11,7 +11,7 @@ use crate::render::chart::{self, ChartFormat, Figure, number};
 use crate::render::provenance::Provenance;
 use anyhow::Result;
 use guarantee_sim_core::input::scenario::{Dist, ExitTrigger, PhaseStart, Scenario, YearMonth};
-use guarantee_sim_core::summarise::summary::{ResponseStats, Summary};
+use guarantee_sim_core::summarise::summary::{ResponseStats, Spread, Summary, Uncertainty};
 
 /// `report.md` and `report.html`, for a run that writes its charts as PNG.
 /// The HTML inlines every chart as SVG (rendered here, whatever chart
@@ -178,18 +178,36 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
         Block::Heading(2, "Headline".into()),
     ];
 
-    let mut headline = vec![vec![
-        Span::Strong(format!(
-            "The guarantee is met at month {h} in {} of trials",
-            pct(g.p_met)
-        )),
-        text(format!(
-            " (95% interval {}–{}, Monte Carlo error only: it does not include the \
-             uncertainty of the inputs).",
-            pct(g.p_met_ci95[0]),
-            pct(g.p_met_ci95[1])
-        )),
-    ]];
+    let mut headline = vec![match &s.uncertainty {
+        None => vec![
+            Span::Strong(format!(
+                "The guarantee is met at month {h} in {} of trials",
+                pct(g.p_met)
+            )),
+            text(format!(
+                " (95% interval {}–{}, Monte Carlo error only: it does not include the \
+                 uncertainty of the inputs).",
+                pct(g.p_met_ci95[0]),
+                pct(g.p_met_ci95[1])
+            )),
+        ],
+        // docs/model.md 8: the pooled figure beside its spread across
+        // plausible inputs; its interval is clustered.
+        Some(u) => vec![
+            Span::Strong(format!(
+                "The guarantee is met at month {h} in {} of trials (pooled); {}",
+                pct(g.p_met),
+                chart::spread_text(&u.p_met)
+            )),
+            text(format!(
+                " (95% interval of the pooled figure {}–{}: Monte Carlo error and input \
+                 uncertainty, over {} outer samples; see What we do not know).",
+                pct(g.p_met_ci95[0]),
+                pct(g.p_met_ci95[1]),
+                u.outer_samples
+            )),
+        ],
+    }];
     headline.push(vec![text(match (g.time_to_met.p50, g.time_to_met.p90) {
         (Some(p50), Some(p90)) => format!(
             "When it is met, it is first met by month {p50:.1} (median) and by month {p90:.1} \
@@ -215,6 +233,11 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
         ))]);
     }
     doc.push(Block::Callout(headline));
+
+    let uncertainty_figure = figures.iter().position(|f| f.name == "uncertainty");
+    if let Some(u) = &s.uncertainty {
+        doc.extend(unknowns(s, u, uncertainty_figure));
+    }
 
     doc.push(Block::Heading(2, "Coverage by capability".into()));
     doc.push(para(format!(
@@ -345,10 +368,10 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
     ));
 
     doc.push(Block::Heading(2, "Charts".into()));
-    // The response chart is shown in its own section.
+    // The response and uncertainty charts are shown in their own sections.
     doc.extend(
         (0..figures.len())
-            .filter(|&i| Some(i) != response_figure)
+            .filter(|&i| Some(i) != response_figure && Some(i) != uncertainty_figure)
             .map(Block::Figure),
     );
 
@@ -390,6 +413,101 @@ fn document(sc: &Scenario, s: &Summary, prov: &Provenance, figures: &[Figure]) -
         format!("Trials: {}", prov.trials),
         format!("Run date (UTC): {}", prov.run_date),
     ]));
+    doc
+}
+
+/// "What we do not know" (docs/model.md 8), with uncertain inputs: how far
+/// the answer moves across outer samples, and which inputs move it.
+fn unknowns(s: &Summary, u: &Uncertainty, figure: Option<usize>) -> Vec<Block> {
+    let h = s.scenario.horizon_months;
+    let mut doc = vec![
+        Block::Heading(2, "What we do not know".into()),
+        para(format!(
+            "Some inputs of this scenario are uncertain: given as a range of plausible values \
+             (a distribution) rather than a single number. The run draws {} outer samples; \
+             each draws one plausible value for every uncertain input and runs its share of \
+             the trials with those values. The other figures of this report pool all trials: \
+             they average over what we do not know. The table shows how far the answer moves \
+             from one plausible set of inputs to another.",
+            u.outer_samples
+        )),
+    ];
+    let spread_row = |what: String, p: &Spread| {
+        vec![
+            what,
+            pct(p.mean),
+            pct(p.p05),
+            pct(p.p25),
+            pct(p.p50),
+            pct(p.p75),
+            pct(p.p95),
+        ]
+    };
+    let mut rows = vec![spread_row(format!("P(met at month {h})"), &u.p_met)];
+    let mut no_attack = false;
+    match &u.p_honoured_given_attack {
+        Some(Some(a)) => rows.push(spread_row("P(honoured | attack)".into(), a)),
+        Some(None) => no_attack = true,
+        None => {}
+    }
+    doc.push(table(
+        &[
+            "Across outer samples",
+            "Mean",
+            "5th percentile",
+            "25th",
+            "Median",
+            "75th",
+            "95th",
+        ],
+        rows,
+        &[1, 2, 3, 4, 5, 6],
+    ));
+    if no_attack {
+        doc.push(para(
+            "No outer sample has an attack: P(honoured | attack) has no spread to show.",
+        ));
+    }
+    doc.push(para(format!(
+        "Pooled over all {} trials, P(met at month {h}) is {} (95% interval {}–{}, counting \
+         both the Monte Carlo error and the input uncertainty: the samples are treated as \
+         clusters). {}",
+        number(s.trials as f64),
+        pct(s.guarantee.p_met),
+        pct(s.guarantee.p_met_ci95[0]),
+        pct(s.guarantee.p_met_ci95[1]),
+        chart::mc_noise_text(u)
+    )));
+    doc.push(para(
+        "Which uncertain inputs matter: each input's rank correlation (Spearman) between the \
+         values its samples drew and the samples' P(met), largest in magnitude first. Near +1, \
+         a higher value goes with a higher P(met); near -1, with a lower one; near 0, the \
+         input hardly moves the answer. Pinning down the inputs at the top would narrow the \
+         spread most.",
+    ));
+    let rows = u
+        .inputs
+        .iter()
+        .map(|i| {
+            let (r, reading) = match i.rank_correlation {
+                None => ("–".into(), "undefined: its draws do not vary"),
+                Some(r) if r.abs() < 0.1 => (format!("{r:+.2}"), "hardly moves P(met)"),
+                Some(r) if r > 0.0 => (format!("{r:+.2}"), "higher value, higher P(met)"),
+                Some(r) => (format!("{r:+.2}"), "higher value, lower P(met)"),
+            };
+            vec![i.field.clone(), r, reading.into()]
+        })
+        .collect();
+    doc.push(table(
+        &[
+            "Uncertain input (--set key)",
+            "Rank correlation with P(met)",
+            "Reading",
+        ],
+        rows,
+        &[1],
+    ));
+    doc.extend(figure.map(Block::Figure));
     doc
 }
 

@@ -551,3 +551,65 @@ fn members_chart_shows_both_pivotal_measures_and_exits() {
     let img = check_png(file(&files, "charts/members.png"));
     assert!(count_colour(&img, [213, 94, 0]) > 1000, "vermillion bars");
 }
+
+#[test]
+fn the_uncertainty_chart_comes_only_with_uncertain_inputs() {
+    assert!(!run_files().iter().any(|f| f.path.contains("uncertainty")));
+    assert!(!v2_files().iter().any(|f| f.path.contains("uncertainty")));
+    let files = chart::run_charts(
+        &common::scenario(),
+        &common::summary_uncertain(),
+        &common::provenance(),
+        &BOTH,
+    )
+    .unwrap();
+    if let Ok(dir) = std::env::var("GUARANTEE_SIM_CHARTS_DIR") {
+        common::write_files(std::path::Path::new(&dir).join("uncertain"), &files);
+    }
+    assert_eq!(files.len(), (NAMES.len() + 1) * 2);
+    let img = check_png(file(&files, "charts/uncertainty.png"));
+    // Positive correlations blue, negative vermillion.
+    assert!(count_colour(&img, [0, 114, 178]) > 2000);
+    assert!(count_colour(&img, [213, 94, 0]) > 2000);
+    let s = svg(&files, "uncertainty");
+    for t in [
+        "How much the answer depends on what we do not know",
+        "P(met at month 24) 41% pooled; 22% to 61% across plausible inputs (90%)",
+        "across 100 outer samples",
+        "90%: 22% to 61%",
+        "41.2% (95% CI 40.9%–41.5%)",
+        "odds.confirmed",
+        "capability.training.need",
+        "member.us.join",
+        "undefined (its draws do not vary)",
+        "+0.91",
+        "-0.42",
+        "Rank correlation with P(met)",
+        "Higher value, higher P(met)",
+        "Higher value, lower P(met)",
+    ] {
+        assert!(s.contains(t), "uncertainty lacks {t:?}");
+    }
+    let fig = chart::run_figures(
+        &common::scenario(),
+        &common::summary_uncertain(),
+        &common::provenance(),
+    )
+    .pop()
+    .unwrap();
+    assert_eq!(fig.name, "uncertainty");
+    for t in ["outer sample", "across plausible inputs", "accounts for 3%"] {
+        assert!(fig.caption.contains(t), "caption lacks {t:?}");
+    }
+    // With an attack: a row for P(honoured | attack) across samples.
+    let files = chart::run_charts(
+        &common::scenario_v2(),
+        &common::summary_v2_uncertain(),
+        &common::provenance(),
+        &[ChartFormat::Svg],
+    )
+    .unwrap();
+    let s = svg(&files, "uncertainty");
+    assert!(s.contains("across the samples with an attack"));
+    assert!(s.contains("90%: 31% to 77%"));
+}

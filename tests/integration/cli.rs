@@ -2570,3 +2570,40 @@ fn per_trial_rows_add_up_to_the_summary() {
     assert!(err.contains("--per-trial"), "{err}");
     assert!(!dir.path().join("out2").exists());
 }
+
+/// With an uncertain input, `run` writes `charts/uncertainty` and the
+/// report's section on it; without, neither (docs/model.md 8.4).
+#[test]
+fn an_uncertain_input_adds_the_uncertainty_chart_and_report_section() {
+    let dir = tempdir();
+    let plain = dir.path().join("plain");
+    run_ok(&fixture("independent.toml"), &plain, &["--trials", "2000"]);
+    assert!(!plain.join("charts/uncertainty.png").exists());
+    let md = std::fs::read_to_string(plain.join("report.md")).unwrap();
+    assert!(!md.contains("What we do not know"));
+    assert!(md.contains("Monte Carlo error only"));
+
+    let out = dir.path().join("uncertain");
+    run_ok(
+        &fixture("independent.toml"),
+        &out,
+        &[
+            "--trials",
+            "2000",
+            "--outer",
+            "20",
+            "--set",
+            "member.m1.join={ uniform = [0.2, 0.8] }",
+        ],
+    );
+    for ext in ["png", "svg"] {
+        assert!(out.join(format!("charts/uncertainty.{ext}")).exists());
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("\n## What we do not know\n"));
+    assert!(md.contains("across plausible inputs (90%)**"));
+    assert!(!md.contains("Monte Carlo error only"));
+    assert!(md.contains("| member.m1.join |"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<figure id=\"chart-uncertainty\">"));
+}

@@ -547,3 +547,53 @@ pub fn summary_v2() -> Summary {
     });
     s
 }
+
+/// `summary()` with uncertain inputs (docs/model.md 8): P(met) 41.2%
+/// pooled, 22% to 61% across 100 outer samples; three inputs, one
+/// negative and one undefined.
+pub fn summary_uncertain() -> Summary {
+    let mut s = summary();
+    s.uncertainty = Some(uncertainty());
+    s
+}
+
+pub fn uncertainty() -> Uncertainty {
+    let input = |field: &str, r: Option<f64>| InputRank {
+        field: field.into(),
+        rank_correlation: r,
+    };
+    Uncertainty {
+        outer_samples: 100,
+        p_met: Spread {
+            mean: 0.412,
+            p05: 0.221,
+            p25: 0.334,
+            p50: 0.405,
+            p75: 0.489,
+            p95: 0.613,
+        },
+        mc_noise_share: Some(0.03),
+        inputs: vec![
+            input("odds.confirmed", Some(0.91)),
+            input("capability.training.need", Some(-0.42)),
+            input("member.us.join", None),
+        ],
+        p_honoured_given_attack: None,
+    }
+}
+
+/// `summary_v2()` (with an attack) with uncertain inputs.
+pub fn summary_v2_uncertain() -> Summary {
+    let mut s = summary_v2();
+    let mut u = uncertainty();
+    u.p_honoured_given_attack = Some(Some(Spread {
+        mean: 0.55,
+        p05: 0.31,
+        p25: 0.47,
+        p50: 0.56,
+        p75: 0.64,
+        p95: 0.77,
+    }));
+    s.uncertainty = Some(u);
+    s
+}

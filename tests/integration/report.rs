@@ -334,3 +334,71 @@ fn v2_report_reads_the_response_shortfalls_events_and_exits() {
     assert!(html.contains("<td>Germany &lt;Bundeswehr&gt; &amp; &quot;partners&quot;</td>"));
     assert!(html.contains("<h2>If the guarantee is tested</h2>"));
 }
+
+fn report_of(summary: &guarantee_sim_core::summarise::summary::Summary) -> (String, String) {
+    let files = run_report(&common::scenario(), summary, &common::provenance()).unwrap();
+    let text = |i: usize| String::from_utf8(files[i].bytes.clone()).unwrap();
+    (text(0), text(1))
+}
+
+#[test]
+fn uncertain_inputs_give_the_spread_and_a_section_on_what_we_do_not_know() {
+    let (md, html) = report();
+    assert!(!md.contains("What we do not know") && !html.contains("What we do not know"));
+    assert!(!md.contains("uncertainty.png") && !html.contains("chart-uncertainty"));
+
+    let (md, html) = report_of(&common::summary_uncertain());
+    if let Ok(dir) = std::env::var("GUARANTEE_SIM_CHARTS_DIR") {
+        let dir = std::path::Path::new(&dir).join("uncertain");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("report.md"), &md).unwrap();
+        std::fs::write(dir.join("report.html"), &html).unwrap();
+    }
+    let head = section(&md, "Headline");
+    assert!(head.contains(
+        "**The guarantee is met at month 24 in 41.2% of trials (pooled); 22% to 61% across \
+         plausible inputs (90%)**"
+    ));
+    assert!(head.contains("Monte Carlo error and input uncertainty, over 100 outer samples"));
+    assert!(!head.contains("Monte Carlo error only"));
+    // Right after the headline.
+    let at = md.find("\n## What we do not know\n").expect("section");
+    assert!(md.find("\n## Headline\n").unwrap() < at);
+    assert!(at < md.find("\n## Coverage by capability\n").unwrap());
+    assert!(html.contains("<h2>What we do not know</h2>"));
+    let unknown = section(&md, "What we do not know");
+    for t in [
+        "100 outer samples",
+        "| P(met at month 24) | 41.2% | 22.1% | 33.4% | 40.5% | 48.9% | 61.3% |",
+        "accounts for 3% of the spread",
+        "| odds.confirmed | +0.91 | higher value, higher P(met) |",
+        "| capability.training.need | -0.42 | higher value, lower P(met) |",
+        "| member.us.join | – | undefined: its draws do not vary |",
+        "(charts/uncertainty.png)",
+    ] {
+        assert!(unknown.contains(t), "section lacks {t:?}:\n{unknown}");
+    }
+    // The chart is in its section, once, not again under Charts.
+    assert_eq!(md.matches("(charts/uncertainty.png)").count(), 1);
+    assert_eq!(html.matches("<figure id=\"chart-uncertainty\">").count(), 1);
+}
+
+#[test]
+fn without_uncertain_inputs_the_report_is_unchanged() {
+    // The same summary with an uncertainty block, less its section and
+    // headline, is the report without one: nothing else moves.
+    let (plain, _) = report();
+    let (md, _) = report_of(&common::summary_uncertain());
+    assert_ne!(plain, md);
+    assert!(plain.contains("Monte Carlo error only: it does not include the uncertainty"));
+    let strip = |s: &str| {
+        let a = s.find("\n## What we do not know\n").unwrap_or(s.len());
+        let b = s[a..].find("\n## Coverage by").map_or(s.len(), |i| a + i);
+        let s = format!("{}{}", &s[..a], &s[b..]);
+        s.lines()
+            .filter(|l| !l.contains("The guarantee is met at month"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip(&plain), strip(&md));
+}

@@ -26,7 +26,9 @@ use anyhow::Result;
 use guarantee_sim_core::analysis::compare::{Comparison, Difference, Paired};
 use guarantee_sim_core::analysis::solve::Solve;
 use guarantee_sim_core::input::scenario::{Dist, Scenario};
-use guarantee_sim_core::summarise::summary::{Histogram, MemberStats, ResponseStats, Summary};
+use guarantee_sim_core::summarise::summary::{
+    Histogram, MemberStats, ResponseStats, Spread, Summary, Uncertainty,
+};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use style::{palette, pct, pct0, trim};
@@ -116,6 +118,7 @@ pub fn run_figures(scenario: &Scenario, summary: &Summary, prov: &Provenance) ->
         members(scenario, summary, &footer),
     ];
     figures.extend(response(scenario, summary, &footer));
+    figures.extend(uncertainty(summary, &footer));
     figures
 }
 
@@ -842,6 +845,235 @@ fn response(sc: &Scenario, s: &Summary, footer: &str) -> Option<Figure> {
         .height(960)
         .panel(Panel::Xy(top))
         .panel(Panel::Xy(bottom)),
+    )
+}
+
+/// The sentence on `mc_noise_share` (docs/model.md 8.4), for the chart's
+/// caption and the report.
+pub fn mc_noise_text(u: &Uncertainty) -> String {
+    match u.mc_noise_share {
+        None => "P(met) does not vary across the outer samples, so there is no spread to \
+                 split between the inputs and Monte Carlo noise."
+            .into(),
+        Some(share) => {
+            let share = share.clamp(0.0, 1.0);
+            let verdict = if share < 0.1 {
+                "the spread comes from the inputs, not from the number of trials"
+            } else if share <= 0.5 {
+                "most of the spread comes from the inputs, but part of it is the noise of \
+                 too few trials per sample"
+            } else {
+                "the spread is mostly Monte Carlo noise: run more trials per outer sample \
+                 before reading it"
+            };
+            format!(
+                "Monte Carlo noise (too few trials in each sample) accounts for {} of the \
+                 spread across samples: {verdict}.",
+                pct0(share)
+            )
+        }
+    }
+}
+
+/// The headline's spread across outer samples: "12% to 36% across
+/// plausible inputs (90%)".
+pub fn spread_text(p: &Spread) -> String {
+    format!(
+        "{} to {} across plausible inputs (90%)",
+        pct0(p.p05),
+        pct0(p.p95)
+    )
+}
+
+/// `charts/uncertainty` (docs/model.md 8), only with uncertain inputs: how
+/// far P(met) moves across outer samples (top), and which uncertain inputs
+/// move it (bottom, by rank correlation).
+fn uncertainty(s: &Summary, footer: &str) -> Option<Figure> {
+    let u = s.uncertainty.as_ref()?;
+    let g = &s.guarantee;
+    let h = s.scenario.horizon_months;
+    let attack = u.p_honoured_given_attack.as_ref().and_then(Option::as_ref);
+    // Top: one row per spread across samples, and the pooled figure.
+    let mut spreads: Vec<(String, String, &Spread)> = vec![(
+        format!("P(met at month {h})"),
+        format!("across {} outer samples", u.outer_samples),
+        &u.p_met,
+    )];
+    if let Some(a) = attack {
+        spreads.push((
+            "P(honoured | attack)".into(),
+            "across the samples with an attack".into(),
+            a,
+        ));
+    }
+    let n = spreads.len() + 1;
+    let mut rows: Vec<RowLabel> = spreads
+        .iter()
+        .map(|(main, sub, _)| RowLabel {
+            main: main.clone(),
+            sub: Some(sub.clone()),
+        })
+        .collect();
+    rows.push(RowLabel {
+        main: "P(met), pooled".into(),
+        sub: Some(format!("all {} trials", number(s.trials as f64))),
+    });
+    let per_spread = |f: &dyn Fn(&Spread) -> f64| -> Vec<Option<f64>> {
+        spreads
+            .iter()
+            .map(|(_, _, p)| Some(f(p)))
+            .chain([None])
+            .collect()
+    };
+    let boxes = BarSeries::new(
+        "Middle half of the samples (25th–75th percentile)",
+        palette::SKY_BLUE,
+        spreads
+            .iter()
+            .map(|(_, _, p)| Some((p.p25, p.p75)))
+            .chain([None])
+            .collect(),
+    )
+    .whiskers(
+        "90% of the samples (5th–95th percentile)",
+        spreads
+            .iter()
+            .map(|(_, _, p)| Some((p.p05, p.p95)))
+            .chain([None])
+            .collect(),
+    )
+    .values(
+        spreads
+            .iter()
+            .map(|(_, _, p)| Some(format!("90%: {} to {}", pct0(p.p05), pct0(p.p95))))
+            .chain([None])
+            .collect(),
+    );
+    let mut pooled_span = vec![None; n];
+    pooled_span[n - 1] = Some((g.p_met_ci95[0], g.p_met_ci95[1]));
+    let mut pooled_value = vec![None; n];
+    pooled_value[n - 1] = Some(format!(
+        "{} (95% CI {}–{})",
+        pct(g.p_met),
+        pct(g.p_met_ci95[0]),
+        pct(g.p_met_ci95[1])
+    ));
+    // Grey: blue and vermillion are the signs of the panel below.
+    let pooled = BarSeries::new(
+        "Pooled P(met): 95% interval (Monte Carlo error and input uncertainty)",
+        plotters::style::RGBColor(190, 190, 190),
+        pooled_span,
+    )
+    .values(pooled_value);
+    let mut pooled_mark = vec![None; n];
+    pooled_mark[n - 1] = Some(g.p_met);
+    let ends = spreads
+        .iter()
+        .flat_map(|(_, _, p)| [p.p05, p.p95])
+        .chain(g.p_met_ci95);
+    let (lo, hi) = data_range(ends);
+    let top = BarPanel {
+        x_label: "Probability".into(),
+        x_range: (lo, hi),
+        x_fmt: Fmt::Percent,
+        rows,
+        series: vec![boxes, pooled],
+        grouped: false,
+        markers: vec![
+            RowMarker {
+                label: "Median of the samples".into(),
+                color: style::TEXT,
+                values: per_spread(&|p| p.p50),
+            },
+            // The pooled figure is the samples' mean weighted by their
+            // trials: one mark for both.
+            RowMarker {
+                label: "Mean of the samples; pooled figure".into(),
+                color: palette::ORANGE,
+                values: per_spread(&|p| p.mean)
+                    .into_iter()
+                    .zip(pooled_mark)
+                    .map(|(a, b)| a.or(b))
+                    .collect(),
+            },
+        ],
+        rules: Vec::new(),
+    };
+    // Bottom: the uncertain inputs by |rank correlation|.
+    let total = u.inputs.len();
+    let inputs = &u.inputs[..total.min(MAX_ROWS)];
+    let side = |label: &str, color, positive: bool| {
+        let pick = |r: Option<f64>| r.filter(|&r| (r >= 0.0) == positive);
+        BarSeries::new(
+            label,
+            color,
+            inputs
+                .iter()
+                .map(|i| pick(i.rank_correlation).map(|r| (0.0, r)))
+                .collect(),
+        )
+        .values(
+            inputs
+                .iter()
+                .map(|i| pick(i.rank_correlation).map(|r| format!("{r:+.2}")))
+                .collect(),
+        )
+    };
+    let bottom = BarPanel {
+        x_label: "Rank correlation with P(met) across samples (Spearman)".into(),
+        x_range: (-1.0, 1.0),
+        x_fmt: Fmt::Number(1),
+        rows: inputs
+            .iter()
+            .map(|i| RowLabel {
+                main: i.field.clone(),
+                sub: match i.rank_correlation {
+                    Some(_) => None,
+                    None => Some("undefined (its draws do not vary)".into()),
+                },
+            })
+            .collect(),
+        series: vec![
+            side("Higher value, higher P(met)", palette::BLUE, true),
+            side("Higher value, lower P(met)", palette::VERMILLION, false),
+        ],
+        grouped: false,
+        markers: Vec::new(),
+        rules: vec![Rule {
+            dashed: false,
+            ..Rule::vertical("", 0.0, palette::BLACK)
+        }],
+    };
+    let rows = n.max(inputs.len().max(1));
+    Some(
+        Figure::new(
+            "uncertainty",
+            "How much the answer depends on what we do not know",
+            footer,
+        )
+        .subtitle(format!(
+            "P(met at month {h}) {} pooled; {}",
+            pct0(g.p_met),
+            spread_text(&u.p_met)
+        ))
+        .caption(format!(
+            "Some inputs are uncertain (given as distributions). Each of the {} outer samples \
+             draws one plausible value for every uncertain input and runs its share of the \
+             trials with those values. Top: how P(met) varies across the samples, that is \
+             across plausible inputs (box: the middle half of the samples; whiskers: 90% of \
+             them), against the pooled figure over all trials and its 95% interval, which \
+             counts both the Monte Carlo error and the input uncertainty. {} Bottom: each \
+             uncertain input's rank correlation with the samples' P(met), largest in \
+             magnitude on top: blue where a higher value goes with a higher P(met), \
+             vermillion where it goes with a lower one; near 0, the input hardly moves the \
+             answer.{}",
+            u.outer_samples,
+            mc_noise_text(u),
+            shown_of(total, "uncertain inputs (largest correlation first)")
+        ))
+        .height(rows_height(2 * rows, 80).max(style::HEIGHT + 200))
+        .panel(Panel::Bars(top))
+        .panel(Panel::Bars(bottom)),
     )
 }
 
