@@ -28,6 +28,11 @@ pub enum Command {
         /// count whatever the threads.
         #[arg(long, value_name = "HALF_WIDTH")]
         precision: Option<f64>,
+        /// Also write one row per trial (met, first met, coverage per capability,
+        /// joins and exits per member, the attack) to this CSV file, for the first
+        /// 200,000 trials at most.
+        #[arg(long, value_name = "FILE.csv")]
+        per_trial: Option<PathBuf>,
         #[command(flatten)]
         opts: RunOptions,
         #[command(flatten)]

@@ -20,6 +20,8 @@ pub enum Task {
     /// `file: None` runs the built-in default scenario.
     Run {
         file: Option<PathBuf>,
+        /// `--per-trial FILE.csv`: where the per-trial rows go, if asked.
+        per_trial: Option<PathBuf>,
         sim: Simulation,
         output: Output,
     },
@@ -77,12 +79,14 @@ impl Task {
         Ok(match cli.command {
             None => Task::Run {
                 file: None,
+                per_trial: None,
                 sim: Simulation::from_flags(&RunOptions::default()),
                 output: Output::from_flags(&OutputOptions::default()),
             },
             Some(Command::Run {
                 file,
                 precision,
+                per_trial,
                 opts,
                 output,
             }) => {
@@ -98,6 +102,7 @@ impl Task {
                 }
                 Task::Run {
                     file,
+                    per_trial,
                     sim,
                     output: Output::from_flags(&output),
                 }

@@ -13,7 +13,12 @@ use crate::error::Error;
 
 pub fn execute(task: Task) -> Result<(), Error> {
     match task {
-        Task::Run { file, sim, output } => run::run(file.as_deref(), &sim, &output),
+        Task::Run {
+            file,
+            per_trial,
+            sim,
+            output,
+        } => run::run(file.as_deref(), per_trial.as_deref(), &sim, &output),
         Task::Validate { files } => validate::validate(&files),
         Task::Compare { files, sim, output } => compare::compare(&files, &sim, &output),
         Task::Sweep {

@@ -4,6 +4,7 @@
 
 use crate::render::OutputFile;
 use guarantee_sim_core::analysis::compare::Comparison;
+use guarantee_sim_core::analysis::per_trial::PerTrial;
 use guarantee_sim_core::analysis::sensitivity::Sensitivity;
 use guarantee_sim_core::analysis::sweep::Sweep;
 use guarantee_sim_core::input::scenario::Scenario;
@@ -402,4 +403,48 @@ pub fn sensitivity_table(s: &Sensitivity) -> anyhow::Result<OutputFile> {
     }
     let rows = members.chain(needs).chain(inputs).chain(amounts).collect();
     csv_file("sensitivity.csv", &header, rows)
+}
+
+/// `--per-trial FILE.csv`: one row per trial: its index (and outer sample
+/// with uncertain inputs), met at the horizon (0/1), first time met,
+/// coverage per capability at the horizon, replicas joined (and exited)
+/// per member, and the attack's time and whether it was honoured.
+pub fn per_trial_csv(p: &PerTrial) -> anyhow::Result<Vec<u8>> {
+    let mut header = vec!["trial".to_string()];
+    if p.uncertain {
+        header.push("outer_sample".into());
+    }
+    header.extend(["met".to_string(), "first_met".to_string()]);
+    header.extend(p.capabilities.iter().map(|c| format!("coverage_{c}")));
+    header.extend(p.members.iter().map(|m| format!("joined_{m}")));
+    if p.has_exits {
+        header.extend(p.members.iter().map(|m| format!("exited_{m}")));
+    }
+    if p.has_attack {
+        header.extend(["attack_time".to_string(), "honoured".to_string()]);
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header)?;
+    for r in &p.rows {
+        let mut row = vec![r.trial.to_string()];
+        if p.uncertain {
+            row.push(r.sample.to_string());
+        }
+        row.push(u8::from(r.met).to_string());
+        row.push(opt(r.first_met));
+        row.extend(r.coverage.iter().map(|&c| num(c)));
+        row.extend(r.joined.iter().map(u32::to_string));
+        if p.has_exits {
+            row.extend(r.exited.iter().map(u32::to_string));
+        }
+        if p.has_attack {
+            row.push(opt(r.attack.map(|a| a.0)));
+            row.push(
+                r.attack
+                    .map_or(String::new(), |a| u8::from(a.1).to_string()),
+            );
+        }
+        w.write_record(&row)?;
+    }
+    Ok(w.into_inner()?)
 }

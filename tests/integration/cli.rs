@@ -2585,3 +2585,60 @@ fn sweep_grid_flags_must_pair_up() {
         assert!(!out_dir.path().join("o").exists(), "{args:?}: wrote output");
     }
 }
+
+/// `--per-trial FILE.csv`: a row per trial with the values the statistics
+/// count: the share of rows met is summary.json's P(met) exactly, and the
+/// mean of a member's joins its P(joined). A path in a missing directory
+/// exits 2 before anything is simulated or written.
+#[test]
+fn per_trial_rows_add_up_to_the_summary() {
+    let dir = tempdir();
+    let csv_path = dir.path().join("trials.csv");
+    let out = bin()
+        .args([
+            "run",
+            &fx("required.toml"),
+            "--trials",
+            "3000",
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .arg("--per-trial")
+        .arg(&csv_path)
+        .output()
+        .expect("spawn");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = std::fs::read_to_string(&csv_path).expect("per-trial csv");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("trial,met,first_met,coverage_cap,joined_a,joined_b")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 3000);
+    assert_eq!(rows[2999][0], "2999");
+    let summary = read_json(&dir.path().join("out/summary.json"));
+    let met = rows.iter().filter(|r| r[1] == "1").count() as f64;
+    assert_eq!(met / 3000.0, num(&summary["guarantee"]["p_met"], "p_met"));
+    let joined_a = rows.iter().filter(|r| r[4] == "1").count() as f64;
+    let p_joined = num(&summary["members"]["a"]["p_joined"], "p_joined");
+    assert_eq!(joined_a / 3000.0, p_joined);
+    // Met iff both joined (60 + 50 against a need of 100).
+    assert!(
+        rows.iter()
+            .all(|r| (r[1] == "1") == (r[4] == "1" && r[5] == "1"))
+    );
+
+    let missing = dir.path().join("no-such-dir/trials.csv");
+    let out = bin()
+        .args(["run", &fx("required.toml"), "--trials", "100", "--out"])
+        .arg(dir.path().join("out2"))
+        .arg("--per-trial")
+        .arg(&missing)
+        .output()
+        .expect("spawn");
+    let err = assert_input_error(&out, "missing directory");
+    assert!(err.contains("--per-trial"), "{err}");
+    assert!(!dir.path().join("out2").exists());
+}

@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod estimate;
+pub mod per_trial;
 pub mod sensitivity;
 pub mod solve;
 pub mod sweep;

@@ -43,11 +43,13 @@ mod first_met;
 mod months;
 mod pivotal;
 mod record;
+mod rows;
 mod schedule;
 mod trial;
 
 pub use chunks::for_each_chunk;
 pub use record::{Accumulator, HistogramPool, Histograms, SampleTally, Tally};
+pub use rows::{TrialRow, trial_rows};
 
 use crate::compile::Model;
 use trial::Trial;
