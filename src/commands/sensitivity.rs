@@ -14,7 +14,7 @@ pub fn sensitivity(file: &Path, sim: &Simulation, output: &Output) -> Result<(),
     let scenario = &loaded.scenario;
     let dest = output.destination(&format!("{}-sensitivity", scenario.name), &sim.overrides)?;
     let r = sim.resolve(&loaded);
-    let runs = 1 + 2 * (scenario.members.len() + scenario.capabilities.len()) as u64;
+    let runs = guarantee_sim_core::analysis::sensitivity::variant_runs(scenario);
     let progress = Progress::new(r.trials * runs, sim.quiet, "sensitivity");
     // The core counts the trials of every variant run: the bar's unit.
     let result = guarantee_sim_core::sensitivity(scenario, &r, &|d| progress.set(d))?;
@@ -27,13 +27,9 @@ pub fn sensitivity(file: &Path, sim: &Simulation, output: &Output) -> Result<(),
             .find(|m| m.id == id)
             .map_or(id.to_string(), |m| m.name.clone())
     };
-    let bars: Vec<(String, f64, f64)> = result
-        .members
-        .iter()
-        .map(|m| (names(&m.id), m.p_met_out, m.p_met_in))
-        .collect();
+    let bars = tornado_bars(&result, &names);
     let prov_line = provenance(&loaded, &r).line(&scenario.name);
-    let title = "Who makes or breaks the guarantee";
+    let title = "Who and what makes or breaks the guarantee";
     let mut files = vec![
         OutputFile::new("sensitivity.json", json::json_bytes(&result)?),
         tables::sensitivity_table(&result)?,
@@ -52,6 +48,28 @@ pub fn sensitivity(file: &Path, sim: &Simulation, output: &Output) -> Result<(),
         dest.dir().display()
     ));
     Ok(())
+}
+
+/// One tornado bar per pair of variants of every kind, labelled with the
+/// kind and its low / high setting: (label, P(met) low, P(met) high).
+pub fn tornado_bars(s: &Sensitivity, names: &dyn Fn(&str) -> String) -> Vec<(String, f64, f64)> {
+    let members = s.members.iter().map(|m| {
+        let label = format!("member {}: out / in", names(&m.id));
+        (label, m.p_met_out, m.p_met_in)
+    });
+    let needs = s.capabilities.iter().map(|c| {
+        let label = format!("need {}: -20% / +20%", c.id);
+        (label, c.p_met_need_low, c.p_met_need_high)
+    });
+    let inputs = s.inputs.iter().map(|i| {
+        let label = format!("{}: p10 / p90", i.field);
+        (label, i.p_met_low, i.p_met_high)
+    });
+    let amounts = s.amounts.iter().map(|a| {
+        let label = format!("amounts of {}: x0.8 / x1.2", names(&a.id));
+        (label, a.p_met_low, a.p_met_high)
+    });
+    members.chain(needs).chain(inputs).chain(amounts).collect()
 }
 
 fn pct(x: f64) -> String {
@@ -102,6 +120,24 @@ pub fn table_text(s: &Sensitivity, name: &str) -> String {
             .map(|c| (c.id.as_str(), c.p_met_need_low, c.p_met_need_high, c.swing))
             .collect(),
     );
+    if !s.inputs.is_empty() {
+        section(
+            ["uncertain input", "p10", "p90"],
+            s.inputs
+                .iter()
+                .map(|i| (i.field.as_str(), i.p_met_low, i.p_met_high, i.swing))
+                .collect(),
+        );
+    }
+    if !s.amounts.is_empty() {
+        section(
+            ["member's amounts", "x0.8", "x1.2"],
+            s.amounts
+                .iter()
+                .map(|a| (a.id.as_str(), a.p_met_low, a.p_met_high, a.swing))
+                .collect(),
+        );
+    }
     if let Some(failed) = s.baseline.p_failed {
         // docs/model.md 7: how much failure under attack each member prevents.
         let _ = writeln!(

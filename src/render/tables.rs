@@ -326,7 +326,8 @@ pub fn sweep_table(s: &Sweep) -> anyhow::Result<OutputFile> {
     csv_file("sweep.csv", &header, rows)
 }
 
-/// `sensitivity.csv`: one row a variant pair, members then needs.
+/// `sensitivity.csv`: one row a variant pair, members, needs, uncertain
+/// inputs, then members' amounts.
 pub fn sensitivity_table(s: &Sensitivity) -> anyhow::Result<OutputFile> {
     // Columns of P(failed) (docs/model.md 7) when the scenario is tested.
     let tested = s.baseline.p_failed.is_some();
@@ -364,6 +365,33 @@ pub fn sensitivity_table(s: &Sensitivity) -> anyhow::Result<OutputFile> {
         }
         row
     });
+    // Uncertain inputs at p10 / p90 (id: the field's key), members'
+    // amounts x0.8 / x1.2.
+    let blank = if tested { 4 } else { 0 };
+    let inputs = s.inputs.iter().map(|i| {
+        let mut row = vec![
+            "input".to_string(),
+            i.field.clone(),
+            num(i.p_met_low),
+            num(i.p_met_high),
+            num(i.swing),
+            num(i.swing_se),
+        ];
+        row.extend(vec![String::new(); blank]);
+        row
+    });
+    let amounts = s.amounts.iter().map(|a| {
+        let mut row = vec![
+            "amount".to_string(),
+            a.id.clone(),
+            num(a.p_met_low),
+            num(a.p_met_high),
+            num(a.swing),
+            num(a.swing_se),
+        ];
+        row.extend(vec![String::new(); blank]);
+        row
+    });
     let mut header = strings(&["kind", "id", "p_met_low", "p_met_high", "swing", "swing_se"]);
     if tested {
         header.extend(strings(&[
@@ -373,7 +401,8 @@ pub fn sensitivity_table(s: &Sensitivity) -> anyhow::Result<OutputFile> {
             "failed_swing_se",
         ]));
     }
-    csv_file("sensitivity.csv", &header, members.chain(needs).collect())
+    let rows = members.chain(needs).chain(inputs).chain(amounts).collect();
+    csv_file("sensitivity.csv", &header, rows)
 }
 
 /// `--per-trial FILE.csv`: one row per trial: its index (and outer sample

@@ -238,7 +238,35 @@ fn tornado_chart_sorts_by_swing() {
     let s = svg(&files, "tornado");
     let pos = |t| s.find(t).unwrap();
     assert!(pos("United States") < pos("France") && pos("France") < pos("Poland"));
-    assert!(s.contains("Forced out") && s.contains("Forced in"));
+    assert!(s.contains("Low setting") && s.contains("High setting"));
+}
+
+/// Bars of every kind in one tornado, largest |swing| first, at most
+/// `MAX_ROWS` of them and a caption saying how many were left out.
+#[test]
+fn tornado_chart_caps_the_bars_and_says_how_many_are_left_out() {
+    let mut bars: Vec<(String, f64, f64)> = (0..50)
+        .map(|i| {
+            (
+                format!("amounts of m{i}: x0.8 / x1.2"),
+                0.5,
+                0.5 + 0.001 * f64::from(i),
+            )
+        })
+        .collect();
+    bars.push(("need c: -20% / +20%".to_string(), 0.9, 0.1));
+    let files = chart::tornado_chart("t", 0.5, &bars, "p", &BOTH).unwrap();
+    let s = svg(&files, "tornado");
+    assert!(s.find("need c: -20% / +20%").unwrap() < s.find("amounts of m49").unwrap());
+    assert!(
+        !s.contains("amounts of m0:"),
+        "the smallest swing is left out"
+    );
+    let caption = chart::tornado_figure("t", 0.5, &bars, "p").caption;
+    assert!(
+        caption.contains(" 11 of 51 bars with the smallest swings are left out"),
+        "caption says how many are left out: {caption}"
+    );
 }
 
 #[test]

@@ -1693,6 +1693,78 @@ fn sensitivity_matches_exact_and_sorts_by_swing() {
     );
 }
 
+/// Uncertain inputs and pledge amounts in `sensitivity`: `inputs` and
+/// `amounts` in sensitivity.json, `input` / `amount` rows in
+/// sensitivity.csv, every kind in one tornado chart and the console table.
+#[test]
+fn sensitivity_covers_uncertain_inputs_and_amounts() {
+    let dir = tempdir();
+    let file = dir.path().join("u.toml");
+    std::fs::write(
+        &file,
+        "[scenario]\nname = \"u\"\nhorizon_months = 6\n\
+         [[capability]]\nid = \"c\"\nneed = 1\n[[phase]]\nid = \"p\"\n\
+         [[member]]\nid = \"a\"\njoin = { uniform = [0.2, 0.8] }\n\
+         [[member.pledge]]\ncapability = \"c\"\nphase = \"p\"\namount = 1\n",
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let f = file.to_string_lossy().into_owned();
+    let out = analysis_ok(
+        &["sensitivity", &f, "--trials", "4000", "--charts", "svg"],
+        &out_dir,
+    );
+    let v = read_json(&out_dir.join("sensitivity.json"));
+    // The existing fields are all there.
+    for key in ["trials", "seed", "baseline", "members", "capabilities"] {
+        assert!(v.get(key).is_some(), "sensitivity.json lacks {key}");
+    }
+    let inputs = array(&v["inputs"], "inputs");
+    assert_eq!(inputs.len(), 1);
+    assert_eq!(inputs[0]["field"], "member.a.join");
+    assert!((num(&inputs[0]["low_value"], "low") - 0.26).abs() < 1e-12);
+    assert!((num(&inputs[0]["high_value"], "high") - 0.74).abs() < 1e-12);
+    assert_prob(
+        "join at p10",
+        prob(&inputs[0]["p_met_low"], "low"),
+        0.26,
+        4000.0,
+    );
+    assert_prob(
+        "join at p90",
+        prob(&inputs[0]["p_met_high"], "high"),
+        0.74,
+        4000.0,
+    );
+    let amounts = array(&v["amounts"], "amounts");
+    assert_eq!(amounts.len(), 1);
+    assert_eq!(amounts[0]["id"], "a");
+    assert_eq!(prob(&amounts[0]["p_met_low"], "x0.8"), 0.0);
+    let csv = std::fs::read_to_string(out_dir.join("sensitivity.csv")).unwrap();
+    let kinds: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(kinds, ["member", "need", "input", "amount"]);
+    let svg = std::fs::read_to_string(out_dir.join("charts/tornado.svg")).unwrap();
+    for label in [
+        "member a: out / in",
+        "need c: -20% / +20%",
+        "member.a.join: p10 / p90",
+        "amounts of a: x0.8 / x1.2",
+    ] {
+        assert!(svg.contains(label), "tornado lacks {label:?}");
+    }
+    let console = String::from_utf8_lossy(&out.stdout);
+    for section in ["uncertain input", "member's amounts", "member.a.join"] {
+        assert!(
+            console.contains(section),
+            "console lacks {section:?}:\n{console}"
+        );
+    }
+}
+
 #[test]
 fn sensitivity_bad_input_exits_2_and_writes_nothing() {
     let out_dir = seeded_out_dir();

@@ -169,3 +169,114 @@ fn an_uncertain_honour_under_attack() {
     let spread = u.p_honoured_given_attack.clone().flatten().expect("spread");
     assert_eq!((spread.p05, spread.p95), (0.0, 1.0));
 }
+
+/// `sensitivity` of `text` on 20,000 trials (seed 5, 100 outer samples
+/// when it has uncertain inputs).
+fn sensitivity(text: &str) -> guarantee_sim_core::analysis::sensitivity::Sensitivity {
+    let loaded = load_str("test", text, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let run = Resolved {
+        seed: 5,
+        trials: 20_000,
+        threads: 2,
+        precision: None,
+        outer: None,
+    };
+    guarantee_sim_core::sensitivity(&loaded.scenario, &run, &|_| {}).expect("sensitivity")
+}
+
+/// |estimate - exact| within 4.5 binomial standard errors of 20,000
+/// independent trials (a fixed input leaves every trial independent).
+fn assert_binomial(what: &str, p: f64, exact: f64) {
+    let se = (exact * (1.0 - exact) / 20_000.0).sqrt().max(1e-12);
+    assert!(
+        (p - exact).abs() <= 4.5 * se,
+        "{what}: {p} vs exact {exact} (se {se})"
+    );
+}
+
+/// One member whose join is uniform on [0.2, 0.8] pledges the whole need:
+/// P(met | join p) = p, so the join fixed at its 10th and 90th percentile
+/// (0.26, 0.74) gives P(met) 0.26 and 0.74; the other kinds are exact too.
+#[test]
+fn sensitivity_fixes_an_uncertain_input_at_its_percentiles() {
+    let text = format!(
+        "{HEAD}[[capability]]\nid = \"c\"\nneed = 1\n{}",
+        member("a", "{ uniform = [0.2, 0.8] }", "1"),
+    );
+    let s = sensitivity(&text);
+    assert_eq!(s.inputs.len(), 1, "one uncertain input");
+    let i = &s.inputs[0];
+    assert_eq!(i.field, "member.a.join");
+    assert!((i.low_value - 0.26).abs() < 1e-12, "p10 {}", i.low_value);
+    assert!((i.high_value - 0.74).abs() < 1e-12, "p90 {}", i.high_value);
+    assert_binomial("join at p10", i.p_met_low, 0.26);
+    assert_binomial("join at p90", i.p_met_high, 0.74);
+    assert!((i.swing - (i.p_met_high - i.p_met_low)).abs() < 1e-12);
+    assert!(i.swing_se > 0.0);
+    // Forced out and in: exactly 0 and 1.
+    let m = &s.members[0];
+    assert_eq!((m.p_met_out, m.p_met_in), (0.0, 1.0));
+    // Amount 1 x0.8 never meets need 1; x1.2 meets whenever `a` joins.
+    assert_eq!(s.amounts.len(), 1);
+    let a = &s.amounts[0];
+    assert_eq!(a.id, "a");
+    assert_eq!(a.p_met_low, 0.0);
+    assert_eq!(
+        a.p_met_high, s.baseline.p_met,
+        "x1.2: met iff a joins, as at baseline"
+    );
+    // Need -20%: met iff a joins; +20%: never.
+    let c = &s.capabilities[0];
+    assert_eq!(c.p_met_need_low, s.baseline.p_met);
+    assert_eq!(c.p_met_need_high, 0.0);
+}
+
+/// A pledge amount uniform on [50, 150] against need 100, always joined:
+/// x0.8 meets iff 0.8 U >= 100, P = (150 - 125) / 100 = 1/4; x1.2 iff
+/// 1.2 U >= 100, P = (150 - 250/3) / 100 = 2/3.
+#[test]
+fn sensitivity_scales_a_members_amounts() {
+    let text = format!(
+        "{HEAD}[[capability]]\nid = \"c\"\nneed = 100\n{}{}",
+        member("a", "1", "{ uniform = [50, 150] }"),
+        // Pledges nothing where it counts: its amounts are left out.
+        "[[member]]\nid = \"idle\"\njoin = 0.5\n",
+    );
+    let s = sensitivity(&text);
+    assert!(s.inputs.is_empty());
+    assert_eq!(
+        s.amounts.len(),
+        1,
+        "only members with pledges: {:?}",
+        s.amounts
+    );
+    let a = &s.amounts[0];
+    assert_eq!(a.id, "a");
+    assert_binomial("amounts x0.8", a.p_met_low, 0.25);
+    assert_binomial("amounts x1.2", a.p_met_high, 2.0 / 3.0);
+    assert_binomial("baseline", s.baseline.p_met, 0.5);
+    assert!((a.swing - (a.p_met_high - a.p_met_low)).abs() < 1e-12);
+}
+
+/// Inputs and amounts are sorted by |swing|, largest first, and the
+/// members' and needs' figures do not depend on them being there.
+#[test]
+fn sensitivity_sorts_inputs_and_amounts_by_swing() {
+    let text = format!(
+        "{HEAD}[[capability]]\nid = \"c\"\nneed = 2\n{}{}{}",
+        member("a", "{ uniform = [0.1, 0.9] }", "{ uniform = [0.5, 1.5] }"),
+        member("b", "{ uniform = [0.45, 0.55] }", "1"),
+        member("c", "{ uniform = [0.3, 0.7] }", "{ uniform = [0.9, 1.1] }"),
+    );
+    let s = sensitivity(&text);
+    assert_eq!(s.inputs.len(), 3);
+    assert_eq!(s.amounts.len(), 3);
+    for w in s.inputs.windows(2) {
+        assert!(w[0].swing.abs() >= w[1].swing.abs(), "{:?}", s.inputs);
+    }
+    for w in s.amounts.windows(2) {
+        assert!(w[0].swing.abs() >= w[1].swing.abs(), "{:?}", s.amounts);
+    }
+    assert_eq!(s.inputs[0].field, "member.a.join");
+    assert_eq!(s.inputs[2].field, "member.b.join");
+}

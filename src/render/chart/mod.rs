@@ -1119,9 +1119,11 @@ pub fn number(v: f64) -> String {
     }
 }
 
-/// Tornado chart for `sensitivity` (`charts/tornado.*`): for each member,
-/// P(met) with it forced out (`low`) and forced in (`high`) around the
-/// baseline, sorted by swing, largest on top.
+/// Tornado chart for `sensitivity` (`charts/tornado.*`): for each pair of
+/// variants of every kind (a member forced out / in, a need -20% / +20%, an
+/// uncertain input at p10 / p90, a member's amounts x0.8 / x1.2; the label
+/// says which), P(met) at the low and the high setting around the
+/// baseline, sorted by |swing|, largest on top.
 pub fn tornado_chart(
     title: &str,
     baseline: f64,
@@ -1142,6 +1144,13 @@ pub fn tornado_figure(
     sorted.sort_by(|a, b| (b.2 - b.1).abs().total_cmp(&(a.2 - a.1).abs()));
     let total = sorted.len();
     sorted.truncate(MAX_ROWS);
+    let left_out = match total - sorted.len() {
+        0 => String::new(),
+        n => format!(
+            " {n} of {total} bars with the smallest swings are left out (the largest \
+             {MAX_ROWS} shown); sensitivity.csv has them all."
+        ),
+    };
     let side = |label: &str, color, pick: fn(&(String, f64, f64)) -> f64| {
         BarSeries::new(
             label,
@@ -1172,8 +1181,16 @@ pub fn tornado_figure(
         x_fmt: Fmt::Percent,
         rows,
         series: vec![
-            side("Forced out (join = 0)", palette::VERMILLION, |b| b.1),
-            side("Forced in (join = 1)", palette::BLUE, |b| b.2),
+            side(
+                "Low setting (member out, need -20%, p10, amounts x0.8)",
+                palette::VERMILLION,
+                |b| b.1,
+            ),
+            side(
+                "High setting (member in, need +20%, p90, amounts x1.2)",
+                palette::BLUE,
+                |b| b.2,
+            ),
         ],
         grouped: false,
         markers: Vec::new(),
@@ -1184,12 +1201,14 @@ pub fn tornado_figure(
         )],
     };
     Figure::new("tornado", title, prov_line)
-        .subtitle("Which member's decision moves the guarantee most (largest swing on top)")
+        .subtitle("Which member or input moves the guarantee most (largest swing on top)")
         .caption(
-            "P(guarantee met at the horizon) when each member is forced out and forced in, \
-             around the baseline. The axis is scaled to the bars."
+            "P(guarantee met at the horizon) at each input's low and high setting, around the \
+             baseline: a member forced out and in, a need -20% and +20%, an uncertain input at \
+             its 10th and 90th percentile, a member's pledge amounts x0.8 and x1.2, all on the \
+             same random numbers. The axis is scaled to the bars."
                 .to_string()
-                + &shown_of(total, "members (largest swing first)"),
+                + &left_out,
         )
         .height(rows_height(sorted.len(), 64))
         .panel(Panel::Bars(panel))

@@ -321,6 +321,39 @@ pub enum Site {
 }
 
 impl Dist {
+    /// The distribution of `factor` times a draw (`factor > 0`): the
+    /// sensitivity's pledge amounts x0.8 and x1.2.
+    pub fn scaled(&self, factor: f64) -> Dist {
+        match *self {
+            Dist::Constant(v) => Dist::Constant(v * factor),
+            Dist::Uniform { a, b } => Dist::Uniform {
+                a: a * factor,
+                b: b * factor,
+            },
+            Dist::Triangular { min, mode, max } => Dist::Triangular {
+                min: min * factor,
+                mode: mode * factor,
+                max: max * factor,
+            },
+            Dist::Pert { min, mode, max } => Dist::Pert {
+                min: min * factor,
+                mode: mode * factor,
+                max: max * factor,
+            },
+            Dist::Normal { mean, sd } => Dist::Normal {
+                mean: mean * factor,
+                sd: sd * factor,
+            },
+            Dist::Range90 { lo, hi } => Dist::Range90 {
+                lo: lo * factor,
+                hi: hi * factor,
+            },
+            Dist::Choice(ref pairs) => {
+                Dist::Choice(pairs.iter().map(|&(v, w)| (v * factor, w)).collect())
+            }
+        }
+    }
+
     /// The distribution's mean.
     pub fn mean(&self) -> f64 {
         match *self {
