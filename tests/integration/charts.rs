@@ -340,6 +340,7 @@ fn comparison(diff: f64) -> guarantee_sim_core::analysis::compare::Comparison {
             coverage_mean_diff: d(0.05, 0.001),
             p_honoured_given_attack_diff: None,
             p_failed_diff: None,
+            p_met_diff_across_samples: None,
             shared_ids: SharedIds {
                 share: 1.0,
                 only_in_baseline: Vec::new(),

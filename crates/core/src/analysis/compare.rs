@@ -9,10 +9,12 @@ use crate::compile::Model;
 use crate::error::{Error, InputError};
 use crate::input::load::Loaded;
 use crate::input::scenario::Scenario;
+use crate::simulate::SampleTally;
 use crate::simulate::bytes_per_thread;
 use crate::stats::Moments;
 use crate::summarise::summarise;
-use crate::summarise::summary::Summary;
+use crate::summarise::summary::{Spread, Summary};
+use crate::summarise::uncertainty::{self, spread};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -59,6 +61,12 @@ pub struct Paired {
     pub p_honoured_given_attack_diff: Option<Option<Difference>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub p_failed_diff: Option<Difference>,
+    /// With uncertain inputs in both plans, on the same outer samples
+    /// (docs/model.md 8): the spread across samples of the per-sample
+    /// difference in P(met) (other - baseline), same draws of the inputs
+    /// they share in each sample.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_met_diff_across_samples: Option<Spread>,
     /// Extension: how much of their randomness the two plans share (draws
     /// are keyed by ids; see `SharedIds`).
     pub shared_ids: SharedIds,
@@ -124,6 +132,24 @@ pub struct Difference {
     /// two independent runs, sqrt(se_a^2 + se_b^2). The ratio to `se` is
     /// what common random numbers buy.
     pub se_independent: f64,
+}
+
+/// The spread across outer samples of the per-sample difference in P(met),
+/// when both plans ran the same outer samples over the same trials (both
+/// with uncertain inputs and the same number of samples); else `None`.
+fn sample_differences(base: &[SampleTally], other: &[SampleTally]) -> Option<Spread> {
+    let same = !base.is_empty()
+        && base.len() == other.len()
+        && base
+            .iter()
+            .zip(other)
+            .all(|(a, b)| a.sample == b.sample && a.trials == b.trials && a.trials > 0);
+    if !same {
+        return None;
+    }
+    let p = |s: &SampleTally| s.met as f64 / s.trials as f64;
+    let diffs: Vec<f64> = base.iter().zip(other).map(|(a, b)| p(b) - p(a)).collect();
+    spread(&diffs)
 }
 
 /// The paired difference of P(honoured | attack) between two plans from
@@ -231,6 +257,8 @@ fn compare_in_passes(
     let mut headlines: Vec<(String, Summary)> = Vec::with_capacity(count);
     let mut paired_moments = Vec::with_capacity(count.saturating_sub(1));
     let mut shared: Vec<SharedIds> = Vec::with_capacity(count.saturating_sub(1));
+    let mut across: Vec<Option<Spread>> = Vec::with_capacity(count.saturating_sub(1));
+    let mut base_samples: Vec<SampleTally> = Vec::new();
     let mut next = 1;
     let mut first_pass = true;
     while first_pass || next < count {
@@ -253,23 +281,32 @@ fn compare_in_passes(
         })?;
         if first_pass {
             let acc = &results.accumulators[0];
-            let summary = summarise(
+            base_samples = acc.tally.samples.clone();
+            let mut summary = summarise(
                 &baseline.scenario,
                 &base_model,
                 acc,
                 seed,
                 &baseline.overrides,
             );
+            if let Some(outer) = &results.outer[0] {
+                uncertainty::apply(&mut summary, &base_model, outer, &acc.tally);
+            }
             headlines.push((baseline.origin.clone(), summary));
         }
-        for ((plan, model), acc) in plans
+        for (((plan, model), acc), outer) in plans
             .iter()
             .zip(&models[1..])
             .zip(&results.accumulators[1..])
+            .zip(&results.outer[1..])
         {
-            let summary = summarise(&plan.scenario, model, acc, seed, &plan.overrides);
+            let mut summary = summarise(&plan.scenario, model, acc, seed, &plan.overrides);
+            if let Some(outer) = outer {
+                uncertainty::apply(&mut summary, model, outer, &acc.tally);
+            }
             headlines.push((plan.origin.clone(), summary));
             shared.push(SharedIds::between(&baseline.scenario, &plan.scenario));
+            across.push(sample_differences(&base_samples, &acc.tally.samples));
         }
         paired_moments.extend(results.paired);
         first_pass = false;
@@ -312,6 +349,7 @@ fn compare_in_passes(
                         .then(|| honoured_difference(&d.attack_states)),
                     p_failed_diff: attack_tested
                         .then(|| Difference::new(&d.failed, failed_se(a), failed_se(b))),
+                    p_met_diff_across_samples: across[k].clone(),
                     shared_ids: shared[k].clone(),
                 }
             })
