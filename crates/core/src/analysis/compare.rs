@@ -64,7 +64,9 @@ pub struct Paired {
     /// With uncertain inputs in both plans, on the same outer samples
     /// (docs/model.md 8): the spread across samples of the per-sample
     /// difference in P(met) (other - baseline), same draws of the inputs
-    /// they share in each sample.
+    /// they share in each sample. `p_met_diff`'s standard error and
+    /// interval then treat the samples as clusters (sd of the per-sample
+    /// differences / sqrt(K)).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub p_met_diff_across_samples: Option<Spread>,
     /// Extension: how much of their randomness the two plans share (draws
@@ -134,11 +136,34 @@ pub struct Difference {
     pub se_independent: f64,
 }
 
-/// The spread across outer samples of the per-sample difference in P(met),
-/// when both plans ran the same outer samples over the same trials (both
-/// with uncertain inputs and the same number of samples); else `None`.
-fn sample_differences(base: &[SampleTally], other: &[SampleTally]) -> Option<Spread> {
-    let same = !base.is_empty()
+/// The per-sample differences in P(met) of two plans that ran the same
+/// outer samples over the same trials.
+struct SampleDifferences {
+    spread: Spread,
+    /// Standard deviation of the per-sample differences.
+    sd: f64,
+    samples: usize,
+}
+
+impl SampleDifferences {
+    /// The pooled paired difference `estimate` with the outer samples as
+    /// clusters: se = sd / sqrt(K), as for P(met) itself.
+    fn difference(&self, estimate: f64, se_a: f64, se_b: f64) -> Difference {
+        let se = self.sd / (self.samples as f64).sqrt();
+        Difference {
+            estimate,
+            se,
+            ci95: [estimate - Z95 * se, estimate + Z95 * se],
+            se_independent: (se_a * se_a + se_b * se_b).sqrt(),
+        }
+    }
+}
+
+/// The per-sample differences in P(met) (other - baseline), when both
+/// plans ran the same outer samples over the same trials (both with
+/// uncertain inputs and the same number of samples); else `None`.
+fn sample_differences(base: &[SampleTally], other: &[SampleTally]) -> Option<SampleDifferences> {
+    let same = base.len() > 1
         && base.len() == other.len()
         && base
             .iter()
@@ -149,7 +174,14 @@ fn sample_differences(base: &[SampleTally], other: &[SampleTally]) -> Option<Spr
     }
     let p = |s: &SampleTally| s.met as f64 / s.trials as f64;
     let diffs: Vec<f64> = base.iter().zip(other).map(|(a, b)| p(b) - p(a)).collect();
-    spread(&diffs)
+    let n = diffs.len() as f64;
+    let mean = diffs.iter().sum::<f64>() / n;
+    let sd = (diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    Some(SampleDifferences {
+        spread: spread(&diffs)?,
+        sd,
+        samples: diffs.len(),
+    })
 }
 
 /// The paired difference of P(honoured | attack) between two plans from
@@ -257,7 +289,7 @@ fn compare_in_passes(
     let mut headlines: Vec<(String, Summary)> = Vec::with_capacity(count);
     let mut paired_moments = Vec::with_capacity(count.saturating_sub(1));
     let mut shared: Vec<SharedIds> = Vec::with_capacity(count.saturating_sub(1));
-    let mut across: Vec<Option<Spread>> = Vec::with_capacity(count.saturating_sub(1));
+    let mut across: Vec<Option<SampleDifferences>> = Vec::with_capacity(count.saturating_sub(1));
     let mut base_samples: Vec<SampleTally> = Vec::new();
     let mut next = 1;
     let mut first_pass = true;
@@ -343,13 +375,18 @@ fn compare_in_passes(
                 Paired {
                     baseline: 0,
                     other: k + 1,
-                    p_met_diff: Difference::new(&d.met, p_met_se(a), p_met_se(b)),
+                    p_met_diff: match &across[k] {
+                        // Inputs drawn per outer sample: the samples are
+                        // the clusters (docs/model.md 8).
+                        Some(c) => c.difference(d.met.mean, p_met_se(a), p_met_se(b)),
+                        None => Difference::new(&d.met, p_met_se(a), p_met_se(b)),
+                    },
                     coverage_mean_diff: Difference::new(&d.coverage, cov_se(a), cov_se(b)),
                     p_honoured_given_attack_diff: attack_tested
                         .then(|| honoured_difference(&d.attack_states)),
                     p_failed_diff: attack_tested
                         .then(|| Difference::new(&d.failed, failed_se(a), failed_se(b))),
-                    p_met_diff_across_samples: across[k].clone(),
+                    p_met_diff_across_samples: across[k].as_ref().map(|c| c.spread.clone()),
                     shared_ids: shared[k].clone(),
                 }
             })
