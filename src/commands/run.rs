@@ -24,7 +24,10 @@ pub fn run(
     let summary = estimate(&loaded, &r, &|d| progress.set(d))?;
     progress.finish();
     let prov = provenance(&loaded, &r);
-    let mut files = vec![OutputFile::new("summary.json", json::json_bytes(&summary)?)];
+    let mut files = vec![
+        OutputFile::new("summary.json", json::json_bytes(&summary)?),
+        OutputFile::new("scenario.json", json::scenario_json(&loaded.scenario)?),
+    ];
     files.extend(tables::run_tables(&loaded.scenario, &summary)?);
     files.extend(figures::run_files(
         &loaded.scenario,

@@ -514,6 +514,7 @@ fn charts_none_and_no_report_write_only_summary() {
             "by_month.csv",
             "capabilities.csv",
             "members.csv",
+            "scenario.json",
             "summary.json"
         ]
     );
@@ -532,6 +533,7 @@ fn charts_svg_writes_only_svgs_and_png_only_pngs() {
         for f in &files {
             assert!(
                 f == "summary.json"
+                    || f == "scenario.json"
                     || f.ends_with(".csv")
                     || (f.starts_with("charts/") && f.ends_with(&format!(".{ext}"))),
                 "--charts {flag} --no-report wrote {f}; all: {files:?}"
@@ -2678,4 +2680,38 @@ fn an_uncertain_input_adds_the_uncertainty_chart_and_report_section() {
     assert!(md.contains("| member.m1.join |"));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<figure id=\"chart-uncertainty\">"));
+}
+
+/// scenario.json beside summary.json names what summary.json keys by id:
+/// capability names, units, needs, thresholds, critical flags; member
+/// names and statuses; phases.
+#[test]
+fn scenario_json_describes_the_ids_of_the_summary() {
+    let dir = tempdir();
+    run_ok(
+        &fixture("gate.toml"),
+        dir.path(),
+        &["--trials", "1000", "--charts", "none", "--no-report"],
+    );
+    let s = read_json(&dir.path().join("scenario.json"));
+    let summary = read_json(&dir.path().join("summary.json"));
+    let caps = array(&s["capabilities"], "capabilities");
+    let mut ids: Vec<&str> = caps.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    // (serde_json's objects read back sorted by key.)
+    let in_summary: Vec<&str> = summary["coverage"]["capability"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(ids, in_summary);
+    for c in caps {
+        assert!(c["name"].is_string() && c["need"].as_f64().unwrap() > 0.0);
+        assert!(c["threshold"].is_number() && c["critical"].is_boolean());
+    }
+    let members = array(&s["members"], "members");
+    assert_eq!(members.len(), summary["members"].as_object().unwrap().len());
+    assert!(members.iter().all(|m| m["name"].is_string()));
+    assert_eq!(s["horizon_months"], summary["scenario"]["horizon_months"]);
 }
