@@ -10,7 +10,7 @@
 
 use crate::analysis::variants::{Record, Resolved, run_variants};
 use crate::compile::dist::Sampler;
-use crate::compile::{JoinRule, Model, least_meeting};
+use crate::compile::{JoinRule, Model};
 use crate::error::Error;
 use crate::input::scenario::{Scenario, Site};
 use crate::stats::{Moments, wilson95};
@@ -189,13 +189,6 @@ fn variant(base: &Model, scenario: &Scenario, changes: &[Change], k: usize) -> M
                     u.scale = factor;
                 }
             }
-            // The warning tests the capability's coverage too.
-            if let Some(a) = &mut model.tested.attack
-                && let Some(w) = &mut a.warning
-                && w.0 == c
-            {
-                w.1 = least_meeting(cap.need * factor, cap.threshold);
-            }
         }
         Change::Input(f) => {
             // The same value in every outer sample: the field's stream is
@@ -219,6 +212,9 @@ fn variant(base: &Model, scenario: &Scenario, changes: &[Change], k: usize) -> M
             }
         }
     }
+    // What follows from a changed need or join (the warning's threshold,
+    // who forcing out only removes pledges from).
+    model.derive();
     model
 }
 

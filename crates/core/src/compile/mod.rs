@@ -319,7 +319,7 @@ impl Model {
         let delays_only_remove = pledges.iter().all(|p| {
             !movable[p.phase] || (p.duration.is_none() && tested.exits[p.unit].is_empty())
         });
-        Model {
+        let mut model = Model {
             delays_only_remove,
             horizon: scenario.horizon_months,
             weight_sum: capabilities.iter().map(|c| c.weight).sum(),
@@ -347,7 +347,44 @@ impl Model {
             pledge_source,
             outer: None,
             outer_samples: scenario.outer_samples,
+        };
+        model.derive();
+        model
+    }
+
+    /// Computes what follows from numbers an outer sample or a sensitivity
+    /// variant may change: the least amounts that meet the response needs
+    /// and the warning's threshold, and which members forcing out only
+    /// removes pledges from (`Trial::new` derives the rest). The one place
+    /// these are computed: `compile` calls it too.
+    pub(crate) fn derive(&mut self) {
+        let caps = &self.capabilities;
+        if let Some(a) = &mut self.tested.attack {
+            for (c, amount) in &mut a.tested {
+                if let Some(need) = caps[*c].response_need {
+                    *amount = least_meeting(need, caps[*c].threshold);
+                }
+            }
+            if let Some((c, amount, _)) = &mut a.warning {
+                *amount = least_meeting(caps[*c].need, caps[*c].threshold);
+            }
         }
+        // As `Tested::compile` does, from the patched joins.
+        let mut left_with = vec![false; self.member_count];
+        for x in self.tested.exits.iter().flatten() {
+            if let tested::ExitTriggerModel::With(v) = x.trigger {
+                left_with[self.units[v].member] = true;
+            }
+        }
+        let units = &self.units;
+        self.tested.forcing_out_only_removes = (0..self.member_count)
+            .map(|m| {
+                !left_with[m]
+                    && self.tested.dependent_units[m].iter().all(|&u| {
+                        units[u].join_without.p <= units[u].join.p && !left_with[units[u].member]
+                    })
+            })
+            .collect();
     }
 
     /// Number of months evaluated: 0..=horizon.

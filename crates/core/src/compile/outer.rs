@@ -13,7 +13,7 @@
 //! (`Tested::compile`), and the rest are keyed, so no draw moves.
 
 use super::dist::Sampler;
-use super::{JoinRule, Model, PhaseStartModel, least_meeting};
+use super::{JoinRule, Model, PhaseStartModel};
 use crate::input::scenario::{Site, Uncertain};
 use crate::rng::{EntityStream, key_for_seed, open_unit, stream_for_key};
 use std::sync::Arc;
@@ -204,38 +204,6 @@ impl Model {
                 }
             }
         }
-    }
-
-    /// Recomputes what compile derives from numbers an outer sample may
-    /// change (`Trial::new` derives the rest).
-    fn derive(&mut self) {
-        let caps = &self.capabilities;
-        if let Some(a) = &mut self.tested.attack {
-            for (c, amount) in &mut a.tested {
-                if let Some(need) = caps[*c].response_need {
-                    *amount = least_meeting(need, caps[*c].threshold);
-                }
-            }
-            if let Some((c, amount, _)) = &mut a.warning {
-                *amount = least_meeting(caps[*c].need, caps[*c].threshold);
-            }
-        }
-        // As `Tested::compile` does, from the patched joins.
-        let mut left_with = vec![false; self.member_count];
-        for x in self.tested.exits.iter().flatten() {
-            if let super::tested::ExitTriggerModel::With(v) = x.trigger {
-                left_with[self.units[v].member] = true;
-            }
-        }
-        let units = &self.units;
-        self.tested.forcing_out_only_removes = (0..self.member_count)
-            .map(|m| {
-                !left_with[m]
-                    && self.tested.dependent_units[m].iter().all(|&u| {
-                        units[u].join_without.p <= units[u].join.p && !left_with[units[u].member]
-                    })
-            })
-            .collect();
     }
 }
 

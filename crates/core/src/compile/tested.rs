@@ -8,7 +8,6 @@
 //! index there (`Slot`). A quantity that needs no draw has no slot.
 
 use crate::compile::dist::Sampler;
-use crate::compile::least_meeting;
 use crate::input::scenario::{ExitTrigger, Scenario, Site};
 use crate::rng::stream_for_key;
 use std::collections::HashSet;
@@ -214,10 +213,8 @@ impl Tested {
                 .capabilities
                 .iter()
                 .enumerate()
-                .filter_map(|(c, cap)| {
-                    cap.response_need
-                        .map(|need| (c, least_meeting(need, cap.threshold)))
-                })
+                // The amounts are `Model::derive`'s.
+                .filter_map(|(c, cap)| cap.response_need.map(|_| (c, f64::NAN)))
                 .collect();
             for (u, &(m, replica)) in units.iter().enumerate() {
                 let member = &scenario.members[m];
@@ -248,14 +245,11 @@ impl Tested {
                     });
                 }
             }
-            let warning = a.warning.as_ref().map(|w| {
-                let cap = &scenario.capabilities[w.capability];
-                (
-                    w.capability,
-                    least_meeting(cap.need, cap.threshold),
-                    w.lead_months,
-                )
-            });
+            // The amount is `Model::derive`'s.
+            let warning = a
+                .warning
+                .as_ref()
+                .map(|w| (w.capability, f64::NAN, w.lead_months));
             let varies = a.rate_per_year != a.rate_per_year_when_met;
             t.attack = Some(AttackModel {
                 rate: a.rate_per_year / 12.0,
@@ -275,26 +269,6 @@ impl Tested {
 
         t.streams = slots.0;
         t.dependent_units = dependent_units(scenario, units);
-        // Per member: every member that depends on it joins no more
-        // readily without it, and no exit is `with` it or one of them.
-        let left_with: Vec<bool> = (0..scenario.members.len())
-            .map(|m| {
-                scenario
-                    .members
-                    .iter()
-                    .any(|o| o.exits.iter().any(|x| x.trigger == ExitTrigger::With(m)))
-            })
-            .collect();
-        t.forcing_out_only_removes = (0..scenario.members.len())
-            .map(|m| {
-                !left_with[m]
-                    && t.dependent_units[m].iter().all(|&u| {
-                        let d = units[u].0;
-                        let member = &scenario.members[d];
-                        member.join_without <= member.join && !left_with[d]
-                    })
-            })
-            .collect();
         t.forced_out_reaches_others = scenario
             .members
             .iter()
