@@ -85,7 +85,8 @@ impl<'m, const B: usize> Trial<'m, B> {
             for &(_, j, amount, u) in &arrivals {
                 parts[u * n + j] += amount;
             }
-            let totals = self.response_sums.clone();
+            let mut totals = std::mem::take(&mut self.response_totals);
+            totals.clone_from(&self.response_sums);
             for u in 0..model.units.len() {
                 let member = model.units[u].member;
                 if !self.honours[u] || self.pivotal_attack[member] {
@@ -114,6 +115,7 @@ impl<'m, const B: usize> Trial<'m, B> {
                     });
             }
             self.response_parts = parts;
+            self.response_totals = totals;
         }
         self.arrivals = arrivals;
         self.attack = Some(AttackOutcome {

@@ -212,6 +212,8 @@ pub(super) struct Trial<'m, const B: usize> {
     pub(super) response_sums: Vec<f64>,
     /// `[unit * tested + j]`: each unit's part of each response sum.
     pub(super) response_parts: Vec<f64>,
+    /// The response sums before the pivotal tests (scratch).
+    pub(super) response_totals: Vec<f64>,
     pub(super) breaks: Vec<(f64, usize, f64)>,
     pub(super) path_sums: Vec<f64>,
     /// Per member: pivotal when forced out (docs/model.md 9); each
@@ -339,6 +341,7 @@ impl<'m, const B: usize> Trial<'m, B> {
             pivotal_attack: vec![false; model.member_count],
             arrivals: Vec::with_capacity(tested.responses.len()),
             response_sums: vec![0.0; attack.map_or(0, |a| a.tested.len())],
+            response_totals: Vec::new(),
             response_parts: vec![0.0; units * attack.map_or(0, |a| a.tested.len())],
             breaks: Vec::with_capacity(2 * n_pledges),
             path_sums: Vec::with_capacity(model.critical.len()),
