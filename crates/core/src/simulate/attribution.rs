@@ -26,16 +26,18 @@ impl<'m, const B: usize> Trial<'m, B> {
                 && model.delays_only_remove
                 && model.tested.forcing_out_only_removes[m];
             self.pivotal_total[m] = joined
-                && (superset
-                    || match self.forced_out_by_subtraction(m) {
+                && (superset || {
+                    self.forced_out_joins(m);
+                    match self.forced_out_by_subtraction(m) {
                         Some(pivotal) => pivotal,
-                        None => !self.met_at_horizon_forced_out(m),
-                    });
+                        None => !self.met_at_horizon_forced_out(),
+                    }
+                });
         }
     }
 
-    /// Settles member `m`'s forced-out test from the sums `mark_pivotal`
-    /// left (`condition_sums`) when the counterfactual only takes pledges
+    /// Settles member `m`'s forced-out test (after `forced_out_joins(m)`)
+    /// from the sums `mark_pivotal` left (`condition_sums`) when the counterfactual only takes pledges
     /// away: without the parts of the units that no longer join, a
     /// critical sum falls short, or none does and no gate's sum does (the
     /// schedule then stands). `None` when that cannot decide: a gate may
@@ -48,7 +50,6 @@ impl<'m, const B: usize> Trial<'m, B> {
         if !model.tested.forcing_out_only_removes[m] {
             return None;
         }
-        self.forced_out_joins(m);
         let units = model.units.len();
         let n_crit = model.critical.len();
         let (mut fails, mut moves, mut unsure) = (false, false, false);
@@ -132,15 +133,13 @@ impl<'m, const B: usize> Trial<'m, B> {
         }
     }
 
-    /// Whether the guarantee is met at the horizon with member `m` forced
-    /// out: its replicas do not join; members that require one redraw their
-    /// join on the same word with `join_without` (and so on down the
-    /// chain); exits `with` a unit that no longer joined never fire; every
-    /// other draw unchanged; phases recomputed. Restores the trial.
-    fn met_at_horizon_forced_out(&mut self, m: usize) -> bool {
+    /// Whether the guarantee is met at the horizon with the member of the
+    /// last `forced_out_joins` forced out: the joins that gives; exits
+    /// `with` a unit that no longer joined never fire; every other draw
+    /// unchanged; phases recomputed. Restores the trial.
+    fn met_at_horizon_forced_out(&mut self) -> bool {
         let model = self.model;
         let t = self.t;
-        self.forced_out_joins(m);
         let mut joined = std::mem::take(&mut self.forced_joined);
         for (u, j) in joined.iter_mut().enumerate() {
             if self.forced_stamp[u] != self.stamp {
@@ -347,7 +346,10 @@ mod tests {
                     let joined = trial.member_units[m]
                         .clone()
                         .any(|u| trial.b_joined[u * crate::simulate::BLOCK + t]);
-                    let full = joined && !trial.met_at_horizon_forced_out(m);
+                    let full = joined && {
+                        trial.forced_out_joins(m);
+                        !trial.met_at_horizon_forced_out()
+                    };
                     assert_eq!(trial.pivotal_total[m], full, "member {m}");
                     checked[usize::from(full)] += 1;
                 }
