@@ -5,6 +5,7 @@ pub mod summary;
 pub mod uncertainty;
 
 use crate::compile::Model;
+use crate::compile::tested::AttackModel;
 use crate::input::scenario::Scenario;
 use crate::simulate::Accumulator;
 use crate::stats::{RelativeSketch, UnitSketch, wilson95};
@@ -212,13 +213,13 @@ pub(crate) fn summarise(
             .tested
             .attack
             .as_ref()
-            .map(|_| response(scenario, model, acc)),
+            .map(|a| response(scenario, a, acc)),
         uncertainty: None,
     }
 }
 
 /// docs/model.md 7.2: the `response` block.
-fn response(scenario: &Scenario, model: &Model, acc: &Accumulator) -> ResponseStats {
+fn response(scenario: &Scenario, a: &AttackModel, acc: &Accumulator) -> ResponseStats {
     let r = &acc.tally.response;
     let n = acc.tally.trials.max(1) as f64;
     let given = |k: u64| (r.attacks > 0).then(|| k as f64 / r.attacks as f64);
@@ -233,7 +234,6 @@ fn response(scenario: &Scenario, model: &Model, acc: &Accumulator) -> ResponseSt
             attacks as f64 / n
         })
         .collect();
-    let a = model.tested.attack.as_ref().expect("an attack model");
     ResponseStats {
         p_attack: r.attacks as f64 / n,
         p_attack_by_month,
