@@ -1,5 +1,5 @@
 //! Engine throughput: trials per second of `estimate` (compile, simulate,
-//! summarise) on the v1 workload kept in benches/v1-default.toml (the old
+//! summarise) on the v1 workload kept in crates/core/testdata/v1-default.toml (the old
 //! default scenario, so figures compare across versions) at 1 and 2 threads,
 //! and on today's default scenario (contract v2: exits, an attack, uncertain
 //! inputs) at 2 threads; and the cost of loading (parsing and validating) the
@@ -14,13 +14,12 @@ use std::hint::black_box;
 use std::time::Duration;
 
 const TRIALS: u64 = 200_000;
-const V1_ORIGIN: &str = "benches/v1-default.toml";
-const V1_SCENARIO: &str = include_str!("v1-default.toml");
+const V1_ORIGIN: &str = "crates/core/testdata/v1-default.toml";
+const V1_SCENARIO: &str = include_str!("../crates/core/testdata/v1-default.toml");
 const SEED: u64 = 20_250_819;
 
 fn engine(c: &mut Criterion) {
-    let loaded =
-        load_str(V1_ORIGIN, V1_SCENARIO, &[]).expect("v1 scenario");
+    let loaded = load_str(V1_ORIGIN, V1_SCENARIO, &[]).expect("v1 scenario");
     let default =
         load_str(DEFAULT_SCENARIO_ORIGIN, DEFAULT_SCENARIO, &[]).expect("default scenario");
     let run = |threads| Resolved {

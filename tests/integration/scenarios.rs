@@ -130,7 +130,8 @@ fn every_number_in_a_shipped_scenario_is_explained() {
             if !numeric || key.contains('"') || path.ends_with("template.toml") {
                 continue;
             }
-            let commented = line.contains('#') || (i > 0 && lines[i - 1].trim_start().starts_with('#'));
+            let commented =
+                line.contains('#') || (i > 0 && lines[i - 1].trim_start().starts_with('#'));
             if !commented {
                 unexplained.push(format!("{}:{}: {line}", path.display(), i + 1));
             }
