@@ -4,7 +4,7 @@ implementations (per-trial Python loops) on the same random draws.
 
     python3 benches/check_numpy_reference.py [FILE...]
 
-For each scenario (default: every file under scenarios/) it checks, on a few
+For each scenario (default: the v1 workloads in crates/core/testdata/) it checks, on a few
 thousand trials:
   * met at each integer month and at the horizon (brute force over pledges);
   * time to first met (brute force over all deployment start/end times);
@@ -77,7 +77,7 @@ def check(path, n=2000, seed=11):
 
 
 def main():
-    files = sys.argv[1:] or sorted(glob.glob("scenarios/**/*.toml", recursive=True))
+    files = sys.argv[1:] or sorted(glob.glob("crates/core/testdata/*.toml"))
     bad = sum(check(f) for f in files)
     sys.exit(1 if bad else 0)
 

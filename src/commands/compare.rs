@@ -128,7 +128,11 @@ pub fn table_text(c: &Comparison) -> String {
             d.se,
             d.se_independent,
             match d.se > 0.0 {
-                true => format!(", {:.0}x larger", d.se_independent / d.se),
+                // One decimal below 10x, so 1.45 does not read as "1x".
+                true => match d.se_independent / d.se {
+                    r if r < 10.0 => format!(", {r:.1}x larger"),
+                    r => format!(", {r:.0}x larger"),
+                },
                 // Every trial paired the same outcome: no ratio to give.
                 false => String::new(),
             }

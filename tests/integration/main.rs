@@ -14,5 +14,6 @@ mod golden;
 mod input;
 mod input_fuzz;
 mod report;
+mod scenarios;
 mod solve;
 mod tables;

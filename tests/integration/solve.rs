@@ -402,3 +402,88 @@ fn solve_bad_input_exits_2_and_writes_nothing() {
         );
     }
 }
+
+/// `solve` and a `sweep` of the same key on the same seed and trials share
+/// their random numbers, so the solved value lies between the two sweep
+/// points whose P(met) straddles the target, and the exact crossing
+/// (P(met) = join_a / 2 in tests/fixtures/required.toml: 0.3 at 0.6) lies in
+/// the interval `solve` reports.
+#[test]
+fn solve_agrees_with_a_sweeps_crossing() {
+    let common = ["--trials", "20000", "--seed", "3"];
+    let sweep_dir = tempfile::tempdir().expect("tempdir");
+    let mut args = vec![
+        "sweep",
+        &fixture_required(),
+        "--param",
+        "member.a.join",
+        "--values",
+        "0:1:0.05",
+        "--charts",
+        "none",
+        "--no-report",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>();
+    args.extend(common.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = exec(&refs, sweep_dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let sweep = read_json(&sweep_dir.path().join("sweep.json"));
+    let points: Vec<(f64, f64)> = sweep["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .map(|p| {
+            (
+                p["value"].as_f64().expect("value"),
+                p["p_met"].as_f64().expect("p_met"),
+            )
+        })
+        .collect();
+    let (lo, hi) = points
+        .windows(2)
+        .find(|w| w[0].1 < 0.3 && w[1].1 >= 0.3)
+        .map(|w| (w[0].0, w[1].0))
+        .expect("the sweep crosses 0.3");
+
+    let solve_dir = tempfile::tempdir().expect("tempdir");
+    let mut args = vec![
+        "solve",
+        &fixture_required(),
+        "--param",
+        "member.a.join",
+        "--target",
+        "0.3",
+        "--charts",
+        "none",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>();
+    args.extend(common.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = exec(&refs, solve_dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let v = read_json(&solve_dir.path().join("solve.json"));
+    let value = v["value"].as_f64().expect("value");
+    assert!(
+        lo <= value && value <= hi,
+        "solved {value} outside the sweep's crossing [{lo}, {hi}]"
+    );
+    let interval: Vec<f64> = v["interval"]
+        .as_array()
+        .expect("interval")
+        .iter()
+        .map(|x| x.as_f64().expect("number"))
+        .collect();
+    assert!(
+        interval[0] <= 0.6 && 0.6 <= interval[1],
+        "exact crossing 0.6 outside {interval:?}"
+    );
+}
+
+fn fixture_required() -> String {
+    fixture("required.toml")
+}

@@ -79,4 +79,8 @@ pub use summarise::summary::Summary;
 pub(crate) mod test_scenarios {
     pub const DEFAULT: &str = include_str!("../../../scenarios/coalition-aug-2025.toml");
     pub const PARIS: &str = include_str!("../../../scenarios/paris-jan-2026.toml");
+    /// The v1 scenarios as shipped before their recalibration: fixed
+    /// workloads for checks that need many trials in which the guarantee is met.
+    pub const V1_DEFAULT: &str = include_str!("../testdata/v1-default.toml");
+    pub const V1_PARIS: &str = include_str!("../testdata/v1-paris.toml");
 }

@@ -438,11 +438,13 @@ amount = { uniform = [40, 80] }
                             let p = if high { 1.0 } else { 0.0 };
                             changed.members[m].join = p;
                             changed.members[m].join_without = p;
-                            changed.uncertain.retain(|u| {
-                                !u.sites.iter().any(|s| {
-                                    matches!(s, Site::Join(x) | Site::JoinWithout(x) if *x == m)
-                                })
-                            });
+                            // Only this member's sites: a status's odds
+                            // stay uncertain for the other members.
+                            for u in &mut changed.uncertain {
+                                u.sites.retain(|s| {
+                                    !matches!(s, Site::Join(x) | Site::JoinWithout(x) if *x == m)
+                                });
+                            }
                         }
                         Change::Need(c) => {
                             changed.capabilities[c].need *= factor;

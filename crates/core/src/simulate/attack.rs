@@ -255,7 +255,7 @@ mod tests {
     fn attack_time_matches_met_at_every_change() {
         let text = format!(
             "{}\n[attack]\nrate_per_year = 3\nrate_per_year_when_met = 0.5\n",
-            crate::test_scenarios::PARIS
+            crate::test_scenarios::V1_PARIS
         );
         let set = ["scenario.horizon_months=60".to_string()];
         let mut attacks = 0;

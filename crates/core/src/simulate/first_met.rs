@@ -208,10 +208,10 @@ mod tests {
     /// search over the whole horizon gives, in every trial.
     #[test]
     fn first_met_matches_the_full_search() {
-        let paris = crate::test_scenarios::PARIS;
+        let paris = crate::test_scenarios::V1_PARIS;
         let (mut narrowed, mut shortcut) = (0, 0);
         for (text, set) in [
-            (crate::test_scenarios::DEFAULT, vec![]),
+            (crate::test_scenarios::V1_DEFAULT, vec![]),
             (paris, vec!["scenario.horizon_months=130".to_string()]),
         ] {
             each_scheduled_trial(text, &set, 13, |trial, _| {
