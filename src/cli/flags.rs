@@ -62,8 +62,13 @@ pub enum Command {
         /// two-way grid, each followed by its --values.
         #[arg(long, required = true, num_args = 1, action = clap::ArgAction::Append)]
         param: Vec<String>,
-        /// Values: V1,V2,... or START:STOP:STEP (STOP included when on the grid),
-        /// one --values per --param, in the same order.
+        /// Values: numbers V1,V2,... or START:STOP:STEP (STOP included when on the
+        /// grid); or any TOML values, as for --set, separated by `;` (a `;` inside a
+        /// quoted string does not count), e.g. '{ pert = [50, 70, 90] }; { pert = [60,
+        /// 80, 100] }' or 'us; de' (a word alone: 'us;'). Each is checked as --set
+        /// checks it. Values that are not all numbers are shown by readable labels
+        /// (pert 50-70-90) on a categorical axis. One --values per --param, in the
+        /// same order.
         #[arg(long, required = true, num_args = 1, allow_hyphen_values = true, action = clap::ArgAction::Append)]
         values: Vec<String>,
         /// A grid's heatmap draws the contour where P(met) reaches this.

@@ -10,6 +10,7 @@ use crate::render::chart::ChartFormat;
 use crate::render::provenance::Provenance;
 use guarantee_sim_core::analysis::estimate::RunConfig;
 use guarantee_sim_core::analysis::solve::{Metric, Request};
+use guarantee_sim_core::analysis::sweep::SweepValue;
 use guarantee_sim_core::analysis::variants::Resolved;
 use guarantee_sim_core::input::load::{Loaded, load_file, load_str, sha256_hex};
 use std::path::{Path, PathBuf};
@@ -36,7 +37,7 @@ pub enum Task {
     Sweep {
         file: PathBuf,
         /// One key with its values, or two (a two-way grid).
-        axes: Vec<(String, Vec<f64>)>,
+        axes: Vec<(String, Vec<SweepValue>)>,
         /// The P(met) level a grid's contour marks.
         target: f64,
         sim: Simulation,
@@ -140,7 +141,7 @@ impl Task {
                 }
                 let mut axes = Vec::new();
                 for (param, values) in param.into_iter().zip(values) {
-                    let values = parse_values(&values)
+                    let values = parse_sweep_values(&values)
                         .map_err(|e| Error::Usage(format!("error: --values {values}: {e}")))?;
                     if param.contains('=') {
                         return Err(Error::Usage(format!(
@@ -335,6 +336,73 @@ pub fn parse_between(spec: &str) -> Result<[f64; 2], String> {
 /// Most points a sweep may have (a typo like 0:1:0.0001 should not run for hours).
 pub const MAX_POINTS: usize = 1000;
 
+/// The characters that make `--values` a list of TOML values: the
+/// separator, and what starts an inline table, an array or a string (none
+/// can appear in the numeric forms).
+const TOML_LIST_MARKS: &[char] = &[';', '{', '[', '"', '\''];
+
+/// Parses `--values`: a list of TOML values separated by `;` when it has a
+/// `;` (or an inline table, an array or a string: a single value), else the
+/// numeric forms of `parse_values`. Each TOML value is checked later,
+/// exactly as `--set` checks it, when its point is loaded.
+pub fn parse_sweep_values(spec: &str) -> Result<Vec<SweepValue>, String> {
+    if !spec.contains(TOML_LIST_MARKS) {
+        return match parse_values(spec) {
+            Ok(values) => Ok(values.into_iter().map(SweepValue::number).collect()),
+            Err(e) if !e.contains("not a finite number") => Err(e),
+            Err(e) => Err(format!(
+                "{e}; to sweep other TOML values (distributions, words), separate them with `;`, \
+                 e.g. '{{ pert = [50, 70, 90] }}; {{ pert = [60, 80, 100] }}'"
+            )),
+        };
+    }
+    let items = split_toml_list(spec);
+    // A trailing `;` is allowed (it makes a single bare word a list).
+    let last = items.len() - 1;
+    let mut values = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if item.trim().is_empty() {
+            if i == last && i > 0 {
+                continue;
+            }
+            return Err(format!(
+                "value {} of the `;`-separated list is empty",
+                i + 1
+            ));
+        }
+        values.push(SweepValue::toml(item));
+    }
+    if values.len() > MAX_POINTS {
+        return Err(format!(
+            "more than the {MAX_POINTS} points a sweep may have"
+        ));
+    }
+    Ok(values)
+}
+
+/// `spec` split at each `;` outside TOML strings (`"..."` with `\`
+/// escapes, `'...'` without), so a string may hold a `;`.
+fn split_toml_list(spec: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let (mut start, mut quote, mut escaped) = (0, None, false);
+    for (i, c) in spec.char_indices() {
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == ';' => {
+                items.push(&spec[start..i]);
+                start = i + 1;
+            }
+            None => {}
+        }
+    }
+    items.push(&spec[start..]);
+    items
+}
+
 /// Parses `V1,V2,...` or `START:STOP:STEP` (STOP included when it lies on
 /// the grid, up to rounding).
 pub fn parse_values(spec: &str) -> Result<Vec<f64>, String> {
@@ -468,6 +536,48 @@ mod tests {
         assert!(parse_values("a,1").is_err());
         assert!(parse_values("0:1:0.000001").is_err());
         assert!(parse_values("nan").is_err());
+    }
+
+    #[test]
+    fn toml_values_are_separated_by_semicolons() {
+        use super::parse_sweep_values;
+        let texts = |spec: &str| -> Vec<String> {
+            parse_sweep_values(spec)
+                .unwrap()
+                .into_iter()
+                .map(|v| v.text)
+                .collect()
+        };
+        assert_eq!(
+            texts("{ pert = [50, 70, 90] }; { pert = [60, 80, 100] }"),
+            ["{ pert = [50, 70, 90] }", "{ pert = [60, 80, 100] }"]
+        );
+        // One value: an inline table needs no `;`; a bare word takes a trailing one.
+        assert_eq!(texts("{ uniform = [1, 4] }"), ["{ uniform = [1, 4] }"]);
+        assert_eq!(texts("us;"), ["us"]);
+        assert_eq!(texts("us; de ;"), ["us", "de"]);
+        // A `;` inside a string does not separate.
+        assert_eq!(
+            texts(r#""a;b"; 'c;d'; "e\";f""#),
+            [r#""a;b""#, "'c;d'", r#""e\";f""#]
+        );
+        // Numbers in a list are numbers; numeric forms stay numbers.
+        let v = parse_sweep_values("0.5; { uniform = [0.3, 0.7] }").unwrap();
+        assert_eq!(v[0].number, Some(0.5));
+        assert_eq!(v[1].number, None);
+        assert_eq!(v[1].label, "uniform 0.3-0.7");
+        let n = parse_sweep_values("0:1:0.5").unwrap();
+        assert_eq!(
+            n.iter().map(|v| v.number).collect::<Vec<_>>(),
+            [Some(0.0), Some(0.5), Some(1.0)]
+        );
+        assert_eq!(n[2].text, "1");
+        // Empty values, and numeric errors that say how to give TOML values.
+        assert!(parse_sweep_values("1;;2").unwrap_err().contains("value 2"));
+        assert!(parse_sweep_values(";").is_err());
+        assert!(parse_sweep_values(" ; 1").is_err());
+        let e = parse_sweep_values("0,abc").unwrap_err();
+        assert!(e.contains("abc") && e.contains("`;`"), "{e}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::render::OutputFile;
 use guarantee_sim_core::analysis::compare::Comparison;
 use guarantee_sim_core::analysis::per_trial::PerTrial;
 use guarantee_sim_core::analysis::sensitivity::Sensitivity;
-use guarantee_sim_core::analysis::sweep::Sweep;
+use guarantee_sim_core::analysis::sweep::{Sweep, SweepValue};
 use guarantee_sim_core::input::scenario::Scenario;
 use guarantee_sim_core::summarise::summary::Summary;
 
@@ -276,14 +276,37 @@ pub fn comparison_table(c: &Comparison) -> anyhow::Result<OutputFile> {
 pub fn sweep_table(s: &Sweep) -> anyhow::Result<OutputFile> {
     // Columns of the response (docs/model.md 7) when the scenario is tested.
     let tested = s.points.iter().any(|p| p.p_failed.is_some());
+    let keys: Vec<&String> = match &s.params {
+        Some([a, b]) => vec![a, b],
+        None => vec![&s.param],
+    };
+    // Per key: whether its values are labelled (not all numbers).
+    let labelled: Vec<bool> = (0..keys.len())
+        .map(|k| {
+            s.points.iter().any(|p| {
+                let v = p.values.as_ref().map_or(&p.value, |v| &v[k]);
+                v.number.is_none()
+            })
+        })
+        .collect();
     let rows = s
         .points
         .iter()
         .map(|p| {
-            let mut row = vec![num(p.value)];
-            if let Some([_, b]) = p.values {
-                row.push(num(b));
-            }
+            let values = match &p.values {
+                Some(pair) => pair.iter().collect(),
+                None => vec![&p.value],
+            };
+            // Each key's value (a number, or its TOML text), then the
+            // labels of the keys whose values are not all numbers.
+            let mut row: Vec<String> = values.iter().map(|v| value_cell(v)).collect();
+            row.extend(
+                values
+                    .iter()
+                    .zip(&labelled)
+                    .filter(|(_, l)| **l)
+                    .map(|(v, _)| v.label.clone()),
+            );
             row.extend([
                 num(p.p_met),
                 num(p.p_met_ci95[0]),
@@ -303,11 +326,15 @@ pub fn sweep_table(s: &Sweep) -> anyhow::Result<OutputFile> {
             row
         })
         .collect();
-    // A grid's two keys head its first two columns.
-    let mut header = match &s.params {
-        Some([a, b]) => strings(&[a, b]),
-        None => strings(&[&s.param]),
-    };
+    // A grid's two keys head its first two columns; then `<key>_label`
+    // for each key swept over values that are not all numbers.
+    let mut header: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    header.extend(
+        keys.iter()
+            .zip(&labelled)
+            .filter(|(_, l)| **l)
+            .map(|(k, _)| format!("{k}_label")),
+    );
     header.extend(strings(&[
         "p_met",
         "p_met_ci95_lo",
@@ -324,6 +351,14 @@ pub fn sweep_table(s: &Sweep) -> anyhow::Result<OutputFile> {
         ]));
     }
     csv_file("sweep.csv", &header, rows)
+}
+
+/// A swept value as a cell: a number, or its TOML text.
+fn value_cell(v: &SweepValue) -> String {
+    match v.number {
+        Some(x) => num(x),
+        None => v.text.clone(),
+    }
 }
 
 /// `sensitivity.csv`: one row a variant pair, members, needs, uncertain

@@ -288,6 +288,86 @@ fn sweep_chart_has_two_panels() {
     );
 }
 
+/// A sweep over labelled values (distributions): one slot per value with a
+/// dot and its interval, the labels in full under the axis (a long one
+/// wrapped between words, a long word widening the canvas), and with too
+/// many values for the widest canvas every k-th labelled, as the caption
+/// says.
+#[test]
+fn sweep_category_chart_shows_every_label_in_full() {
+    let labels = [
+        "pert 50-70-90",
+        "uniform 1-4",
+        "choice 40 (14.3%), 60 (42.9%), 80 (28.6%), 100 (14.3%)",
+        "germany_and_the_nordics_together_with_the_baltic_states",
+    ];
+    let points: Vec<chart::CategoryPoint> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| chart::CategoryPoint {
+            label: l.to_string(),
+            p_met: 0.3 + 0.1 * i as f64,
+            p_met_ci95: [0.28 + 0.1 * i as f64, 0.32 + 0.1 * i as f64],
+            coverage_mean: 0.6 + 0.05 * i as f64,
+        })
+        .collect();
+    let files =
+        chart::sweep_category_chart("member.us.pledge.0.amount", &points, "prov", &BOTH).unwrap();
+    check_figure_files(
+        &files,
+        &["sweep"],
+        &["member.us.pledge.0.amount", "95% interval", "pert 50-70-90"],
+    );
+    let s = svg(&files, "sweep");
+    // The texts drawn, in order: a wrapped label's lines follow each other.
+    let texts: Vec<&str> = s
+        .split("</text>")
+        .filter_map(|t| Some(t.rsplit_once('>')?.1.trim()))
+        .collect();
+    let drawn = texts.join(" ");
+    for label in labels {
+        assert!(drawn.contains(label), "{label} drawn in full: {texts:?}");
+    }
+    assert!(
+        texts.contains(&"pert 50-70-90"),
+        "a short label on one line"
+    );
+    // Dots (both panels), not lines joining values.
+    assert!(
+        s.matches("<circle").count() >= 8,
+        "a dot per value and panel"
+    );
+    let joined = |colour: &str| {
+        s.contains(&format!(
+            "<polyline fill=\"none\" opacity=\"1\" stroke=\"{colour}\""
+        ))
+    };
+    assert!(
+        !joined("#0072B2") && !joined("#009E73"),
+        "values are not joined by lines"
+    );
+    // The long word fits its slot: a wider canvas, within the limit.
+    let png = Bitmap::from_png(file(&files, "charts/sweep.png"));
+    assert!(
+        png.width > 1400 && png.width <= chart::MAX_CATEGORY_WIDTH,
+        "{:?}",
+        png.dimensions()
+    );
+
+    let many: Vec<chart::CategoryPoint> = (0..300)
+        .map(|i| chart::CategoryPoint {
+            label: format!("uniform {i}-{}", i + 10),
+            ..points[0].clone()
+        })
+        .collect();
+    let fig = chart::sweep_category_figure("x", &many, "prov");
+    assert_eq!(fig.size.0, chart::MAX_CATEGORY_WIDTH);
+    assert!(fig.caption.contains("every"), "{}", fig.caption);
+    let few = chart::sweep_category_figure("x", &points[..2], "prov");
+    assert!(!few.caption.contains("every"), "{}", few.caption);
+    assert_eq!(few.size.0, 1400, "short labels keep the default width");
+}
+
 #[test]
 fn compare_charts_overlay_scenarios() {
     let a = common::summary();

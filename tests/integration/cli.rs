@@ -1834,6 +1834,19 @@ fn sweep_list_of_values_matches_exact() {
     let pts = sweep_points(&v);
     let values: Vec<f64> = pts.iter().map(|p| p.0).collect();
     assert_eq!(values, vec![0.0, 0.5, 1.0]);
+    // Numbers: no labels (nor any other key) beside the point's fields.
+    for p in array(&v["points"], "points") {
+        assert_eq!(
+            sorted_keys(p, "point"),
+            sorted(&[
+                "value",
+                "p_met",
+                "p_met_ci95",
+                "coverage_mean",
+                "time_to_met_p50"
+            ])
+        );
+    }
     // P(met) = join_a * join_b = v / 2; "a" is required, so v = 0 gives 0 exactly.
     assert_eq!(
         pts[0].1, 0.0,
@@ -2592,6 +2605,366 @@ fn sweep_grid_flags_must_pair_up() {
         assert!(err.contains(names), "{args:?}: {err}");
         assert!(!out_dir.path().join("o").exists(), "{args:?}: wrote output");
     }
+}
+
+/// One member that surely joins with one pledge to a need of 100 (threshold
+/// 0.5), deployed at once: coverage at the horizon is amount / 100 while the
+/// amount is at most 100, and the guarantee is met iff amount >= 50.
+const ONE_PLEDGE: &str = r#"
+[scenario]
+name = "Amounts"
+horizon_months = 1
+seed = 5
+
+[[capability]]
+id = "cap"
+need = 100
+threshold = 0.5
+
+[[phase]]
+id = "p"
+
+[[member]]
+id = "m"
+join = 1
+
+[[member.pledge]]
+capability = "cap"
+phase = "p"
+amount = 10
+"#;
+
+/// A pledge amount swept over distributions (`;`-separated TOML values, a
+/// number among them): each point's coverage mean is the distribution's
+/// mean / 100 and P(met) is P(amount >= 50), within 4.5 standard errors;
+/// `value` is the TOML text, `label` the readable label, in sweep.json,
+/// sweep.csv (a `_label` column), the console and the chart's axis; the
+/// default folder is named for the key.
+#[test]
+fn sweep_over_distributions_matches_exact_means() {
+    let cwd = tempdir();
+    let file = cwd.path().join("amounts.toml");
+    std::fs::write(&file, ONE_PLEDGE).expect("write");
+    let values = "{ uniform = [20, 60] }; { triangular = [0, 30, 90] }; \
+                  { pert = [10, 40, 100] }; { choice = [[20, 1], [80, 3]] }; 50";
+    let n = 40_000.0;
+    let out = bin()
+        .current_dir(cwd.path())
+        .arg("sweep")
+        .arg(&file)
+        .args(["--param", "member.m.pledge.0.amount", "--values", values])
+        .args(["--trials", "40000", "--threads", "2", "-q"])
+        .output()
+        .expect("spawn");
+    assert_ok(&out, "sweep over distributions");
+    // The default folder is named for the key, not for the values.
+    let dir = cwd
+        .path()
+        .join("output/amounts-sweep-member-m-pledge-0-amount");
+    assert!(dir.is_dir(), "default folder: {:?}", listing(cwd.path()));
+    let v = read_json(&dir.join("sweep.json"));
+    let points = array(&v["points"], "points");
+    // (TOML text, label, mean amount, sd of amount, P(amount >= 50)).
+    let want: [(&str, &str, f64, f64, f64); 4] = [
+        (
+            "{ uniform = [20, 60] }",
+            "uniform 20-60",
+            40.0,
+            40.0 / 12f64.sqrt(),
+            0.25,
+        ),
+        (
+            "{ triangular = [0, 30, 90] }",
+            "triangular 0-30-90",
+            40.0,
+            350f64.sqrt(),
+            1600.0 / 5400.0,
+        ),
+        // Beta-PERT: alpha = 7/3, beta = 11/3 on [10, 100]; P(X >= 50) by
+        // numerical integration of the beta density.
+        (
+            "{ pert = [10, 40, 100] }",
+            "pert 10-40-100",
+            45.0,
+            275f64.sqrt(),
+            0.371_787_116,
+        ),
+        (
+            "{ choice = [[20, 1], [80, 3]] }",
+            "choice 20 (25%), 80 (75%)",
+            65.0,
+            675f64.sqrt(),
+            0.75,
+        ),
+    ];
+    assert_eq!(points.len(), 5);
+    for (p, (text, label, mean, sd, met)) in points.iter().zip(want) {
+        assert_eq!(
+            p["value"].as_str(),
+            Some(text),
+            "value is the TOML text: {p}"
+        );
+        assert_eq!(p["label"].as_str(), Some(label), "{p}");
+        assert!(p.get("uncertainty").is_none(), "no uncertain input: {p}");
+        let cov = prob(&p["coverage_mean"], "coverage_mean");
+        assert_mean(
+            &format!("coverage mean at {label}"),
+            cov,
+            mean / 100.0,
+            sd / 100.0,
+            n,
+        );
+        assert_prob(
+            &format!("p_met at {label}"),
+            prob(&p["p_met"], "p_met"),
+            met,
+            n,
+        );
+    }
+    // A number among them stays a number, labelled as one; it is exact.
+    let last = &points[4];
+    assert_eq!(last["value"].as_f64(), Some(50.0));
+    assert_eq!(last["label"].as_str(), Some("50"));
+    assert_eq!(last["p_met"].as_f64(), Some(1.0));
+    assert_eq!(last["coverage_mean"].as_f64(), Some(0.5));
+    let csv = std::fs::read_to_string(dir.join("sweep.csv")).expect("sweep.csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "member.m.pledge.0.amount,member.m.pledge.0.amount_label,p_met,p_met_ci95_lo,\
+             p_met_ci95_hi,coverage_mean,time_to_met_p50"
+        )
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap_or("")
+            .starts_with("\"{ uniform = [20, 60] }\",uniform 20-60,"),
+        "{csv}"
+    );
+    assert!(csv.contains(",\"choice 20 (25%), 80 (75%)\","), "{csv}");
+    assert!(
+        csv.lines().last().unwrap_or("").starts_with("50,50,1,"),
+        "{csv}"
+    );
+    let stdout = text(&out.stdout);
+    for (_, label, ..) in want {
+        assert!(stdout.contains(label), "console names {label}:\n{stdout}");
+    }
+    assert_png(&dir.join("charts/sweep.png"));
+    assert_svg(&dir.join("charts/sweep.svg"));
+    let svg = std::fs::read_to_string(dir.join("charts/sweep.svg")).expect("svg");
+    for label in ["uniform 20-60", "triangular 0-30-90", "pert 10-40-100"] {
+        assert!(svg.contains(label), "the chart's axis shows {label}");
+    }
+}
+
+/// A distribution swept into `odds.<status>` makes that point uncertain
+/// (docs/model.md 8): it runs its outer samples, its P(met) estimates the
+/// distribution's mean and its interval covers the input uncertainty (not
+/// a binomial one over the trials); the point with a plain number has none.
+#[test]
+fn sweep_distribution_on_odds_makes_the_point_uncertain() {
+    let dir = tempdir();
+    let file = dir.path().join("odds.toml");
+    // One member, covering the need alone, joins with [odds] reported.
+    let scenario = ONE_PLEDGE
+        .replace("join = 1\n", "status = \"reported\"\n")
+        .replace("amount = 10", "amount = 100")
+        .replace("[[capability]]", "[odds]\nreported = 0.9\n\n[[capability]]");
+    std::fs::write(&file, scenario).expect("write");
+    let out_dir = dir.path().join("out");
+    let (k, t): (f64, f64) = (2000.0, 100_000.0);
+    let out = analysis_ok(
+        &[
+            "sweep",
+            &file.to_string_lossy(),
+            "--param",
+            "odds.reported",
+            "--values",
+            "{ uniform = [0.2, 0.6] }; { choice = [[0, 1], [1, 1]] }; 0.5",
+            "--trials",
+            "100000",
+            "--outer",
+            "2000",
+            "--charts",
+            "none",
+        ],
+        &out_dir,
+    );
+    let v = read_json(&out_dir.join("sweep.json"));
+    let points = array(&v["points"], "points");
+    assert_eq!(points.len(), 3);
+    let ci = |p: &Value| {
+        let c = array(&p["p_met_ci95"], "ci");
+        (num(&c[0], "lo"), num(&c[1], "hi"))
+    };
+
+    // Uniform on [0.2, 0.6]: P(met) = E[odds] = 0.4. Its standard error
+    // has both sources: the K draws of the odds (variance 0.4^2 / 12) and
+    // the trials (E[p (1 - p)] = 0.4 - 0.16 - 0.4^2 / 12).
+    let u = &points[0];
+    assert_eq!(u["label"].as_str(), Some("uniform 0.2-0.6"));
+    assert_eq!(u["uncertainty"]["outer_samples"].as_u64(), Some(2000));
+    let var: f64 = 0.16 / 12.0;
+    let se = (var / k + (0.4 - 0.16 - var) / t).sqrt();
+    let p = prob(&u["p_met"], "p_met");
+    assert!((p - 0.4).abs() <= 4.5 * se, "p_met {p} vs 0.4 (se {se})");
+    let (lo, hi) = ci(u);
+    let stated = (hi - lo) / (2.0 * 1.96);
+    assert!(
+        (0.75 * se..=1.33 * se).contains(&stated),
+        "the interval's se {stated} covers the input uncertainty (se {se}), \
+         not the binomial {}",
+        (0.4 * 0.6 / t).sqrt()
+    );
+
+    // Odds 0 or 1, equally likely: every outer sample's P(met) is exactly
+    // 0 or 1, so the spread is 0 to 1, none of it Monte Carlo noise, and
+    // P(met) is the share of samples drawing 1.
+    let c = &points[1];
+    assert_eq!(c["label"].as_str(), Some("choice 0, 1"));
+    let unc = &c["uncertainty"];
+    assert_eq!(unc["outer_samples"].as_u64(), Some(2000));
+    assert_eq!(unc["p_met"]["p05"].as_f64(), Some(0.0));
+    assert_eq!(unc["p_met"]["p95"].as_f64(), Some(1.0));
+    assert_eq!(unc["mc_noise_share"].as_f64(), Some(0.0));
+    let p = prob(&c["p_met"], "p_met");
+    assert!((p - 0.5).abs() <= 4.5 * 0.5 / k.sqrt(), "p_met {p} vs 0.5");
+
+    // A plain number: no uncertain input, a binomial interval.
+    let plain = &points[2];
+    assert_eq!(plain["value"].as_f64(), Some(0.5));
+    assert!(plain.get("uncertainty").is_none(), "{plain}");
+    assert_prob("p_met at 0.5", prob(&plain["p_met"], "p_met"), 0.5, t);
+
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("outer samples") && stdout.contains("(no uncertain input)"),
+        "{stdout}"
+    );
+}
+
+/// A TOML value that `--set` would refuse exits 2 naming the value (as
+/// `--values KEY=VALUE`), before anything runs, and writes nothing.
+#[test]
+fn sweep_bad_toml_value_exits_2_naming_it() {
+    let amount = "member.a.pledge.0.amount";
+    let cases: [(&str, &str, &str); 6] = [
+        (
+            amount,
+            "{ uniform = [1, 2] }; { pert = [3, 2, 1] }",
+            "{ pert = [3, 2, 1] }",
+        ),
+        (
+            amount,
+            "{ uniform = [1, 2] }; { pert = [1, 2",
+            "{ pert = [1, 2",
+        ),
+        (amount, "{ lognormal = [1, 2] }", "lognormal"),
+        (amount, "{ uniform = [1, 2] };; 3", "empty"),
+        (
+            "member.a.join",
+            "0.5; { normal = [0.5, 0.1] }",
+            "{ normal = [0.5, 0.1] }",
+        ),
+        ("member.a.requires", "b; nobody", "nobody"),
+    ];
+    for (param, values, names) in cases {
+        let out_dir = seeded_out_dir();
+        let before = snapshot(out_dir.path());
+        let out = bin()
+            .arg("sweep")
+            .arg(fixture("required.toml"))
+            .args(["--param", param, "--values", values, "--trials", "1000"])
+            .arg("--out")
+            .arg(out_dir.path())
+            .output()
+            .expect("spawn");
+        let err = assert_input_error(&out, &format!("sweep {param} {values}"));
+        assert!(
+            err.contains(names) && err.contains("--values"),
+            "sweep {param} {values}: want {names:?} and --values in\n{err}"
+        );
+        assert!(
+            before == snapshot(out_dir.path()),
+            "sweep {param} {values}: output directory changed"
+        );
+    }
+}
+
+/// A grid with a distribution on one axis: P(met) = join_a x 0.5 x
+/// P(amount_a >= 50); both values' labels in each point (`label` only when
+/// the first key's values are labelled), a `_label` column for that key,
+/// the labels in the console matrix and on the heatmap's axis.
+#[test]
+fn sweep_grid_labels_a_distribution_axis() {
+    let dir = tempdir();
+    let out = analysis_ok(
+        &[
+            "sweep",
+            &fx("required.toml"),
+            "--param",
+            "member.a.join",
+            "--values",
+            "0.5,1",
+            "--param",
+            "member.a.pledge.0.amount",
+            "--values",
+            "{ uniform = [40, 80] }; 60",
+            "--trials",
+            "40000",
+        ],
+        dir.path(),
+    );
+    let v = read_json(&dir.path().join("sweep.json"));
+    let points = array(&v["points"], "points");
+    assert_eq!(points.len(), 4);
+    for (k, p) in points.iter().enumerate() {
+        let (a, (amount, label, p_big)) = (
+            [0.5, 1.0][k / 2],
+            [
+                ("{ uniform = [40, 80] }", "uniform 40-80", 0.75),
+                ("60", "60", 1.0),
+            ][k % 2],
+        );
+        assert_eq!(p["values"][0].as_f64(), Some(a), "{p}");
+        match p_big {
+            1.0 => assert_eq!(p["values"][1].as_f64(), Some(60.0), "{p}"),
+            _ => assert_eq!(p["values"][1].as_str(), Some(amount), "{p}"),
+        }
+        assert_eq!(
+            p["labels"][0].as_str(),
+            Some(if a == 1.0 { "1" } else { "0.5" })
+        );
+        assert_eq!(p["labels"][1].as_str(), Some(label));
+        assert!(p.get("label").is_none(), "the first key is numeric: {p}");
+        assert_prob(
+            "p_met",
+            prob(&p["p_met"], "p_met"),
+            a * 0.5 * p_big,
+            40_000.0,
+        );
+    }
+    let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).expect("sweep.csv");
+    assert!(
+        csv.starts_with(
+            "member.a.join,member.a.pledge.0.amount,member.a.pledge.0.amount_label,p_met,"
+        ),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\n0.5,\"{ uniform = [40, 80] }\",uniform 40-80,"),
+        "{csv}"
+    );
+    assert!(text(&out.stdout).contains("uniform 40-80"));
+    let svg = std::fs::read_to_string(dir.path().join("charts/sweep.svg")).expect("svg");
+    assert!(
+        svg.contains("uniform 40-80"),
+        "the heatmap's axis is labelled"
+    );
+    assert_png(&dir.path().join("charts/sweep.png"));
 }
 
 /// `--per-trial FILE.csv`: a row per trial with the values the statistics

@@ -53,6 +53,8 @@ pub enum Key {
     },
     Whisker(RGBColor),
     Tick(RGBColor),
+    /// A dot: values shown as points, not joined.
+    Dot(RGBColor),
     /// A short vertical dotted line: an event marker (not to be mistaken
     /// for a horizontal threshold's dashes).
     Marker(RGBColor),
@@ -114,6 +116,10 @@ impl Figure {
     }
     pub fn panel(mut self, p: Panel) -> Self {
         self.panels.push(p);
+        self
+    }
+    pub fn width(mut self, w: u32) -> Self {
+        self.size.0 = w;
         self
     }
     pub fn height(mut self, h: u32) -> Self {
@@ -347,6 +353,9 @@ where
                 4,
                 color.stroke_width(2),
             ))?;
+        }
+        Key::Dot(color) => {
+            root.draw(&Circle::new((x + KEY_W / 2, y), 6, color.filled()))?;
         }
         Key::Tick(color) => {
             let c = x + KEY_W / 2;

@@ -5,6 +5,7 @@
 
 use super::figure::Key;
 use super::style::{self, palette};
+use super::xy::TICK_LINE;
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -14,7 +15,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 pub struct GridPanel {
     pub x_label: String,
     pub y_label: String,
-    /// One label per column (left to right) and per row (bottom to top).
+    /// One label per column (left to right; several lines split at `\n`)
+    /// and per row (bottom to top).
     pub x_ticks: Vec<String>,
     pub y_ticks: Vec<String>,
     /// `cells[row][column]`, each in [0, 1].
@@ -72,12 +74,18 @@ where
     for t in &p.y_ticks {
         y_label_w = y_label_w.max(area.estimate_text_size(t, &tick_font)?.0);
     }
+    let extra_lines = p
+        .x_ticks
+        .iter()
+        .map(|t| t.split('\n').count() - 1)
+        .max()
+        .unwrap_or(0);
     let mut chart = ChartBuilder::on(area)
         .margin_left(style::MARGIN)
         .margin_right(style::MARGIN)
         .margin_top(10)
         .margin_bottom(4)
-        .x_label_area_size(72)
+        .x_label_area_size(72 + extra_lines as u32 * TICK_LINE)
         .y_label_area_size(y_label_w + 60)
         .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)?;
     chart
@@ -132,7 +140,10 @@ where
     let below = |v| Pos::new(HPos::Center, v);
     for (i, t) in p.x_ticks.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(i as f64 + 0.5, 0.0));
-        root.draw_text(t, &tick_font.pos(below(VPos::Top)), (x, y + 10))?;
+        for (j, line) in t.split('\n').enumerate() {
+            let top = y + 10 + j as i32 * TICK_LINE as i32;
+            root.draw_text(line, &tick_font.pos(below(VPos::Top)), (x, top))?;
+        }
     }
     for (j, t) in p.y_ticks.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(0.0, j as f64 + 0.5));

@@ -1214,23 +1214,23 @@ pub fn tornado_figure(
         .panel(Panel::Bars(panel))
 }
 
-/// Sweep chart (`charts/sweep.*`): P(met) with its 95% interval, and mean
-/// coverage, against the swept parameter's value.
 /// A two-way sweep's heatmap (`charts/sweep`): P(met) for each pair of
 /// values, `cells[row][column]` with rows the second key's values (bottom
-/// up) and columns the first key's, and the contour at `target`.
+/// up) and columns the first key's, and the contour at `target`. The axes
+/// are labelled with `xs` and `ys`, one label per value (numbers, or the
+/// labels of values that are not numbers); long column labels wrap between
+/// words and the canvas widens so that none is cut.
 #[allow(clippy::too_many_arguments)]
 pub fn grid_chart(
     x_key: &str,
-    xs: &[f64],
+    xs: &[String],
     y_key: &str,
-    ys: &[f64],
+    ys: &[String],
     cells: &[Vec<f64>],
     target: f64,
     prov_line: &str,
     formats: &[ChartFormat],
 ) -> Result<Vec<OutputFile>> {
-    let ticks = |v: &[f64]| v.iter().map(|&x| trim(x, 4)).collect::<Vec<_>>();
     let (lo, hi) = cells
         .iter()
         .flatten()
@@ -1239,6 +1239,12 @@ pub fn grid_chart(
         });
     let reached = cells.iter().flatten().filter(|&&v| v >= target).count();
     let total = cells.iter().map(Vec::len).sum::<usize>();
+    // Beside the columns: the margins and the row labels (grid::draw).
+    let y_label_w = ys.iter().map(|t| tick_width(t)).fold(0.0, f64::max);
+    let side = 2.0 * style::MARGIN as f64 + y_label_w + 60.0;
+    let width = category_canvas(xs, side);
+    let slot = (f64::from(width) - side) / xs.len().max(1) as f64;
+    let (x_ticks, every) = category_ticks(xs, slot);
     let fig = Figure::new(
         "sweep",
         format!(
@@ -1256,20 +1262,222 @@ pub fn grid_chart(
     .caption(format!(
         "Each cell is one run on common random numbers (the same draws for every cell), so \
          differences between cells come from the parameters. The line follows cell edges: \
-         it is drawn between neighbouring cells on either side of {} (change it with --target).",
-        pct0(target)
+         it is drawn between neighbouring cells on either side of {} (change it with --target).{}",
+        pct0(target),
+        every_nth(every)
     ))
+    .width(width)
+    // A wider canvas is taller too, so that cells do not flatten.
+    .height(
+        (style::HEIGHT * width / style::WIDTH + tick_lines(&x_ticks) * xy::TICK_LINE)
+            .min(MAX_CATEGORY_HEIGHT),
+    )
     .panel(Panel::Grid(grid::GridPanel {
         x_label: x_key.to_string(),
         y_label: y_key.to_string(),
-        x_ticks: ticks(xs),
-        y_ticks: ticks(ys),
+        x_ticks,
+        y_ticks: ys.to_vec(),
         cells: cells.to_vec(),
         target,
     }));
     figure_files(&[fig], formats)
 }
 
+/// Widest canvas a chart over labelled values grows to, so that their
+/// labels fit; beyond it only every k-th value is labelled.
+pub const MAX_CATEGORY_WIDTH: u32 = 4200;
+
+/// Tallest canvas a chart over labelled values grows to for labels of
+/// many lines.
+pub const MAX_CATEGORY_HEIGHT: u32 = 4000;
+
+/// Room between neighbouring tick labels.
+const TICK_GAP: f64 = 24.0;
+
+/// The width of `text` at tick size, in pixels.
+fn tick_width(text: &str) -> f64 {
+    let fallback = 0.6 * f64::from(style::TICK) * text.chars().count() as f64;
+    if font::ensure_registered().is_err() {
+        return fallback;
+    }
+    style::text(style::TICK, style::TEXT)
+        .font
+        .box_size(text)
+        .map_or(fallback, |(w, _)| f64::from(w))
+}
+
+/// The widest word of any label, in pixels.
+fn widest_word(labels: &[String]) -> f64 {
+    labels
+        .iter()
+        .flat_map(|l| l.split(' '))
+        .map(tick_width)
+        .fold(0.0, f64::max)
+}
+
+/// A slot wide enough for a label on a line or two: wrapping a label
+/// narrower than this costs more height than the width it saves.
+const WIDE_SLOT: f64 = 160.0;
+
+/// The canvas width for one slot per label beside `side` pixels of
+/// margins and axis: the default, or wider so that each label's longest
+/// word fits its slot (and a label fits on one line where it is not much
+/// wider than `WIDE_SLOT`), at most `MAX_CATEGORY_WIDTH`.
+fn category_canvas(labels: &[String], side: f64) -> u32 {
+    let widest = labels.iter().map(|l| tick_width(l)).fold(0.0, f64::max);
+    let slot = widest_word(labels).max(widest.min(WIDE_SLOT));
+    let need = side + labels.len() as f64 * (slot + TICK_GAP);
+    (need.ceil() as u32).clamp(style::WIDTH, MAX_CATEGORY_WIDTH)
+}
+
+/// Tick labels for slots `slot` pixels wide, each wrapped between words
+/// (`\n`) to fit its room; when even one word is wider than a slot, only
+/// every k-th label is kept (the others are empty), with k returned.
+fn category_ticks(labels: &[String], slot: f64) -> (Vec<String>, usize) {
+    let every = (((widest_word(labels) + TICK_GAP) / slot.max(1.0)).ceil() as usize).max(1);
+    let room = every as f64 * slot - TICK_GAP;
+    let ticks = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| match i % every {
+            0 => wrap_words(l, room),
+            _ => String::new(),
+        })
+        .collect();
+    (ticks, every)
+}
+
+/// `text` broken into lines (`\n`) between words, each at most `room`
+/// pixels wide where its words allow.
+pub fn wrap_words(text: &str, room: f64) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        match lines.last_mut() {
+            Some(line) if tick_width(&format!("{line} {word}")) <= room => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines.join("\n")
+}
+
+/// The most extra lines (beyond the first) of any tick label.
+fn tick_lines(ticks: &[String]) -> u32 {
+    ticks
+        .iter()
+        .map(|t| t.split('\n').count() as u32 - 1)
+        .max()
+        .unwrap_or(0)
+}
+
+/// A caption's note when only every k-th value is labelled.
+fn every_nth(every: usize) -> String {
+    match every {
+        1 => String::new(),
+        k => format!(
+            " There are too many values to label each: every {k}th is labelled \
+             (sweep.csv lists them all)."
+        ),
+    }
+}
+
+/// One value of a sweep over values that are not all numbers (e.g.
+/// distributions), shown on a categorical axis by its label.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CategoryPoint {
+    pub label: String,
+    pub p_met: f64,
+    pub p_met_ci95: [f64; 2],
+    pub coverage_mean: f64,
+}
+
+/// Sweep chart over labelled values (`charts/sweep.*`): one slot per value
+/// in the order given, labelled under the axis (wrapped between words,
+/// never cut): P(met) as a dot with its 95% interval as a bar (top), and
+/// mean coverage as a dot (bottom).
+pub fn sweep_category_chart(
+    param: &str,
+    points: &[CategoryPoint],
+    prov_line: &str,
+    formats: &[ChartFormat],
+) -> Result<Vec<OutputFile>> {
+    figure_files(&[sweep_category_figure(param, points, prov_line)], formats)
+}
+
+pub fn sweep_category_figure(param: &str, points: &[CategoryPoint], prov_line: &str) -> Figure {
+    let labels: Vec<String> = points.iter().map(|p| p.label.clone()).collect();
+    // Beside the plot: the margins and the y axis's labels (xy::draw).
+    let side = 2.0 * style::MARGIN as f64 + 12.0 + 110.0;
+    let width = category_canvas(&labels, side);
+    let n = points.len().max(1);
+    let slot = (f64::from(width) - side) / n as f64;
+    let (ticks, every) = category_ticks(&labels, slot);
+    let x_ticks: Vec<(f64, String)> = ticks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (i as f64, t.clone()))
+        .collect();
+    let x_range = (-0.5, n as f64 - 0.5);
+    let xs = |f: fn(&CategoryPoint) -> f64| -> Vec<(f64, f64)> {
+        points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i as f64, f(p)))
+            .collect()
+    };
+    let mut top = XyPanel::new("", "P(guarantee met)");
+    top.x_range = x_range;
+    top.y_range = data_range(points.iter().flat_map(|p| p.p_met_ci95));
+    top.x_ticks = Some(x_ticks.clone());
+    // Each value's interval as a bar of its own: nothing lies between values.
+    let half = 0.18;
+    top.bands.extend(points.iter().enumerate().map(|(i, p)| {
+        let x = i as f64;
+        let [lo, hi] = p.p_met_ci95;
+        Band {
+            label: "95% interval".into(),
+            color: palette::BLUE,
+            opacity: 0.2,
+            points: vec![(x - half, lo, hi), (x + half, lo, hi)],
+        }
+    }));
+    top.lines.push(
+        Line::new(
+            "P(guarantee met at the horizon)",
+            palette::BLUE,
+            xs(|p| p.p_met),
+        )
+        .dots(),
+    );
+    let mut bottom = XyPanel::new(param, "Mean overall coverage");
+    bottom.x_range = x_range;
+    bottom.y_range = data_range(points.iter().map(|p| p.coverage_mean));
+    bottom.x_ticks = Some(x_ticks);
+    bottom.lines.push(
+        Line::new(
+            "Mean overall coverage at the horizon",
+            palette::GREEN,
+            xs(|p| p.coverage_mean),
+        )
+        .dots(),
+    );
+    Figure::new("sweep", format!("What if {param} changes?"), prov_line)
+        .caption(format!(
+            "P(guarantee met at the horizon) with its 95% interval (top) and mean overall \
+             coverage (bottom) for each value of {param}, in the order given. The vertical \
+             axes are scaled to the values shown; they do not start at 0%.{}",
+            every_nth(every)
+        ))
+        .width(width)
+        .height((900 + 2 * tick_lines(&ticks) * xy::TICK_LINE).min(MAX_CATEGORY_HEIGHT))
+        .panel(Panel::Xy(top))
+        .panel(Panel::Xy(bottom))
+}
+
+/// Sweep chart (`charts/sweep.*`): P(met) with its 95% interval, and mean
+/// coverage, against the swept parameter's value.
 pub fn sweep_chart(
     param: &str,
     points: &[(f64, f64, [f64; 2], f64)],

@@ -23,7 +23,9 @@ pub struct XyPanel {
     pub lines: Vec<Line>,
     pub rules: Vec<Rule>,
     /// Ticks at these x values with these labels instead of numbers (a
-    /// calendar axis); `None`: numeric ticks in `x_fmt`.
+    /// calendar axis, a categorical axis); a label may have several lines
+    /// (`\n`), the label area grows to fit them. `None`: numeric ticks in
+    /// `x_fmt`.
     pub x_ticks: Option<Vec<(f64, String)>>,
     /// Dated events: vertical markers labelled at the top of the plot.
     pub events: Vec<EventMark>,
@@ -68,6 +70,9 @@ pub struct Line {
     pub dashed: bool,
     /// Draw a dot at every point.
     pub markers: bool,
+    /// Join the points with a line (not for values on a categorical axis,
+    /// where nothing lies between them).
+    pub joined: bool,
     pub points: Vec<(f64, f64)>,
 }
 
@@ -79,6 +84,7 @@ impl Line {
             width: 4,
             dashed: false,
             markers: false,
+            joined: true,
             points,
         }
     }
@@ -88,6 +94,12 @@ impl Line {
     }
     pub fn markers(mut self) -> Self {
         self.markers = true;
+        self
+    }
+    /// Dots only, not joined.
+    pub fn dots(mut self) -> Self {
+        self.markers = true;
+        self.joined = false;
         self
     }
 }
@@ -130,13 +142,14 @@ impl XyPanel {
             )
         });
         let lines = self.lines.iter().map(|l| {
-            (
-                l.label.clone(),
-                Key::Line {
+            let key = match l.joined {
+                true => Key::Line {
                     color: l.color,
                     dashed: l.dashed,
                 },
-            )
+                false => Key::Dot(l.color),
+            };
+            (l.label.clone(), key)
         });
         let rules = self.rules.iter().map(|r| (r.label.clone(), r.key()));
         let mut events = Vec::new();
@@ -178,12 +191,20 @@ pub(super) fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    // Room for the tick labels' extra lines, if any have several.
+    let extra_lines = p
+        .x_ticks
+        .iter()
+        .flatten()
+        .map(|(_, label)| label.split('\n').count() - 1)
+        .max()
+        .unwrap_or(0);
     let mut chart = ChartBuilder::on(area)
         .margin_left(style::MARGIN)
         .margin_right(style::MARGIN + 12)
         .margin_top(10)
         .margin_bottom(4)
-        .x_label_area_size(72)
+        .x_label_area_size(72 + extra_lines as u32 * TICK_LINE)
         .y_label_area_size(110)
         .build_cartesian_2d(usable(p.x_range), usable(p.y_range))?;
     let (xf, yf) = (p.x_fmt, p.y_fmt);
@@ -248,7 +269,9 @@ where
         draw_line(&mut chart, pts, r.color, 3, r.dashed)?;
     }
     for l in &p.lines {
-        draw_line(&mut chart, l.points.clone(), l.color, l.width, l.dashed)?;
+        if l.joined {
+            draw_line(&mut chart, l.points.clone(), l.color, l.width, l.dashed)?;
+        }
         if l.markers {
             chart.draw_series(
                 l.points
@@ -288,14 +311,20 @@ where
             style::MUTED.stroke_width(2),
         ))?;
         // Centred under the tick, but kept on the canvas (the last tick
-        // sits at the plot's right edge).
-        let w = root.estimate_text_size(label, &font)?.0 as i32;
-        let left = (px - w / 2).min(right - w);
-        let font = font.pos(Pos::new(HPos::Left, VPos::Top));
-        root.draw_text(label, &font, (left, py + 10))?;
+        // sits at the plot's right edge); one line under another.
+        for (j, line) in label.split('\n').enumerate() {
+            let w = root.estimate_text_size(line, &font)?.0 as i32;
+            let left = (px - w / 2).min(right - w);
+            let font = font.pos(Pos::new(HPos::Left, VPos::Top));
+            let top = py + 10 + j as i32 * TICK_LINE as i32;
+            root.draw_text(line, &font, (left, top))?;
+        }
     }
     Ok(())
 }
+
+/// The height of a line of tick labels.
+pub const TICK_LINE: u32 = style::TICK + 6;
 
 /// Each event's dashed line, and its label at the top of the plot on a
 /// white ground: beside the line (left of it near the right edge), moved

@@ -32,7 +32,7 @@ impl Span {
 /// A text that spans point into: the scenario file or one `--set` flag.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Source {
-    /// File name as given, or `--set`.
+    /// File name as given, `--set`, or `--values` (a sweep's value).
     pub origin: String,
     pub text: String,
     /// For a flag, the flag's text, prefixed to every message about it.
@@ -237,7 +237,9 @@ fn render_one(sources: &[Source], d: &Diagnostic) -> String {
         return format!("error: {}", d.message);
     };
     let title = match &source.flag {
-        Some(flag) => format!("--set {}: {}", elided(flag), d.message),
+        // `--set KEY=VALUE: ...`, or `--values KEY=VALUE: ...` for a
+        // sweep's value (applied like a `--set` flag).
+        Some(flag) => format!("{} {}: {}", source.origin, elided(flag), d.message),
         None => d.message.clone(),
     };
     let (text, line, range) = excerpt(&source.text, d.span);

@@ -100,12 +100,31 @@ pub fn read_file(path: &Path) -> Result<String, InputError> {
 
 /// Validates scenario text; `origin` names it in messages.
 pub fn load_str(origin: &str, text: &str, overrides: &[String]) -> Result<Loaded, InputError> {
+    load_point(origin, text, overrides, &[])
+}
+
+/// `load_str` for one point of a sweep: the point's `KEY=VALUE` flags
+/// (`point`) are applied after `overrides` exactly like `--set` flags (the
+/// same parser, the same validation), and messages about them name them as
+/// `--values`, the flag the value came from. `Loaded::overrides` lists both.
+pub fn load_point(
+    origin: &str,
+    text: &str,
+    overrides: &[String],
+    point: &[String],
+) -> Result<Loaded, InputError> {
     let mut sources = vec![Source {
         origin: origin.to_string(),
         text: text.to_string(),
         flag: None,
     }];
     sources.extend(overrides.iter().map(|f| overrides::flag_source(f)));
+    sources.extend(point.iter().map(|f| Source {
+        origin: "--values".into(),
+        ..overrides::flag_source(f)
+    }));
+    let overrides: Vec<String> = overrides.iter().chain(point).cloned().collect();
+    let overrides = &overrides[..];
     let mut diags = Diags::default();
     let scenario = parse::parse_document(FILE_SRC, text, &mut diags)
         .filter(|_| diags.is_empty())

@@ -201,7 +201,7 @@ fn short_key(src: usize, key: &str, form: &str, d: &mut Diags) -> Option<()> {
 /// because shells eat quotes: `--set member.de.requires="us"` arrives as
 /// `requires=us`. So is a calendar month `YYYY-MM` (not TOML either):
 /// `--set scenario.start="2026-01"` arrives as `start=2026-01`.
-fn flag_value(src: usize, offset: usize, text: &str, d: &mut Diags) -> Option<Node> {
+pub(crate) fn flag_value(src: usize, offset: usize, text: &str, d: &mut Diags) -> Option<Node> {
     let mut scratch = Diags::default();
     if let Some(node) = parse_value(src, offset, text, &mut scratch) {
         return Some(node);
