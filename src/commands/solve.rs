@@ -5,6 +5,7 @@ use crate::cli::options::{Output, Simulation, provenance};
 use crate::cli::progress::Progress;
 use crate::error::Error;
 use crate::render::chart::{solve_chart, solve_value_text};
+use crate::render::words::key_in_words;
 use crate::render::{OutputFile, console, json};
 use guarantee_sim_core::analysis::solve::{self, MAX_EVALUATIONS, Request, Solve};
 use guarantee_sim_core::input::load::read_file;
@@ -36,7 +37,8 @@ pub fn solve(
     prov.overrides = sim.overrides.clone();
     let prov_line = prov.line(&name);
     let mut files = vec![OutputFile::new("solve.json", json::json_bytes(&solved)?)];
-    files.extend(solve_chart(&solved, &prov_line, output.charts)?);
+    let words = key_in_words(&plan.first.scenario, &solved.param);
+    files.extend(solve_chart(&solved, &words, &prov_line, output.charts)?);
     let written = dest.publish(files)?;
     console::say_done(&summary_text(&solved, &name), written, dest.dir());
     Ok(())

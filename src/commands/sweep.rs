@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::render::chart::{
     CategoryPoint, grid_chart, style::trim, sweep_category_chart, sweep_chart,
 };
+use crate::render::words::key_in_words;
 use crate::render::{OutputFile, console, json, tables};
 use guarantee_sim_core::analysis::sweep::{Point, Sweep, SweepValue, categorical};
 use guarantee_sim_core::input::load::{load_point, read_file};
@@ -82,6 +83,7 @@ pub fn sweep(
                 .collect();
             files.extend(sweep_category_chart(
                 param,
+                &key_in_words(&first.scenario, param),
                 &chart_points,
                 &prov_line,
                 output.charts,
@@ -95,6 +97,7 @@ pub fn sweep(
                 .collect();
             files.extend(sweep_chart(
                 &axes[0].0,
+                &key_in_words(&first.scenario, &axes[0].0),
                 &chart_points,
                 &prov_line,
                 output.charts,

@@ -10,6 +10,7 @@ pub mod json;
 pub mod provenance;
 pub mod report;
 pub mod tables;
+pub mod words;
 
 /// One file of a command's output, relative to the output directory
 /// (e.g. `summary.json`, `charts/coverage_fan.svg`).

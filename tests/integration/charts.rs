@@ -278,10 +278,19 @@ fn sweep_chart_has_two_panels() {
             (v, p, [p - 0.01, p + 0.01], 0.6 + 0.3 * v)
         })
         .collect();
-    let files = chart::sweep_chart("member.us.join", &points, "prov", &BOTH).unwrap();
+    let files = chart::sweep_chart(
+        "member.us.join",
+        "United States, probability of joining",
+        &points,
+        "prov",
+        &BOTH,
+    )
+    .unwrap();
     check_figure_files(&files, &["sweep"], &["member.us.join", "95% interval"]);
     let s = svg(&files, "sweep");
     assert!(s.contains("Mean overall coverage"));
+    // The title in words, the key on the axis.
+    assert!(s.contains("What if this changes: United States, probability of joining"));
     assert!(
         s.matches("<circle").count() >= 22,
         "point markers on both panels"
@@ -311,8 +320,14 @@ fn sweep_category_chart_shows_every_label_in_full() {
             coverage_mean: 0.6 + 0.05 * i as f64,
         })
         .collect();
-    let files =
-        chart::sweep_category_chart("member.us.pledge.0.amount", &points, "prov", &BOTH).unwrap();
+    let files = chart::sweep_category_chart(
+        "member.us.pledge.0.amount",
+        "member.us.pledge.0.amount",
+        &points,
+        "prov",
+        &BOTH,
+    )
+    .unwrap();
     check_figure_files(
         &files,
         &["sweep"],
@@ -360,10 +375,10 @@ fn sweep_category_chart_shows_every_label_in_full() {
             ..points[0].clone()
         })
         .collect();
-    let fig = chart::sweep_category_figure("x", &many, "prov");
+    let fig = chart::sweep_category_figure("x", "x", &many, "prov");
     assert_eq!(fig.size.0, chart::MAX_CATEGORY_WIDTH);
     assert!(fig.caption.contains("every"), "{}", fig.caption);
-    let few = chart::sweep_category_figure("x", &points[..2], "prov");
+    let few = chart::sweep_category_figure("x", "x", &points[..2], "prov");
     assert!(!few.caption.contains("every"), "{}", few.caption);
     assert_eq!(few.size.0, 1400, "short labels keep the default width");
 }
@@ -447,7 +462,7 @@ fn degenerate_inputs_still_render() {
     assert_eq!(files.len(), NAMES.len() * 2);
     let empty: Vec<(String, f64, f64)> = Vec::new();
     chart::tornado_chart("t", 0.5, &empty, "p", &BOTH).unwrap();
-    chart::sweep_chart("x", &[(1.0, 0.5, [0.4, 0.6], 0.7)], "p", &BOTH).unwrap();
+    chart::sweep_chart("x", "x", &[(1.0, 0.5, [0.4, 0.6], 0.7)], "p", &BOTH).unwrap();
     let none = guarantee_sim_core::analysis::compare::Comparison {
         trials: 1,
         seed: 1,

@@ -218,6 +218,29 @@ fn xml_text(svg: String) -> String {
     }
 }
 
+/// `text` broken between words into lines no wider than `room` pixels in
+/// `font` (a title naming a long key or member would run off the canvas);
+/// a single word wider than the room keeps a line of its own.
+fn fit_lines<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    font: &TextStyle,
+    room: u32,
+) -> Vec<String> {
+    let width = |t: &str| root.estimate_text_size(t, font).map_or(0, |(w, _)| w);
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match lines.last_mut() {
+            Some(line) if width(&format!("{line} {word}")) <= room => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
 /// Frame: background, title, subtitle, panels, legend, footer.
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure) -> Result<()>
 where
@@ -228,13 +251,18 @@ where
     let (w, h) = (w as i32, h as i32);
 
     let mut top = MARGIN - 6;
+    let room = (w - 2 * MARGIN).max(1) as u32;
     let title = style::bold(style::TITLE, style::TEXT).pos(Pos::new(HPos::Left, VPos::Top));
-    root.draw_text(&fig.title, &title, (MARGIN, top))?;
-    top += style::TITLE as i32 + 10;
+    for line in fit_lines(root, &fig.title, &title, room) {
+        root.draw_text(&line, &title, (MARGIN, top))?;
+        top += style::TITLE as i32 + 10;
+    }
     if let Some(sub) = &fig.subtitle {
         let s = style::text(style::SUBTITLE, style::MUTED).pos(Pos::new(HPos::Left, VPos::Top));
-        root.draw_text(sub, &s, (MARGIN, top))?;
-        top += style::SUBTITLE as i32 + 8;
+        for line in fit_lines(root, sub, &s, room) {
+            root.draw_text(&line, &s, (MARGIN, top))?;
+            top += style::SUBTITLE as i32 + 8;
+        }
     }
 
     let footer = style::text(style::FOOTER, style::MUTED).pos(Pos::new(HPos::Left, VPos::Bottom));

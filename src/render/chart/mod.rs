@@ -1399,14 +1399,24 @@ pub struct CategoryPoint {
 /// mean coverage as a dot (bottom).
 pub fn sweep_category_chart(
     param: &str,
+    words: &str,
     points: &[CategoryPoint],
     prov_line: &str,
     formats: &[ChartFormat],
 ) -> Result<Vec<OutputFile>> {
-    figure_files(&[sweep_category_figure(param, points, prov_line)], formats)
+    figure_files(
+        &[sweep_category_figure(param, words, points, prov_line)],
+        formats,
+    )
 }
 
-pub fn sweep_category_figure(param: &str, points: &[CategoryPoint], prov_line: &str) -> Figure {
+/// `words`: the key in words, for the title (the key itself labels the axis).
+pub fn sweep_category_figure(
+    param: &str,
+    words: &str,
+    points: &[CategoryPoint],
+    prov_line: &str,
+) -> Figure {
     let labels: Vec<String> = points.iter().map(|p| p.label.clone()).collect();
     // Beside the plot: the margins and the y axis's labels (xy::draw).
     let side = 2.0 * style::MARGIN as f64 + 12.0 + 110.0;
@@ -1463,7 +1473,7 @@ pub fn sweep_category_figure(param: &str, points: &[CategoryPoint], prov_line: &
         )
         .dots(),
     );
-    Figure::new("sweep", format!("What if {param} changes?"), prov_line)
+    Figure::new("sweep", format!("What if this changes: {words}"), prov_line)
         .caption(format!(
             "P(guarantee met at the horizon) with its 95% interval (top) and mean overall \
              coverage (bottom) for each value of {param}, in the order given. The vertical \
@@ -1480,11 +1490,12 @@ pub fn sweep_category_figure(param: &str, points: &[CategoryPoint], prov_line: &
 /// coverage, against the swept parameter's value.
 pub fn sweep_chart(
     param: &str,
+    words: &str,
     points: &[(f64, f64, [f64; 2], f64)],
     prov_line: &str,
     formats: &[ChartFormat],
 ) -> Result<Vec<OutputFile>> {
-    figure_files(&[sweep_figure(param, points, prov_line)], formats)
+    figure_files(&[sweep_figure(param, words, points, prov_line)], formats)
 }
 
 /// A probability axis scaled to the values shown (a swing of a few points
@@ -1508,7 +1519,13 @@ fn data_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     }
 }
 
-pub fn sweep_figure(param: &str, points: &[(f64, f64, [f64; 2], f64)], prov_line: &str) -> Figure {
+/// `words`: the key in words, for the title (the key itself labels the axis).
+pub fn sweep_figure(
+    param: &str,
+    words: &str,
+    points: &[(f64, f64, [f64; 2], f64)],
+    prov_line: &str,
+) -> Figure {
     let mut pts = points.to_vec();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     let lo = pts.first().map_or(0.0, |p| p.0);
@@ -1545,7 +1562,7 @@ pub fn sweep_figure(param: &str, points: &[(f64, f64, [f64; 2], f64)], prov_line
         )
         .markers(),
     );
-    Figure::new("sweep", format!("What if {param} changes?"), prov_line)
+    Figure::new("sweep", format!("What if this changes: {words}"), prov_line)
         .caption(format!(
             "P(guarantee met at the horizon) with its 95% interval (top) and mean overall \
              coverage (bottom) for each value of {param}. The vertical axes are scaled to the \
@@ -1572,13 +1589,15 @@ pub fn solve_value_text(solve: &Solve, v: f64) -> String {
 /// the interval the Monte Carlo error leaves on the answer.
 pub fn solve_chart(
     solve: &Solve,
+    words: &str,
     prov_line: &str,
     formats: &[ChartFormat],
 ) -> Result<Vec<OutputFile>> {
-    figure_files(&[solve_figure(solve, prov_line)], formats)
+    figure_files(&[solve_figure(solve, words, prov_line)], formats)
 }
 
-pub fn solve_figure(solve: &Solve, prov_line: &str) -> Figure {
+/// `words`: the key in words, for the title (the key itself labels the axis).
+pub fn solve_figure(solve: &Solve, words: &str, prov_line: &str) -> Figure {
     let mut pts = solve.evaluations.clone();
     pts.sort_by(|a, b| a.value.total_cmp(&b.value));
     let [lo, hi] = solve.between;
@@ -1662,8 +1681,7 @@ pub fn solve_figure(solve: &Solve, prov_line: &str) -> Figure {
     Figure::new(
         "solve",
         format!(
-            "Which {} gives {} = {target}?",
-            solve.param,
+            "Where {} reaches {target}: {words}",
             solve.metric.short_label()
         ),
         prov_line,
