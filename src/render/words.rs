@@ -113,7 +113,7 @@ mod tests {
         );
         assert_eq!(
             words("member.us.join"),
-            "United States: probability of joining"
+            "United States, probability of joining"
         );
         assert_eq!(
             words("phase.us_support.gate.coverage"),
