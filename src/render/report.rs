@@ -485,13 +485,20 @@ fn unknowns(s: &Summary, u: &Uncertainty, figure: Option<usize>) -> Vec<Block> {
          input hardly moves the answer. Pinning down the inputs at the top would narrow the \
          spread most.",
     ));
+    // With K samples a rank correlation of an input that does not matter
+    // still scatters with a standard error of about 1 / sqrt(K - 1): below
+    // twice that, the sign is not to be read.
+    let noise = 2.0 / (u.outer_samples.max(2) as f64 - 1.0).sqrt();
     let rows = u
         .inputs
         .iter()
         .map(|i| {
             let (r, reading) = match i.rank_correlation {
                 None => ("–".into(), "undefined: its draws do not vary"),
-                Some(r) if r.abs() < 0.1 => (format!("{r:+.2}"), "hardly moves P(met)"),
+                Some(r) if r.abs() < noise => (
+                    format!("{r:+.2}"),
+                    "hardly moves P(met) (within the noise of the samples)",
+                ),
                 Some(r) if r > 0.0 => (format!("{r:+.2}"), "higher value, higher P(met)"),
                 Some(r) => (format!("{r:+.2}"), "higher value, lower P(met)"),
             };
