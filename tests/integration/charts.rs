@@ -612,12 +612,25 @@ fn a_start_labels_months_as_dates_and_events_are_marked() {
     let v1 = run_files();
     assert!(!svg(&v1, "p_met_by_month").contains("Jan 2026"));
     let files = v2_files();
-    for name in [
-        "p_met_by_month",
-        "coverage_fan",
-        "capabilities_by_month",
-        "response",
+    // Small multiples: dated ticks, one heading per capability, event
+    // markers without labels (named on the other charts).
+    let s = svg(&files, "capabilities_by_month");
+    for t in [
+        "Jan 2026",
+        "Political event (named on the chart of P(met) by month)",
+        "5th–95th percentile month",
     ] {
+        assert!(s.contains(t), "capabilities_by_month lacks {t:?}");
+    }
+    assert!(
+        !s.contains("\nfr-2027\n"),
+        "no event labels in small multiples"
+    );
+    for c in &common::scenario_v2().capabilities {
+        let first_word = c.name.split(' ').next().unwrap();
+        assert!(s.contains(first_word), "no heading for {}", c.name);
+    }
+    for name in ["p_met_by_month", "coverage_fan", "response"] {
         let s = svg(&files, name);
         for t in [
             "Jan 2026",

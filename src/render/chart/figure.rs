@@ -23,8 +23,10 @@ pub struct Figure {
     pub subtitle: Option<String>,
     /// What the chart shows, in a sentence (used as the report's caption).
     pub caption: String,
-    /// Stacked top to bottom, sharing the height equally.
+    /// Laid out in `columns` columns, row by row, sharing the space
+    /// equally (one column: stacked top to bottom).
     pub panels: Vec<Panel>,
+    pub columns: usize,
     /// The provenance line (`Provenance::line`).
     pub footer: String,
     pub size: (u32, u32),
@@ -102,6 +104,7 @@ impl Figure {
             subtitle: None,
             caption: String::new(),
             panels: Vec::new(),
+            columns: 1,
             footer: footer.to_string(),
             size: (style::WIDTH, style::HEIGHT),
         }
@@ -116,6 +119,11 @@ impl Figure {
     }
     pub fn panel(mut self, p: Panel) -> Self {
         self.panels.push(p);
+        self
+    }
+    /// Small multiples: panels in `n` columns.
+    pub fn columns(mut self, n: usize) -> Self {
+        self.columns = n.max(1);
         self
     }
     pub fn width(mut self, w: u32) -> Self {
@@ -221,7 +229,7 @@ fn xml_text(svg: String) -> String {
 /// `text` broken between words into lines no wider than `room` pixels in
 /// `font` (a title naming a long key or member would run off the canvas);
 /// a single word wider than the room keeps a line of its own.
-fn fit_lines<DB: DrawingBackend>(
+pub(super) fn fit_lines<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     text: &str,
     font: &TextStyle,
@@ -296,8 +304,9 @@ where
     }
 
     let body = root.margin(top + 8, h - legend_top + 6, 0, 0);
-    let n = fig.panels.len().max(1);
-    for (area, panel) in body.split_evenly((n, 1)).iter().zip(&fig.panels) {
+    let cols = fig.columns.max(1);
+    let rows = fig.panels.len().div_ceil(cols).max(1);
+    for (area, panel) in body.split_evenly((rows, cols)).iter().zip(&fig.panels) {
         match panel {
             Panel::Xy(p) => xy::draw(area, root, p)?,
             Panel::Bars(p) => bars::draw(area, root, p)?,

@@ -505,38 +505,71 @@ fn capabilities(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
     .panel(Panel::Bars(panel))
 }
 
+/// At most this many small multiples in `capabilities_by_month` (the
+/// first in the file); `summary.json` and `by_month.csv` have them all.
+const MAX_SMALL_MULTIPLES: usize = 12;
+
+/// One small panel per capability (a shared 0-100% scale, its threshold
+/// when critical): one panel with every capability and threshold in it
+/// could not tell which threshold belongs to which line once there were
+/// more capabilities than colours.
 fn capabilities_by_month(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
-    let mut panel = time_panel(sc, s.scenario.horizon_months, "Mean coverage (% of need)");
-    for (i, c) in sc.capabilities.iter().enumerate() {
-        if let Some(cv) = s.coverage.capability.get(&c.id) {
-            panel.lines.push(Line::new(
-                c.name.clone(),
-                palette::series(i),
-                by_month(&cv.mean_by_month),
-            ));
-        }
-    }
-    for (i, (v, names)) in thresholds(sc).into_iter().enumerate() {
-        panel.rules.push(Rule::horizontal(
-            format!("Threshold {} ({})", pct0(v), names.join(", ")),
-            v,
-            // Greys, not series colours: a threshold must not look like a
-            // capability's line.
-            [palette::BLACK, crate::render::chart::style::MUTED][i % 2],
-        ));
-    }
-    Figure::new(
+    let shown: Vec<_> = sc
+        .capabilities
+        .iter()
+        .filter_map(|c| Some((c, s.coverage.capability.get(&c.id)?)))
+        .take(MAX_SMALL_MULTIPLES)
+        .collect();
+    let columns = match shown.len() {
+        0 | 1 => 1,
+        2..=4 => 2,
+        _ => 3,
+    };
+    let rows = shown.len().div_ceil(columns).max(1) as u32;
+    let mut fig = Figure::new(
         "capabilities_by_month",
         "Coverage of each capability over time",
         footer,
     )
-    .caption(
-        "Mean coverage of each capability by month (capped at 100% of need in each trial), \
-             with the critical thresholds."
-            .to_string()
-            + events_note(&panel),
-    )
-    .panel(Panel::Xy(panel))
+    .columns(columns)
+    .height(260 + rows * 300);
+    for (c, cv) in &shown {
+        let mut panel = time_panel(sc, s.scenario.horizon_months, "");
+        panel.x_label = String::new();
+        // Markers without labels: in a small panel they would overlap; the
+        // caption points to the chart that names them.
+        panel.events.iter_mut().for_each(|e| e.label.clear());
+        if let Some(start) = sc.start {
+            panel.x_ticks = Some(calendar::ticks(start, s.scenario.horizon_months, 4));
+        }
+        panel.title = Some(c.name.clone());
+        panel.lines.push(Line::new(
+            "Mean coverage (capped at 100% of need in each trial)",
+            palette::BLUE,
+            by_month(&cv.mean_by_month),
+        ));
+        if c.critical {
+            panel.rules.push(Rule::horizontal(
+                "Threshold of a critical capability",
+                c.threshold,
+                palette::VERMILLION,
+            ));
+        }
+        fig = fig.panel(Panel::Xy(panel));
+    }
+    let left_out = match sc.capabilities.len().saturating_sub(shown.len()) {
+        0 => String::new(),
+        n => format!(" {n} more capabilities are in summary.json and by_month.csv."),
+    };
+    let events = match sc.events.is_empty() {
+        true => "",
+        false => " Dotted lines: political events, named on the chart of P(met) by month.",
+    };
+    fig.caption(format!(
+        "Mean coverage of each capability by month (as a share of its need), one panel each \
+         on the same 0-100% scale, with the threshold of each critical capability.\
+         {events}{left_out}"
+    ))
 }
 
 fn committed(sc: &Scenario, s: &Summary, footer: &str) -> Figure {

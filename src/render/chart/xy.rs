@@ -29,6 +29,8 @@ pub struct XyPanel {
     pub x_ticks: Option<Vec<(f64, String)>>,
     /// Dated events: vertical markers labelled at the top of the plot.
     pub events: Vec<EventMark>,
+    /// A heading over the panel (one of several small multiples).
+    pub title: Option<String>,
 }
 
 /// An event on a time axis: a dashed vertical line at `at`, over a shaded
@@ -42,6 +44,8 @@ pub struct EventMark {
 
 /// Legend entries of event markers (shared by every panel that has some).
 pub const EVENT_KEY: &str = "Political event (labelled at the top)";
+/// The same, in small multiples, whose markers are not labelled.
+pub const EVENT_UNLABELLED_KEY: &str = "Political event (named on the chart of P(met) by month)";
 pub const EVENT_RANGE_KEY: &str = "Event's 5th–95th percentile month";
 const EVENT_OPACITY: f64 = 0.14;
 
@@ -119,6 +123,7 @@ impl XyPanel {
             rules: Vec::new(),
             x_ticks: None,
             events: Vec::new(),
+            title: None,
         }
     }
 
@@ -154,7 +159,11 @@ impl XyPanel {
         let rules = self.rules.iter().map(|r| (r.label.clone(), r.key()));
         let mut events = Vec::new();
         if !self.events.is_empty() {
-            events.push((EVENT_KEY.to_string(), Key::Marker(style::MUTED)));
+            let key = match self.events.iter().all(|e| e.label.is_empty()) {
+                true => EVENT_UNLABELLED_KEY,
+                false => EVENT_KEY,
+            };
+            events.push((key.to_string(), Key::Marker(style::MUTED)));
         }
         if self.events.iter().any(|e| e.range.is_some()) {
             let key = Key::Fill {
@@ -199,10 +208,35 @@ where
         .map(|(_, label)| label.split('\n').count() - 1)
         .max()
         .unwrap_or(0);
+    // A small multiple's heading, left-aligned over its plot and broken
+    // between words to the panel's width: two lines at most, and room for
+    // two always, so the plots of a row line up.
+    let mut heading = 0;
+    if let Some(title) = &p.title {
+        let font = style::bold(style::AXIS, style::TEXT).pos(Pos::new(HPos::Left, VPos::Top));
+        let (x0, y0) = area.get_base_pixel();
+        let room = area
+            .dim_in_pixel()
+            .0
+            .saturating_sub(2 * style::MARGIN as u32);
+        let line_h = style::AXIS as i32 + 6;
+        for (i, line) in super::figure::fit_lines(area, title, &font, room)
+            .iter()
+            .take(2)
+            .enumerate()
+        {
+            root.draw_text(
+                line,
+                &font,
+                (x0 + style::MARGIN, y0 + 4 + i as i32 * line_h),
+            )?;
+        }
+        heading = 2 * line_h;
+    }
     let mut chart = ChartBuilder::on(area)
         .margin_left(style::MARGIN)
         .margin_right(style::MARGIN + 12)
-        .margin_top(10)
+        .margin_top(10 + heading)
         .margin_bottom(4)
         .x_label_area_size(72 + extra_lines as u32 * TICK_LINE)
         .y_label_area_size(110)
