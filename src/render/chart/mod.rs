@@ -565,8 +565,12 @@ fn capabilities_by_month(sc: &Scenario, s: &Summary, footer: &str) -> Figure {
         true => "",
         false => " Dotted lines: political events, named on the chart of P(met) by month.",
     };
+    let axis = match sc.start {
+        Some(_) => "calendar month",
+        None => "months since the framework's start",
+    };
     fig.caption(format!(
-        "Mean coverage of each capability by month (as a share of its need), one panel each \
+        "Mean coverage of each capability by {axis} (as a share of its need), one panel each \
          on the same 0-100% scale, with the threshold of each critical capability.\
          {events}{left_out}"
     ))
