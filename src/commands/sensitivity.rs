@@ -86,19 +86,35 @@ pub fn table_text(s: &Sensitivity, name: &str) -> String {
         s.seed,
         pct(s.baseline.p_met)
     );
+    // The first column as wide as its longest id or key (uncertain inputs'
+    // keys are long: `phase.us_support.gate.coverage`), within limits; an
+    // id past the limit is cut with an ellipsis, never silently mid-word.
+    let width = s
+        .members
+        .iter()
+        .map(|m| m.id.as_str())
+        .chain(s.capabilities.iter().map(|c| c.id.as_str()))
+        .chain(s.inputs.iter().map(|i| i.field.as_str()))
+        .chain(s.amounts.iter().map(|a| a.id.as_str()))
+        .map(|id| id.chars().count())
+        .fold(24, usize::max)
+        .min(60);
+    let cell = |id: &str| match id.chars().count() > width {
+        true => id.chars().take(width - 1).collect::<String>() + "…",
+        false => id.to_string(),
+    };
     // One table per kind of variant: (id, P(met) low variant, high variant, swing).
     let mut section = |title: [&str; 3], rows: Vec<(&str, f64, f64, f64)>| {
         let _ = writeln!(
             out,
-            "  {:<24} {:>10} {:>10} {:>10}",
+            "  {:<width$} {:>10} {:>10} {:>10}",
             title[0], title[1], title[2], "swing"
         );
         for (id, a, b, swing) in rows {
-            let id: String = id.chars().take(24).collect();
             let _ = writeln!(
                 out,
-                "  {:<24} {:>10} {:>10} {:>+9.1}pp",
-                id,
+                "  {:<width$} {:>10} {:>10} {:>+9.1}pp",
+                cell(id),
                 pct(a),
                 pct(b),
                 100.0 * swing
@@ -153,15 +169,14 @@ pub fn table_text(s: &Sensitivity, name: &str) -> String {
         members.sort_by(|a, b| b.1.failed_swing.total_cmp(&a.1.failed_swing));
         let _ = writeln!(
             out,
-            "  {:<24} {:>10} {:>10} {:>10}",
+            "  {:<width$} {:>10} {:>10} {:>10}",
             "member", "stays out", "joins", "prevents"
         );
         for (id, f) in members {
-            let id: String = id.chars().take(24).collect();
             let _ = writeln!(
                 out,
-                "  {:<24} {:>10} {:>10} {:>+9.1}pp",
-                id,
+                "  {:<width$} {:>10} {:>10} {:>+9.1}pp",
+                cell(id),
                 pct(f.p_failed_out),
                 pct(f.p_failed_in),
                 100.0 * f.failed_swing
