@@ -156,10 +156,15 @@ fn every_svg_has_title_axes_footer_and_series() {
         "Distribution of overall coverage",
         "Share of trials",
         "Mean 74.0%",
-        "Own threshold 80% of",
     ] {
         assert!(hist.contains(t), "coverage_hist lacks {t:?}");
     }
+    // Thresholds belong to each capability's own coverage, not to the
+    // overall figure: none is drawn on this histogram.
+    assert!(
+        !hist.contains("threshold"),
+        "no threshold on overall coverage"
+    );
     assert!(hist.matches("<rect").count() > 40, "histogram bars");
 
     let caps = svg(&files, "capabilities");
