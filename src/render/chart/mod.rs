@@ -820,6 +820,15 @@ fn response(sc: &Scenario, s: &Summary, footer: &str) -> Option<Figure> {
             palette::BLACK,
         ));
     }
+    // Scaled to the values and their bands, as the sweep's axis: a rate of
+    // a few percent on a 0-100% axis is a flat line at the bottom.
+    bottom.y_range = data_range(
+        bottom
+            .bands
+            .iter()
+            .flat_map(|b| b.points.iter().flat_map(|&(_, lo, hi)| [lo, hi]))
+            .chain(r.p_honoured_given_attack),
+    );
     let hidden = r
         .attacks_by_month
         .iter()
@@ -840,7 +849,7 @@ fn response(sc: &Scenario, s: &Summary, footer: &str) -> Option<Figure> {
          trial). Bottom: the probability that the guarantee is honoured (every tested \
          capability's response reaches its threshold in time), by the month the attack comes \
          (points at mid-month), with its 95% interval; the dashed line is the figure over all \
-         attacks.{when}{hidden}{}",
+         attacks. Both vertical axes are scaled to the values shown.{when}{hidden}{}",
         events_note(&top)
     );
     Some(
