@@ -14,6 +14,15 @@ pub fn month_name(ym: YearMonth) -> String {
     format!("{name} {}", ym.year)
 }
 
+/// A `"YYYY-MM"` month as `summary.json` writes `scenario.start`.
+pub fn parse(text: &str) -> Option<YearMonth> {
+    let (year, month) = text.split_once('-')?;
+    let (year, month) = (year.parse().ok()?, month.parse().ok()?);
+    (1..=12)
+        .contains(&month)
+        .then_some(YearMonth { year, month })
+}
+
 /// The calendar month holding time `t` (months from the start; the
 /// month's whole part counts, so 7.5 is in the start's month + 7).
 pub fn month_at(start: YearMonth, t: f64) -> YearMonth {
@@ -51,6 +60,15 @@ mod tests {
 
     fn ym(year: i32, month: u32) -> YearMonth {
         YearMonth { year, month }
+    }
+
+    #[test]
+    fn parses_summary_start() {
+        assert_eq!(parse("2026-01"), Some(ym(2026, 1)));
+        assert_eq!(parse("2027-12"), Some(ym(2027, 12)));
+        assert_eq!(parse("2027-13"), None);
+        assert_eq!(parse("2027"), None);
+        assert_eq!(parse("x-01"), None);
     }
 
     #[test]

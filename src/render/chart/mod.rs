@@ -1745,12 +1745,23 @@ pub fn compare_figures(
         .map(|s| s.scenario.horizon_months)
         .max()
         .unwrap_or(1);
-    let mut p_met = XyPanel::new(
-        "Month since the framework's start",
-        "P(guarantee met at month t)",
-    );
+    // Plans that share a calendar start are drawn on calendar months.
+    let start = summaries
+        .iter()
+        .map(|s| s.scenario.start.as_deref().and_then(calendar::parse))
+        .reduce(|a, b| if a == b { a } else { None })
+        .flatten();
+    let x_label = match start {
+        Some(start) => format!(
+            "Calendar month (month 0 of the framework = {})",
+            calendar::month_name(start)
+        ),
+        None => "Month since the framework's start".into(),
+    };
+    let mut p_met = XyPanel::new(x_label, "P(guarantee met at month t)");
     p_met.x_range = months_axis(horizon);
     p_met.x_fmt = Fmt::Number(1);
+    p_met.x_ticks = start.map(|start| calendar::ticks(start, horizon, CALENDAR_TICKS));
     let mut cov = XyPanel::new(
         "Overall coverage at the horizon (% of need)",
         "Share of trials with at least this coverage",
