@@ -101,18 +101,31 @@ pub fn run_table(scenario: &Scenario, summary: &Summary) -> String {
                     100.0 * u.mc_noise_share.unwrap_or(0.0).min(1.0)
                 );
             }
+            // Only inputs whose correlation stands out of the samples' noise.
             let ranked: Vec<String> = u
                 .inputs
                 .iter()
+                .filter_map(|i| Some((i, i.rank_correlation?)))
+                .filter(|(_, r)| r.abs() >= u.rank_noise())
                 .take(3)
-                .filter_map(|i| Some(format!("{} ({:+.2})", i.field, i.rank_correlation?)))
+                .map(|(i, r)| format!("{} ({r:+.2})", i.field))
                 .collect();
-            if !ranked.is_empty() {
-                let _ = writeln!(
-                    s,
-                    "    driven most by: {} (rank correlation with P(met))",
-                    ranked.join(", ")
-                );
+            match ranked.is_empty() {
+                false => {
+                    let _ = writeln!(
+                        s,
+                        "    driven most by: {} (rank correlation with P(met))",
+                        ranked.join(", ")
+                    );
+                }
+                true if !u.inputs.is_empty() => {
+                    let _ = writeln!(
+                        s,
+                        "    no single input stands out of the samples' noise (|rank correlation| < {:.2})",
+                        u.rank_noise()
+                    );
+                }
+                true => {}
             }
         }
     }

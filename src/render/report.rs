@@ -485,10 +485,7 @@ fn unknowns(s: &Summary, u: &Uncertainty, figure: Option<usize>) -> Vec<Block> {
          input hardly moves the answer. Pinning down the inputs at the top would narrow the \
          spread most.",
     ));
-    // With K samples a rank correlation of an input that does not matter
-    // still scatters with a standard error of about 1 / sqrt(K - 1): below
-    // twice that, the sign is not to be read.
-    let noise = 2.0 / (u.outer_samples.max(2) as f64 - 1.0).sqrt();
+    let noise = u.rank_noise();
     let rows = u
         .inputs
         .iter()

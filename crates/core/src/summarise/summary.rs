@@ -84,6 +84,15 @@ pub struct Uncertainty {
     pub p_honoured_given_attack: Option<Option<Spread>>,
 }
 
+impl Uncertainty {
+    /// The rank correlation an input that does not move P(met) still shows
+    /// with K samples, at about two standard errors (`2 / sqrt(K - 1)`, 0.20
+    /// for K = 100): below it, the sign of a correlation is not to be read.
+    pub fn rank_noise(&self) -> f64 {
+        2.0 / (self.outer_samples.max(2) as f64 - 1.0).sqrt()
+    }
+}
+
 /// The mean and percentiles (type 7: linear between order statistics) of
 /// a figure across outer samples.
 #[derive(Debug, Clone, PartialEq, Serialize)]
