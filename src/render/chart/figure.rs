@@ -226,18 +226,13 @@ fn xml_text(svg: String) -> String {
     }
 }
 
-/// `text` broken between words into lines no wider than `room` pixels in
-/// `font` (a title naming a long key or member would run off the canvas);
-/// a single word wider than the room keeps a line of its own.
-pub(super) fn fit_lines<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    text: &str,
-    font: &TextStyle,
-    room: u32,
-) -> Vec<String> {
-    let width = |t: &str| root.estimate_text_size(t, font).map_or(0, |(w, _)| w);
+/// `text` broken between words into lines no wider than `room` as `width`
+/// measures them (greedy: each line takes words while they fit); a single
+/// word wider than the room keeps a line of its own. The one line-breaking
+/// rule of the charts: titles, panel headings, tick labels.
+pub(super) fn wrap_lines(text: &str, room: f64, width: impl Fn(&str) -> f64) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
-    for word in text.split(' ') {
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
         match lines.last_mut() {
             Some(line) if width(&format!("{line} {word}")) <= room => {
                 line.push(' ');
@@ -247,6 +242,20 @@ pub(super) fn fit_lines<DB: DrawingBackend>(
         }
     }
     lines
+}
+
+/// `text` in lines no wider than `room` pixels in `font` (a title naming a
+/// long key or member would run off the canvas).
+pub(super) fn fit_lines<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    font: &TextStyle,
+    room: u32,
+) -> Vec<String> {
+    wrap_lines(text, f64::from(room), |t| {
+        root.estimate_text_size(t, font)
+            .map_or(0.0, |(w, _)| f64::from(w))
+    })
 }
 
 /// Frame: background, title, subtitle, panels, legend, footer.

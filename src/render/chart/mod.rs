@@ -1368,17 +1368,7 @@ fn category_ticks(labels: &[String], slot: f64) -> (Vec<String>, usize) {
 /// `text` broken into lines (`\n`) between words, each at most `room`
 /// pixels wide where its words allow.
 pub fn wrap_words(text: &str, room: f64) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        match lines.last_mut() {
-            Some(line) if tick_width(&format!("{line} {word}")) <= room => {
-                line.push(' ');
-                line.push_str(word);
-            }
-            _ => lines.push(word.to_string()),
-        }
-    }
-    lines.join("\n")
+    figure::wrap_lines(text, room, tick_width).join("\n")
 }
 
 /// The most extra lines (beyond the first) of any tick label.
