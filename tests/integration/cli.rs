@@ -1957,16 +1957,39 @@ fn sweep_grid_is_exact_at_the_stop() {
     }
 }
 
+/// A bad key or value exits 2 naming it, before anything runs, and writes
+/// nothing; a TOML value that `--set` would refuse is named as
+/// `--values KEY=VALUE`.
 #[test]
 fn sweep_bad_param_or_values_exit_2_and_write_nothing() {
-    let cases: [(&str, &str, &str); 5] = [
+    let amount = "member.a.pledge.0.amount";
+    let cases: [(&str, &str, &str); 11] = [
         ("member.nobody.join", "0,1", "nobody"),
         ("member.a.join", "0,abc", "abc"),
         ("member.a.join", "0,1.5", "join"),
         ("member.a.join", "1:0:0.25", "--values"),
         ("member.a.join", "0:1:0", "--values"),
+        (
+            amount,
+            "{ uniform = [1, 2] }; { pert = [3, 2, 1] }",
+            "{ pert = [3, 2, 1] }",
+        ),
+        (
+            amount,
+            "{ uniform = [1, 2] }; { pert = [1, 2",
+            "{ pert = [1, 2",
+        ),
+        (amount, "{ lognormal = [1, 2] }", "lognormal"),
+        (amount, "{ uniform = [1, 2] };; 3", "empty"),
+        (
+            "member.a.join",
+            "0.5; { normal = [0.5, 0.1] }",
+            "{ normal = [0.5, 0.1] }",
+        ),
+        ("member.a.requires", "b; nobody", "nobody"),
     ];
     for (param, values, names) in cases {
+        let toml_value = values.contains([';', '{']);
         let out_dir = seeded_out_dir();
         let before = snapshot(out_dir.path());
         let out = bin()
@@ -1979,8 +2002,8 @@ fn sweep_bad_param_or_values_exit_2_and_write_nothing() {
             .expect("spawn");
         let err = assert_input_error(&out, &format!("sweep {param} {values}"));
         assert!(
-            err.contains(names),
-            "sweep {param} {values}: want {names:?} in\n{err}"
+            err.contains(names) && (!toml_value || err.contains("--values")),
+            "sweep {param} {values}: want {names:?} (and --values for a TOML value) in\n{err}"
         );
         assert!(
             before == snapshot(out_dir.path()),
@@ -2844,54 +2867,6 @@ fn sweep_distribution_on_odds_makes_the_point_uncertain() {
         stdout.contains("outer samples") && stdout.contains("(no uncertain input)"),
         "{stdout}"
     );
-}
-
-/// A TOML value that `--set` would refuse exits 2 naming the value (as
-/// `--values KEY=VALUE`), before anything runs, and writes nothing.
-#[test]
-fn sweep_bad_toml_value_exits_2_naming_it() {
-    let amount = "member.a.pledge.0.amount";
-    let cases: [(&str, &str, &str); 6] = [
-        (
-            amount,
-            "{ uniform = [1, 2] }; { pert = [3, 2, 1] }",
-            "{ pert = [3, 2, 1] }",
-        ),
-        (
-            amount,
-            "{ uniform = [1, 2] }; { pert = [1, 2",
-            "{ pert = [1, 2",
-        ),
-        (amount, "{ lognormal = [1, 2] }", "lognormal"),
-        (amount, "{ uniform = [1, 2] };; 3", "empty"),
-        (
-            "member.a.join",
-            "0.5; { normal = [0.5, 0.1] }",
-            "{ normal = [0.5, 0.1] }",
-        ),
-        ("member.a.requires", "b; nobody", "nobody"),
-    ];
-    for (param, values, names) in cases {
-        let out_dir = seeded_out_dir();
-        let before = snapshot(out_dir.path());
-        let out = bin()
-            .arg("sweep")
-            .arg(fixture("required.toml"))
-            .args(["--param", param, "--values", values, "--trials", "1000"])
-            .arg("--out")
-            .arg(out_dir.path())
-            .output()
-            .expect("spawn");
-        let err = assert_input_error(&out, &format!("sweep {param} {values}"));
-        assert!(
-            err.contains(names) && err.contains("--values"),
-            "sweep {param} {values}: want {names:?} and --values in\n{err}"
-        );
-        assert!(
-            before == snapshot(out_dir.path()),
-            "sweep {param} {values}: output directory changed"
-        );
-    }
 }
 
 /// A grid with a distribution on one axis: P(met) = join_a x 0.5 x

@@ -410,27 +410,29 @@ fn solve_bad_input_exits_2_and_writes_nothing() {
 /// the interval `solve` reports.
 #[test]
 fn solve_agrees_with_a_sweeps_crossing() {
-    let common = ["--trials", "20000", "--seed", "3"];
-    let sweep_dir = tempfile::tempdir().expect("tempdir");
-    let mut args = vec![
-        "sweep",
-        &fixture_required(),
-        "--param",
-        "member.a.join",
-        "--values",
-        "0:1:0.05",
-        "--charts",
-        "none",
-        "--no-report",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect::<Vec<_>>();
-    args.extend(common.iter().map(|s| s.to_string()));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = exec(&refs, sweep_dir.path());
-    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
-    let sweep = read_json(&sweep_dir.path().join("sweep.json"));
+    // Each command on tests/fixtures/required.toml with the same seed and
+    // trials; its JSON file.
+    let json = |args: &[&str], file: &str| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let scenario = fixture("required.toml");
+        let mut all = vec![args[0], scenario.as_str()];
+        all.extend_from_slice(&args[1..]);
+        all.extend(["--trials", "20000", "--seed", "3", "--charts", "none"]);
+        let out = exec(&all, dir.path());
+        assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+        read_json(&dir.path().join(file))
+    };
+    let sweep = json(
+        &[
+            "sweep",
+            "--param",
+            "member.a.join",
+            "--values",
+            "0:1:0.05",
+            "--no-report",
+        ],
+        "sweep.json",
+    );
     let points: Vec<(f64, f64)> = sweep["points"]
         .as_array()
         .expect("points")
@@ -448,25 +450,10 @@ fn solve_agrees_with_a_sweeps_crossing() {
         .map(|w| (w[0].0, w[1].0))
         .expect("the sweep crosses 0.3");
 
-    let solve_dir = tempfile::tempdir().expect("tempdir");
-    let mut args = vec![
-        "solve",
-        &fixture_required(),
-        "--param",
-        "member.a.join",
-        "--target",
-        "0.3",
-        "--charts",
-        "none",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect::<Vec<_>>();
-    args.extend(common.iter().map(|s| s.to_string()));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = exec(&refs, solve_dir.path());
-    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
-    let v = read_json(&solve_dir.path().join("solve.json"));
+    let v = json(
+        &["solve", "--param", "member.a.join", "--target", "0.3"],
+        "solve.json",
+    );
     let value = v["value"].as_f64().expect("value");
     assert!(
         lo <= value && value <= hi,
@@ -482,8 +469,4 @@ fn solve_agrees_with_a_sweeps_crossing() {
         interval[0] <= 0.6 && 0.6 <= interval[1],
         "exact crossing 0.6 outside {interval:?}"
     );
-}
-
-fn fixture_required() -> String {
-    fixture("required.toml")
 }
